@@ -1,0 +1,517 @@
+//! The ABCI 2.0 application: block lifecycle, mempool checks and queries.
+//!
+//! tendermint-abci serves each CometBFT connection on its own thread with a clone of `App`, so
+//! everything shared sits behind one `Arc`. Heavy work never runs here: FinalizeBlock only
+//! executes txs (their signatures verified on every core first) and hashes the new state.
+
+use crate::genesis;
+use crate::params::ChainParams;
+use crate::query::module_query;
+use crate::storage::Store;
+use crate::tx::ante::{sign_bytes, Env};
+use crate::tx::sigverify::SigCache;
+use crate::tx::{decode_tx, run_tx, DecodedTx, Mode, TxOutcome};
+use cnidarium::StagedWriteBatch;
+use glia_modules::coins::GasPrice;
+use glia_modules::error::{AppError, AppResult};
+use glia_modules::store::{Changes, KvRead, Layered, Overlay};
+use glia_modules::{auth, BlockInfo, ReadOnly};
+use glia_proto::cosmos::cosmos::base::abci::v1beta1::{GasInfo, Result as AbciResult};
+use glia_proto::cosmos::cosmos::base::node::v1beta1::{ConfigRequest, ConfigResponse};
+use glia_proto::cosmos::cosmos::crypto::secp256k1::PubKey;
+use glia_proto::cosmos::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
+use prost::Message;
+use std::sync::{Arc, Mutex};
+use tendermint_abci::Application;
+use tendermint_proto::v0_38::abci::*;
+use tendermint_proto::v0_38::crypto::{ProofOp, ProofOps};
+
+/// Height and time of the last block, written by every block.
+pub const LAST_BLOCK_KEY: &str = "app/last_block";
+
+/// A block executed but not yet committed.
+struct Pending {
+    height: u64,
+    batch: StagedWriteBatch,
+    changes: Changes,
+}
+
+#[derive(Default)]
+struct Consensus {
+    /// Genesis state, built at InitChain and committed together with block 1.
+    genesis: Option<Changes>,
+    pending: Option<Pending>,
+    /// Time of the last finalized block (for the mempool's view of "now").
+    last_time: i64,
+}
+
+/// Node-local settings.
+#[derive(Clone, Debug, Default)]
+pub struct NodeConfig {
+    /// This node's mempool asks at least this price (never less than the chain's minimum).
+    pub min_gas_price: Option<GasPrice>,
+    /// Check the supply invariant after every block and stop the node if it breaks.
+    pub check_invariants: bool,
+}
+
+pub struct Inner {
+    pub store: Store,
+    pub config: NodeConfig,
+    pub sigs: SigCache,
+    consensus: Mutex<Consensus>,
+    check: Mutex<Changes>,
+}
+
+#[derive(Clone)]
+pub struct App(pub Arc<Inner>);
+
+fn internal_fatal(what: &str, e: impl std::fmt::Display) -> ! {
+    // Storage failing under consensus leaves no safe way on: stop rather than diverge.
+    tracing::error!("fatal: {what}: {e}");
+    eprintln!("fatal: {what}: {e}");
+    std::process::exit(70)
+}
+
+impl App {
+    pub fn new(store: Store, config: NodeConfig) -> Self {
+        App(Arc::new(Inner {
+            store,
+            config,
+            sigs: SigCache::default(),
+            consensus: Mutex::new(Consensus::default()),
+            check: Mutex::new(Changes::new()),
+        }))
+    }
+
+    fn params(view: &dyn KvRead) -> AppResult<(ChainParams, GasPrice)> {
+        let p = ChainParams::load(&mut ReadOnly(view))?;
+        let price = p
+            .gas_price()
+            .map_err(|e| AppError::internal(format!("{e:#}")))?;
+        Ok((p, price))
+    }
+
+    /// Verifies every signature of a block on all cores, filling the cache that the in-order
+    /// execution then reads. Results never change what execution decides, only how fast.
+    pub fn preverify(&self, view: &dyn KvRead, chain_id: &str, txs: &[Option<DecodedTx>]) {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = txs.len().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            for part in txs.chunks(chunk) {
+                s.spawn(move || {
+                    let kv = &mut ReadOnly(view);
+                    for tx in part.iter().flatten() {
+                        for sg in &tx.signers {
+                            let Ok(Some(acc)) = auth::get_account(kv, &sg.address) else {
+                                continue;
+                            };
+                            let pk = match (&sg.pubkey, &acc.pub_key) {
+                                (Some(pk), _) => pk.clone(),
+                                (None, Some(any)) => match PubKey::decode(any.value.as_slice()) {
+                                    Ok(pk) => pk.key,
+                                    Err(_) => continue,
+                                },
+                                _ => continue,
+                            };
+                            let doc = sign_bytes(tx, chain_id, acc.account_number);
+                            self.0.sigs.warm(&doc, &pk, &sg.signature);
+                        }
+                    }
+                });
+            }
+        });
+    }
+
+    /// Executes a block's txs over `view`, returning per-tx results and the block's changes.
+    pub fn execute_block(
+        &self,
+        view: &dyn KvRead,
+        block: &BlockInfo,
+        txs: &[Vec<u8>],
+    ) -> AppResult<(Vec<ExecTxResult>, Changes)> {
+        let (params, price) = Self::params(view)?;
+        let decoded: Vec<AppResult<DecodedTx>> = txs
+            .iter()
+            .map(|t| decode_tx(t, params.max_tx_bytes as usize))
+            .collect();
+        let ok: Vec<Option<DecodedTx>> = decoded.iter().map(|d| d.as_ref().ok().cloned()).collect();
+        self.preverify(view, &params.chain_id, &ok);
+        let env = Env {
+            params: &params,
+            gas_price: &price,
+            local_min_gas_price: None,
+            sigs: &self.0.sigs,
+            block,
+        };
+        let mut overlay = Overlay::new(view);
+        let mut results = Vec::with_capacity(txs.len());
+        for d in decoded {
+            let out = match d {
+                Ok(tx) => run_tx(&overlay, &tx, Mode::Deliver, &env),
+                Err(e) => TxOutcome {
+                    code: e.code,
+                    codespace: e.codespace.into(),
+                    log: e.log,
+                    ..Default::default()
+                },
+            };
+            if out.code == 1 {
+                internal_fatal("executing a tx", &out.log);
+            }
+            overlay.absorb(std::mem::take(&mut { out.changes }));
+            results.push(ExecTxResult {
+                code: out.code,
+                data: out.data.into(),
+                log: out.log,
+                info: String::new(),
+                gas_wanted: out.gas_wanted as i64,
+                gas_used: out.gas_used as i64,
+                events: out.events,
+                codespace: out.codespace,
+            });
+        }
+        let changes = overlay.into_changes();
+        if self.0.config.check_invariants {
+            let after = Layered {
+                base: view,
+                changes: &changes,
+            };
+            glia_modules::bank::invariants::check(&mut ReadOnly(&after))?;
+        }
+        Ok((results, changes))
+    }
+
+    /// Runs a tx against the mempool's state, keeping its writes if it is admitted.
+    fn check(&self, bytes: &[u8]) -> TxOutcome {
+        let latest = self.0.store.latest();
+        let mut check = self.0.check.lock().expect("check lock");
+        let view = Layered {
+            base: &latest,
+            changes: &check,
+        };
+        let out = (|| {
+            let (params, price) = Self::params(&view)?;
+            let tx = decode_tx(bytes, params.max_tx_bytes as usize)?;
+            let time = self.0.consensus.lock().expect("consensus lock").last_time;
+            let block = BlockInfo {
+                chain_id: params.chain_id.clone(),
+                height: latest.height() + 1,
+                time_unix: time,
+            };
+            let env = Env {
+                params: &params,
+                gas_price: &price,
+                local_min_gas_price: self.0.config.min_gas_price.as_ref(),
+                sigs: &self.0.sigs,
+                block: &block,
+            };
+            Ok::<_, AppError>(run_tx(&view, &tx, Mode::Check, &env))
+        })()
+        .unwrap_or_else(|e| TxOutcome {
+            code: e.code,
+            codespace: e.codespace.into(),
+            log: e.log,
+            ..Default::default()
+        });
+        // Only a tx that would fully succeed enters the mempool.
+        let mut out = out;
+        if out.is_ok() {
+            check.extend(std::mem::take(&mut out.changes));
+        }
+        out
+    }
+
+    /// `cosmos.tx.v1beta1.Service/Simulate` over the latest committed state.
+    pub fn simulate(&self, data: &[u8]) -> AppResult<Vec<u8>> {
+        let req = SimulateRequest::decode(data).map_err(|e| {
+            AppError::invalid_request(format!("cannot decode SimulateRequest: {e}"))
+        })?;
+        let latest = self.0.store.latest();
+        let (params, price) = Self::params(&latest)?;
+        let bytes = if !req.tx_bytes.is_empty() {
+            req.tx_bytes
+        } else {
+            #[allow(deprecated)]
+            let tx = req
+                .tx
+                .ok_or_else(|| AppError::invalid_request("empty tx"))?;
+            glia_proto::cosmos::cosmos::tx::v1beta1::TxRaw {
+                body_bytes: tx.body.map(|b| b.encode_to_vec()).unwrap_or_default(),
+                auth_info_bytes: tx.auth_info.map(|a| a.encode_to_vec()).unwrap_or_default(),
+                signatures: tx.signatures,
+            }
+            .encode_to_vec()
+        };
+        let tx = decode_tx(&bytes, params.max_tx_bytes as usize)?;
+        let block = BlockInfo {
+            chain_id: params.chain_id.clone(),
+            height: latest.height() + 1,
+            time_unix: 0,
+        };
+        let env = Env {
+            params: &params,
+            gas_price: &price,
+            local_min_gas_price: None,
+            sigs: &self.0.sigs,
+            block: &block,
+        };
+        let out = run_tx(&latest, &tx, Mode::Simulate, &env);
+        if !out.is_ok() {
+            return Err(AppError {
+                codespace: if out.codespace == "sdk" {
+                    "sdk"
+                } else {
+                    "glia"
+                },
+                code: out.code,
+                log: out.log,
+            });
+        }
+        #[allow(deprecated)]
+        let resp = SimulateResponse {
+            gas_info: Some(GasInfo {
+                gas_wanted: out.gas_wanted,
+                gas_used: out.gas_used,
+            }),
+            result: Some(AbciResult {
+                data: out.data,
+                log: String::new(),
+                events: out.events,
+                msg_responses: out.msg_responses,
+            }),
+        };
+        Ok(resp.encode_to_vec())
+    }
+
+    /// Any query by path at `height` (0 = latest): the answer and the height it is from.
+    pub fn query(&self, path: &str, data: &[u8], height: u64) -> AppResult<(Vec<u8>, u64)> {
+        let last = self.0.store.last_height();
+        if last == 0 {
+            return Err(AppError::invalid_request("no block has been committed yet"));
+        }
+        if height > last {
+            return Err(AppError::invalid_request(format!(
+                "height {height} is not committed yet; the latest is {last}"
+            )));
+        }
+        let view = self.0.store.at_height(height).ok_or_else(|| {
+            AppError::invalid_request(format!(
+                "state at height {height} is no longer kept in memory"
+            ))
+        })?;
+        let h = view.height();
+        match path {
+            "/cosmos.tx.v1beta1.Service/Simulate" => self.simulate(data).map(|v| (v, h)),
+            "/cosmos.base.node.v1beta1.Service/Config" => {
+                let min = ChainParams::load(&mut ReadOnly(&view))?.min_gas_price;
+                let min = self
+                    .0
+                    .config
+                    .min_gas_price
+                    .as_ref()
+                    .map_or(min, |p| p.to_string());
+                let _ = ConfigRequest::decode(data);
+                let resp = ConfigResponse {
+                    minimum_gas_price: min,
+                    ..Default::default()
+                };
+                Ok((resp.encode_to_vec(), h))
+            }
+            _ => match module_query(&view, path, data) {
+                Some(r) => r.map(|v| (v, h)),
+                None => Err(AppError::unknown_request(format!(
+                    "unknown query path {path:?}"
+                ))),
+            },
+        }
+    }
+}
+
+fn query_error(e: AppError, height: i64) -> ResponseQuery {
+    ResponseQuery {
+        code: e.code,
+        log: e.log,
+        codespace: e.codespace.into(),
+        height,
+        ..Default::default()
+    }
+}
+
+impl Application for App {
+    fn info(&self, _req: RequestInfo) -> ResponseInfo {
+        let hash = self
+            .0
+            .store
+            .last_app_hash()
+            .unwrap_or_else(|e| internal_fatal("reading app hash", e));
+        ResponseInfo {
+            data: "gliad".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            app_version: 1,
+            last_block_height: self.0.store.last_height() as i64,
+            last_block_app_hash: hash.into(),
+        }
+    }
+
+    fn init_chain(&self, req: RequestInitChain) -> ResponseInitChain {
+        let latest = self.0.store.latest();
+        let changes = genesis::build(&latest, &req.chain_id, &req.app_state_bytes)
+            .unwrap_or_else(|e| internal_fatal("applying genesis", format!("{e:#}")));
+        self.0.consensus.lock().expect("consensus lock").genesis = Some(changes);
+        // The genesis state is committed with block 1, so block 1's header carries no app hash.
+        ResponseInitChain::default()
+    }
+
+    fn query(&self, req: RequestQuery) -> ResponseQuery {
+        let height = req.height.max(0) as u64;
+        if let Some(store) = req.path.strip_prefix("store/") {
+            // Raw store reads with ICS-23 proofs: `store/<substore>/key`, key in `data`.
+            let Some(prefix) = store.strip_suffix("/key") else {
+                return query_error(
+                    AppError::unknown_request(format!("unknown store path {:?}", req.path)),
+                    0,
+                );
+            };
+            let mut key = format!("{prefix}/").into_bytes();
+            key.extend_from_slice(&req.data);
+            let h = if height == 0 {
+                self.0.store.last_height()
+            } else {
+                height
+            };
+            return match self.0.store.get_with_proof(h, key) {
+                Ok((value, proof)) => {
+                    let ops = proof
+                        .proofs
+                        .iter()
+                        .map(|p| ProofOp {
+                            r#type: "jmt:v".into(),
+                            key: req.data.to_vec().into(),
+                            data: p.encode_to_vec().into(),
+                        })
+                        .collect();
+                    ResponseQuery {
+                        key: req.data,
+                        value: value.unwrap_or_default().into(),
+                        proof_ops: if req.prove {
+                            Some(ProofOps { ops })
+                        } else {
+                            None
+                        },
+                        height: h as i64,
+                        ..Default::default()
+                    }
+                }
+                Err(e) => query_error(AppError::invalid_request(format!("{e:#}")), h as i64),
+            };
+        }
+        match self.query(&req.path, &req.data, height) {
+            Ok((value, h)) => ResponseQuery {
+                value: value.into(),
+                height: h as i64,
+                ..Default::default()
+            },
+            Err(e) => query_error(e, self.0.store.last_height() as i64),
+        }
+    }
+
+    fn check_tx(&self, req: RequestCheckTx) -> ResponseCheckTx {
+        let out = self.check(&req.tx);
+        ResponseCheckTx {
+            code: out.code,
+            data: out.data.into(),
+            log: out.log,
+            gas_wanted: out.gas_wanted as i64,
+            gas_used: out.gas_used as i64,
+            codespace: out.codespace,
+            ..Default::default()
+        }
+    }
+
+    fn prepare_proposal(&self, req: RequestPrepareProposal) -> ResponsePrepareProposal {
+        // Keep the mempool's order; never exceed the block's byte budget.
+        let mut size = 0i64;
+        let txs = req
+            .txs
+            .into_iter()
+            .take_while(|t| {
+                size += t.len() as i64;
+                size <= req.max_tx_bytes
+            })
+            .collect();
+        ResponsePrepareProposal { txs }
+    }
+
+    fn process_proposal(&self, _req: RequestProcessProposal) -> ResponseProcessProposal {
+        ResponseProcessProposal {
+            status: response_process_proposal::ProposalStatus::Accept as i32,
+        }
+    }
+
+    fn finalize_block(&self, req: RequestFinalizeBlock) -> ResponseFinalizeBlock {
+        let height = req.height as u64;
+        let time = req.time.as_ref().map_or(0, |t| t.seconds);
+        let mut consensus = self.0.consensus.lock().expect("consensus lock");
+        let latest = self.0.store.latest();
+        let mut base = Overlay::new(&latest);
+        if height == 1 {
+            match consensus.genesis.clone() {
+                Some(g) => base.absorb(g),
+                None => internal_fatal("finalizing block 1", "InitChain was not called"),
+            }
+        }
+        let chain_id = ChainParams::load(&mut ReadOnly(&base))
+            .unwrap_or_else(|e| internal_fatal("loading params", e))
+            .chain_id;
+        let block = BlockInfo {
+            chain_id,
+            height,
+            time_unix: time,
+        };
+        let txs: Vec<Vec<u8>> = req.txs.iter().map(|t| t.to_vec()).collect();
+        let (tx_results, changes) = self
+            .execute_block(&base, &block, &txs)
+            .unwrap_or_else(|e| internal_fatal("executing block", e));
+        let mut all = base.into_changes();
+        all.extend(changes);
+        // Every block writes at least this leaf. cnidarium finds the latest version on reopen
+        // from the deepest JMT node of that version, which is a leaf only if one was written:
+        // without it, a restart after an empty block would see no state at all.
+        all.insert(
+            LAST_BLOCK_KEY.into(),
+            Some([height.to_be_bytes(), (time as u64).to_be_bytes()].concat()),
+        );
+        let (batch, app_hash) = self
+            .0
+            .store
+            .prepare(&all)
+            .unwrap_or_else(|e| internal_fatal("hashing state", e));
+        consensus.pending = Some(Pending {
+            height,
+            batch,
+            changes: all,
+        });
+        consensus.last_time = time;
+        ResponseFinalizeBlock {
+            events: vec![],
+            tx_results,
+            validator_updates: vec![],
+            consensus_param_updates: None,
+            app_hash: app_hash.into(),
+        }
+    }
+
+    fn commit(&self) -> ResponseCommit {
+        let mut consensus = self.0.consensus.lock().expect("consensus lock");
+        if let Some(p) = consensus.pending.take() {
+            self.0
+                .store
+                .commit(p.batch, p.changes)
+                .unwrap_or_else(|e| internal_fatal(&format!("committing block {}", p.height), e));
+            consensus.genesis = None;
+        }
+        // The mempool's state restarts from the new block; CometBFT rechecks what is left.
+        self.0.check.lock().expect("check lock").clear();
+        ResponseCommit { retain_height: 0 }
+    }
+}

@@ -1,0 +1,353 @@
+//! glia-loadgen: offers a fixed rate of signed bank sends (or, for comparison, kvstore txs of
+//! the same size) to a localnet, then reports committed tx/s and inclusion latency.
+//!
+//!   glia-loadgen --network localnet/.run/network.json --rate 1000 --seconds 30
+//!
+//! Each sender account sticks to one node so its sequences arrive in order; inclusion is seen by
+//! polling blocks on node 0, and latency is from the moment CheckTx admitted the tx to the
+//! moment its block was first seen committed.
+
+use anyhow::{bail, Context, Result};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use clap::Parser;
+use glia_modules::coins::Coin;
+use gliad::client::{msg_send, sign_tx, TxParams};
+use gliad::keys::Key;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+struct Args {
+    /// Connection profile written by localnet/up.sh.
+    #[arg(long, default_value = "localnet/.run/network.json")]
+    network: String,
+    /// Offered load, txs per second across all senders.
+    #[arg(long, default_value_t = 500)]
+    rate: u64,
+    /// How long to offer load.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// Concurrent senders (accounts for gliad; connections for kvstore).
+    #[arg(long, default_value_t = 8)]
+    senders: usize,
+    /// Print one JSON line of results (for scripts).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(serde::Deserialize, Clone)]
+struct Net {
+    chain_id: String,
+    app: String,
+    rpc: Vec<String>,
+    accounts: Vec<Account>,
+}
+
+#[derive(serde::Deserialize, Clone)]
+struct Account {
+    mnemonic: String,
+}
+
+fn rpc_call(agent: &ureq::Agent, url: &str, method: &str, params: Value) -> Result<Value> {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let v: Value = agent.post(url).send_json(body)?.into_json()?;
+    if let Some(e) = v.get("error") {
+        bail!("{method}: {e}");
+    }
+    Ok(v["result"].clone())
+}
+
+fn num(v: &Value) -> u64 {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .or_else(|| v.as_u64())
+        .unwrap_or(0)
+}
+
+fn hash(tx: &[u8]) -> [u8; 32] {
+    Sha256::digest(tx).into()
+}
+
+/// One sender's tx source: signed sends with consecutive sequences, or kvstore `key=value`.
+enum Source {
+    Bank {
+        key: Key,
+        params: TxParams,
+        to: String,
+    },
+    Kv {
+        id: usize,
+        n: u64,
+        pad: String,
+    },
+}
+
+impl Source {
+    fn next(&mut self) -> Vec<u8> {
+        match self {
+            Source::Bank { key, params, to } => {
+                let tx = sign_tx(
+                    key,
+                    vec![msg_send(key, to, &[Coin::new("uglia", 1)])],
+                    params,
+                );
+                params.sequence += 1;
+                tx
+            }
+            Source::Kv { id, n, pad } => {
+                *n += 1;
+                format!("lg{id}-{n}={pad}").into_bytes()
+            }
+        }
+    }
+
+    /// After a refusal: resynchronise the sequence from the chain.
+    fn resync(&mut self, agent: &ureq::Agent, url: &str) -> Result<()> {
+        if let Source::Bank { key, params, .. } = self {
+            let (num, seq) = account_numbers(agent, url, &key.address.to_bech32())?;
+            params.account_number = num;
+            params.sequence = seq;
+        }
+        Ok(())
+    }
+}
+
+fn account_numbers(agent: &ureq::Agent, url: &str, addr: &str) -> Result<(u64, u64)> {
+    use glia_proto::cosmos::cosmos::auth::v1beta1::*;
+    use prost::Message;
+    let req = QueryAccountRequest {
+        address: addr.into(),
+    }
+    .encode_to_vec();
+    let r = rpc_call(
+        agent,
+        url,
+        "abci_query",
+        json!({"path": "/cosmos.auth.v1beta1.Query/Account", "data": hex::encode(req)}),
+    )?;
+    let value = B64.decode(r["response"]["value"].as_str().unwrap_or_default())?;
+    let any = QueryAccountResponse::decode(value.as_slice())?
+        .account
+        .context("no account")?;
+    let acc = BaseAccount::decode(any.value.as_slice())?;
+    Ok((acc.account_number, acc.sequence))
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let net: Net =
+        serde_json::from_str(&std::fs::read_to_string(&args.network).context("network profile")?)?;
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build();
+    let gliad = net.app == "gliad";
+    if gliad && net.accounts.len() < args.senders {
+        bail!(
+            "{} senders need {} dev accounts; the profile has {}",
+            args.senders,
+            args.senders,
+            net.accounts.len()
+        );
+    }
+    // A signed send is ~250 bytes; kvstore txs are padded to the same size.
+    let mut sources = Vec::new();
+    for i in 0..args.senders {
+        let url = &net.rpc[i % net.rpc.len()];
+        sources.push(if gliad {
+            let key = Key::from_mnemonic(&net.accounts[i].mnemonic)?;
+            let (account_number, sequence) =
+                account_numbers(&agent, url, &key.address.to_bech32())?;
+            let to = Key::from_seed(format!("loadgen sink {i}").as_bytes())
+                .address
+                .to_bech32();
+            let params = TxParams {
+                chain_id: net.chain_id.clone(),
+                account_number,
+                sequence,
+                fee: vec![Coin::new("uglia", 2500)],
+                gas_limit: 100_000,
+                memo: String::new(),
+            };
+            Source::Bank { key, params, to }
+        } else {
+            Source::Kv {
+                id: i,
+                n: 0,
+                pad: "v".repeat(230),
+            }
+        });
+    }
+
+    let admitted: Arc<Mutex<HashMap<[u8; 32], Instant>>> = Arc::default();
+    let refused = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let start_height = num(
+        &rpc_call(&agent, &net.rpc[0], "status", json!({}))?["sync_info"]["latest_block_height"],
+    );
+
+    // Block watcher: every committed block on node 0, when first seen.
+    let watcher = {
+        let (agent, url, admitted, stop) = (
+            agent.clone(),
+            net.rpc[0].clone(),
+            admitted.clone(),
+            stop.clone(),
+        );
+        std::thread::spawn(move || -> (Vec<f64>, Vec<(Instant, usize)>, Vec<f64>) {
+            let mut latencies = Vec::new();
+            let mut blocks = Vec::new();
+            let mut intervals = Vec::new();
+            let mut next = start_height + 1;
+            let mut last_time: Option<f64> = None;
+            let mut idle_since: Option<Instant> = None;
+            loop {
+                match rpc_call(&agent, &url, "block", json!({"height": next.to_string()})) {
+                    Ok(b) => {
+                        let seen = Instant::now();
+                        let txs = b["block"]["data"]["txs"]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default();
+                        let t = b["block"]["header"]["time"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string();
+                        if let Some(secs) = parse_rfc3339(&t) {
+                            if let Some(l) = last_time {
+                                intervals.push(secs - l);
+                            }
+                            last_time = Some(secs);
+                        }
+                        let mut ours = 0;
+                        let adm = admitted.lock().unwrap();
+                        for tx in txs {
+                            let bytes = B64
+                                .decode(tx.as_str().unwrap_or_default())
+                                .unwrap_or_default();
+                            if let Some(t0) = adm.get(&hash(&bytes)) {
+                                latencies.push(seen.duration_since(*t0).as_secs_f64());
+                                ours += 1;
+                            }
+                        }
+                        drop(adm);
+                        blocks.push((seen, ours));
+                        next += 1;
+                        if ours == 0 && stop.load(Ordering::Relaxed) {
+                            let s = *idle_since.get_or_insert(seen);
+                            if seen.duration_since(s) > Duration::from_secs(3) {
+                                break;
+                            }
+                        } else {
+                            idle_since = None;
+                        }
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(30)),
+                }
+            }
+            (latencies, blocks, intervals)
+        })
+    };
+
+    let t0 = Instant::now();
+    let per_sender = args.rate as f64 / args.senders as f64;
+    let senders: Vec<_> = sources
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut src)| {
+            let (agent, url) = (agent.clone(), net.rpc[i % net.rpc.len()].clone());
+            let (admitted, refused) = (admitted.clone(), refused.clone());
+            let secs = args.seconds;
+            std::thread::spawn(move || {
+                let mut sent = 0u64;
+                while t0.elapsed() < Duration::from_secs(secs) {
+                    // Open-loop pacing: the n-th tx is due at n / rate.
+                    let due = Duration::from_secs_f64(sent as f64 / per_sender);
+                    if let Some(wait) = due.checked_sub(t0.elapsed()) {
+                        std::thread::sleep(wait);
+                    }
+                    let tx = src.next();
+                    sent += 1;
+                    let r = rpc_call(
+                        &agent,
+                        &url,
+                        "broadcast_tx_sync",
+                        json!({"tx": B64.encode(&tx)}),
+                    );
+                    match r {
+                        Ok(r) if num(&r["code"]) == 0 => {
+                            admitted.lock().unwrap().insert(hash(&tx), Instant::now());
+                        }
+                        _ => {
+                            refused.fetch_add(1, Ordering::Relaxed);
+                            let _ = src.resync(&agent, &url);
+                        }
+                    }
+                }
+                sent
+            })
+        })
+        .collect();
+    let offered: u64 = senders.into_iter().map(|h| h.join().unwrap_or(0)).sum();
+    stop.store(true, Ordering::Relaxed);
+    let (mut lat, blocks, mut intervals) = watcher
+        .join()
+        .map_err(|_| anyhow::anyhow!("watcher panicked"))?;
+    lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    intervals.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let committed = lat.len() as u64;
+    // Sustained rate: committed txs over the span from the first to the last block holding ours.
+    let with_ours: Vec<_> = blocks.iter().filter(|(_, n)| *n > 0).collect();
+    let span = match (with_ours.first(), with_ours.last()) {
+        (Some(a), Some(b)) if with_ours.len() > 1 => b.0.duration_since(a.0).as_secs_f64(),
+        _ => args.seconds as f64,
+    };
+    let tps = committed as f64 / span.max(1e-9);
+    let admitted_n = admitted.lock().unwrap().len();
+    let out = json!({
+        "app": net.app, "offered_rate": args.rate, "seconds": args.seconds, "senders": args.senders,
+        "offered": offered, "admitted": admitted_n, "refused": refused.load(Ordering::Relaxed),
+        "committed": committed, "committed_tps": (tps * 10.0).round() / 10.0,
+        "latency_p50_s": percentile(&lat, 0.5), "latency_p99_s": percentile(&lat, 0.99),
+        "block_interval_p50_s": percentile(&intervals, 0.5), "block_interval_p99_s": percentile(&intervals, 0.99),
+        "blocks": blocks.len(),
+    });
+    if args.json {
+        println!("{out}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(())
+}
+
+/// Seconds since the epoch of an RFC 3339 UTC timestamp (CometBFT block time), fractional.
+fn parse_rfc3339(s: &str) -> Option<f64> {
+    let (date, time) = s.trim_end_matches('Z').split_once('T')?;
+    let mut d = date.split('-').map(|x| x.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time.split(':');
+    let (hh, mm) = (
+        t.next()?.parse::<i64>().ok()?,
+        t.next()?.parse::<i64>().ok()?,
+    );
+    let ss: f64 = t.next()?.parse().ok()?;
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    Some((days * 86400 + hh * 3600 + mm * 60) as f64 + ss)
+}

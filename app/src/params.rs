@@ -1,0 +1,58 @@
+//! Chain-wide parameters kept in state, set at genesis.
+
+use anyhow::{bail, Context, Result};
+use glia_modules::coins::GasPrice;
+use glia_modules::error::{AppError, AppResult};
+use glia_modules::{Ctx, Kv};
+use serde::{Deserialize, Serialize};
+
+pub const PARAMS_KEY: &str = "app/params";
+
+/// Consensus parameters of the tx pipeline. Unlike the SDK's node-local minimum gas price,
+/// `min_gas_price` is enforced by every node in every block, so no proposer can include free
+/// txs; a node may ask more of its own mempool with `--min-gas-price`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainParams {
+    pub chain_id: String,
+    pub min_gas_price: String,
+    pub max_tx_bytes: u64,
+    pub max_tx_gas: u64,
+}
+
+impl ChainParams {
+    pub fn defaults(chain_id: &str) -> Self {
+        ChainParams {
+            chain_id: chain_id.to_string(),
+            min_gas_price: "0.025uglia".into(),
+            max_tx_bytes: 64 * 1024,
+            max_tx_gas: 50_000_000,
+        }
+    }
+
+    pub fn gas_price(&self) -> Result<GasPrice> {
+        GasPrice::parse(&self.min_gas_price).map_err(anyhow::Error::msg)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        self.gas_price().context("min_gas_price")?;
+        if self.max_tx_bytes == 0 || self.max_tx_gas == 0 {
+            bail!("max_tx_bytes and max_tx_gas must be positive");
+        }
+        Ok(())
+    }
+
+    pub fn load(kv: &mut impl Kv) -> AppResult<ChainParams> {
+        let bytes = kv
+            .kv_get(PARAMS_KEY)?
+            .ok_or_else(|| AppError::internal("chain params missing"))?;
+        serde_json::from_slice(&bytes).map_err(|e| AppError::internal(format!("chain params: {e}")))
+    }
+
+    pub fn store(&self, ctx: &mut Ctx<'_>) -> AppResult<()> {
+        ctx.put(
+            PARAMS_KEY.into(),
+            serde_json::to_vec(self).expect("params serialize"),
+        )
+    }
+}

@@ -1,0 +1,160 @@
+# localnet/lib.sh — shared helpers, sourced by up.sh and down.sh.
+set -euo pipefail
+
+GLIA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCALNET="$GLIA_ROOT/localnet"
+COMETBFT_VERSION=0.38.26
+CHAIN_ID=glia-local-1
+DENOM=uglia
+GAS_PRICE=0.025uglia
+export GLIA_ROOT LOCALNET
+
+log() { echo "==> $*" >&2; }
+die() { echo "error: $*" >&2; exit 1; }
+
+# set_run_dir DIR: the network's state dir (homes, logs, pids, network.json).
+set_run_dir() {
+  RUN_DIR="$(realpath -m "$1")"; PIDS="$RUN_DIR/pids"; NETJSON="$RUN_DIR/network.json"
+  export RUN_DIR
+}
+set_run_dir "${GLIA_RUN_DIR:-$LOCALNET/.run}"
+
+# Path for display: relative to the repo root when inside it.
+rel() { local p; p="$(realpath -m "$1")"; echo "${p#"$GLIA_ROOT"/}"; }
+
+ensure_cometbft() {
+  local c v
+  for c in "$(command -v cometbft || true)" "$HOME/go/bin/cometbft"; do
+    [[ -n $c && -x $c ]] || continue
+    v="$("$c" version 2>/dev/null || true)"
+    if [[ $v == "$COMETBFT_VERSION" || $v == "$COMETBFT_VERSION"[+-]* ]]; then COMETBFT="$c"; export COMETBFT; return; fi
+  done
+  command -v go >/dev/null || die "cometbft $COMETBFT_VERSION not found and go is not installed"
+  log "installing cometbft v$COMETBFT_VERSION (go install; idempotent)"
+  GOBIN="$HOME/go/bin" go install "github.com/cometbft/cometbft/cmd/cometbft@v$COMETBFT_VERSION" >&2
+  COMETBFT="$HOME/go/bin/cometbft"; export COMETBFT
+  v="$("$COMETBFT" version)"; [[ $v == "$COMETBFT_VERSION"* ]] || die "$COMETBFT reports version $v"
+}
+
+ensure_gliad() {
+  if [[ -n ${GLIAD:-} ]]; then
+    [[ -x $GLIAD ]] || die "GLIAD=$GLIAD is not an executable file"
+  else
+    log "building gliad (cargo build -p gliad)"
+    (cd "$GLIA_ROOT" && cargo build -p gliad) >&2
+    GLIAD="$(cd "$GLIA_ROOT" && realpath -m "${CARGO_TARGET_DIR:-target}/debug/gliad")"
+    [[ -x $GLIAD ]] || die "cargo build succeeded but $GLIAD is missing"
+  fi
+  GLIAD="$(realpath "$GLIAD")"; export GLIAD
+}
+
+# --- processes -------------------------------------------------------------
+# pid_ours PID: alive and started by start_proc for this run dir (its environment carries the marker;
+# guards against pid reuse; a zombie has an empty environment).
+pid_ours() { grep -qzxF "GLIA_LOCALNET=$RUN_DIR" "/proc/$1/environ" 2>/dev/null; }
+
+# count_alive: prints "alive total" for the pids file.
+count_alive() {
+  local name pid a=0 t=0
+  [[ -f $PIDS ]] && while read -r name pid; do
+    [[ -n ${pid:-} ]] || continue
+    t=$((t + 1)); if pid_ours "$pid"; then a=$((a + 1)); fi
+  done <"$PIDS"
+  echo "$a $t"
+}
+
+# start_proc NAME LOGFILE CMD...: detached (own session), output appended to LOGFILE, pid recorded.
+start_proc() {
+  local name=$1 logf=$2; shift 2
+  echo "--- $(date -u +%FT%TZ) starting: $*" >>"$logf"
+  GLIA_LOCALNET="$RUN_DIR" setsid "$@" >>"$logf" 2>&1 </dev/null 9<&- &  # fd 9: up.sh's lock, not for children
+  echo "$name $!" >>"$PIDS"
+  LAST_PID=$!
+}
+
+# stop_group PID...: SIGTERM (whole process group), wait up to 10 s, then SIGKILL.
+stop_group() {
+  local pid i left
+  (($#)) || return 0
+  for pid; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
+  for ((i = 0; i < 50; i++)); do
+    left=(); for pid; do pid_ours "$pid" && left+=("$pid"); done
+    ((${#left[@]})) || return 0
+    sleep 0.2
+  done
+  log "still running after 10 s, sending SIGKILL: ${left[*]}"
+  for pid in "${left[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+# stop_network: cometbft first (so it never sees its app vanish mid-block), then the apps. Keeps state.
+stop_network() {
+  local name pid cmt=() app=()
+  [[ -f $PIDS ]] || { log "nothing running in $(rel "$RUN_DIR")"; return 0; }
+  while read -r name pid; do
+    [[ -n ${pid:-} ]] && pid_ours "$pid" || continue
+    if [[ $name == cometbft* ]]; then cmt+=("$pid"); else app+=("$pid"); fi
+  done <"$PIDS"
+  if ((${#cmt[@]} + ${#app[@]})); then
+    log "stopping $((${#cmt[@]} + ${#app[@]})) processes of $(rel "$RUN_DIR")"
+    stop_group "${cmt[@]}"; stop_group "${app[@]}"
+  else
+    log "nothing running in $(rel "$RUN_DIR")"
+  fi
+  rm -f "$PIDS"
+}
+
+# --- waiting ---------------------------------------------------------------
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_port PORT PID LOG [TIMEOUT_S]
+wait_port() {
+  local port=$1 pid=$2 logf=$3 t=${4:-60} i
+  for ((i = 0; i < t * 5; i++)); do
+    port_open "$port" && return 0
+    pid_ours "$pid" || die "process $pid exited before listening on 127.0.0.1:$port; see $(rel "$logf"):"$'\n'"$(tail -n 20 "$logf")"
+    sleep 0.2
+  done
+  die "timeout (${t}s) waiting for 127.0.0.1:$port; see $(rel "$logf")"
+}
+
+height() { { curl -s --max-time 2 "http://127.0.0.1:$1/status" 2>/dev/null || true; } | sed -n 's/.*"latest_block_height": *"\([0-9]*\)".*/\1/p'; }
+
+# wait_blocks N MODE TIMEOUT_S: every node's RPC reports height >= 2 (fresh) or a new block past the
+# first height it reports (resume).
+wait_blocks() {
+  local n=$1 mode=$2 t=$3 i h done name pid start=$SECONDS
+  local -a first=()
+  while :; do
+    done=0
+    for ((i = 0; i < n; i++)); do
+      h="$(height $((26657 + 10 * i)))"; [[ -n $h ]] || continue
+      [[ -n ${first[i]:-} ]] || first[i]=$h
+      if ((h >= 2)) && [[ $mode == fresh || $h -gt ${first[i]} ]]; then done=$((done + 1)); fi
+    done
+    if ((done == n)); then return 0; fi
+    while read -r name pid; do
+      pid_ours "$pid" || die "$name (pid $pid) exited; see $(rel "$RUN_DIR")/node${name//[!0-9]/}/$(tr -d 0-9 <<<"$name").log"
+    done <"$PIDS"
+    ((SECONDS - start < t)) || die "timeout (${t}s): $done/$n nodes produce blocks; see $(rel "$RUN_DIR")/node*/cometbft.log and gliad.log"
+    sleep 1
+  done
+}
+
+# print_endpoints: human summary of network.json.
+print_endpoints() {
+  python3 - "$NETJSON" "$(rel "$RUN_DIR")" <<'PY'
+import json, sys
+n = json.load(open(sys.argv[1])); run = sys.argv[2]
+print(f"\nchain {n['chain_id']}   app {n['app']}   validators {n['validators']}   profile {run}/network.json")
+rows = [("node", "rpc", "grpc", "rest", "metrics")]
+for i in range(n["validators"]):
+    g = lambda k: n[k][i] if i < len(n[k]) else "-"
+    rows.append((str(i), g("rpc"), g("grpc"), g("rest"), g("metrics")))
+w = [max(len(r[c]) for r in rows) for c in range(5)]
+for r in rows: print("  ".join(x.ljust(w[c]) for c, x in enumerate(r)).rstrip())
+if n.get("web"): print(f"web      {n['web']}   blobs {n['blobs'][0]} ...   gas price {n['gas_price']}")
+for a in n["accounts"]: print(f"account  {a['name']:6} {a['address']}")
+print(f"logs     {run}/nodeI/cometbft.log" + (f", {run}/nodeI/gliad.log" if n["app"] == "gliad" else ""))
+print(f"stop     localnet/down.sh" + ("" if run == "localnet/.run" else f" --run-dir {run}"))
+PY
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# localnet/up.sh — start (or resume) a local Glia network. See localnet/README.md.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() { echo "usage: $0 [--validators N] [--accounts N] [--app gliad|kvstore] [--reset]" >&2; exit 2; }
+N=4 ACCOUNTS=4 APP=gliad RESET=0 NSET=0
+while (($#)); do
+  case $1 in
+    --validators) N=${2:?}; NSET=1; shift 2 ;;
+    --accounts) ACCOUNTS=${2:?}; shift 2 ;;
+    --app) APP=${2:?}; shift 2 ;;
+    --reset) RESET=1; shift ;;
+    -h | --help) usage ;;
+    *) echo "unknown argument: $1" >&2; usage ;;
+  esac
+done
+[[ $APP == gliad || $APP == kvstore ]] || die "--app must be gliad or kvstore"
+[[ $N =~ ^[1-9][0-9]*$ && $ACCOUNTS =~ ^[0-9]+$ ]] || die "--validators and --accounts take numbers"
+[[ $APP == kvstore && -z ${GLIA_RUN_DIR:-} ]] && set_run_dir "$LOCALNET/.run-kvstore"
+
+# One up.sh at a time (both networks share the same ports).
+exec 9<"$LOCALNET"; flock -n 9 || die "another localnet/up.sh is running"
+
+MODE=fresh
+if [[ -f $NETJSON && $RESET == 0 ]]; then
+  MODE=resume
+  read -r NAPP N < <(python3 -c 'import json,sys; n=json.load(open(sys.argv[1])); print(n["app"], n["validators"])' "$NETJSON")
+  [[ $NAPP == "$APP" ]] || die "the network in $(rel "$RUN_DIR") runs app '$NAPP'; use --app $NAPP, or --reset to replace it"
+  ((NSET == 0)) || log "resuming the existing $N-validator network; --validators is ignored (use --reset to rebuild)"
+  read -r ALIVE TOTAL < <(count_alive)
+  if ((TOTAL > 0 && ALIVE == TOTAL)); then
+    log "network already running ($ALIVE processes)"; print_endpoints; exit 0
+  fi
+  ((ALIVE == 0)) || { log "network partly running ($ALIVE/$TOTAL processes); restarting it"; stop_network; }
+else
+  stop_network
+fi
+rm -f "$PIDS"
+
+# Nothing else may hold our ports (e.g. the other network: gliad and kvstore modes share ports).
+for ((i = 0; i < N; i++)); do
+  b=$((26656 + 10 * i))
+  for p in $b $((b + 1)) $((b + 2)) $((b + 4)) $((9090 + 10 * i)) $((1317 + 10 * i)); do
+    [[ $APP == kvstore ]] && ((p == b + 2 || p < 26000)) && continue
+    port_open "$p" && die "port 127.0.0.1:$p is in use (another network running? try localnet/down.sh [--run-dir localnet/.run-kvstore])"
+  done
+done
+
+ensure_cometbft
+[[ $APP == gliad ]] && ensure_gliad
+
+if [[ $MODE == fresh ]]; then
+  log "creating a $N-validator $APP network in $(rel "$RUN_DIR")"
+  rm -rf "$RUN_DIR"; mkdir -p "$(dirname "$RUN_DIR")"
+  "$COMETBFT" testnet --v "$N" --o "$RUN_DIR" --populate-persistent-peers --starting-ip-address 127.0.0.1 >/dev/null
+  if [[ $APP == gliad ]]; then
+    ACCOUNTS_JSON="$("$GLIAD" dev-accounts --count "$ACCOUNTS")" || die "'$GLIAD dev-accounts --count $ACCOUNTS' failed"
+  else
+    ACCOUNTS_JSON='[]'
+  fi
+  IDS=(); for ((i = 0; i < N; i++)); do IDS+=("$("$COMETBFT" show-node-id --home "$RUN_DIR/node$i")"); done
+  export ACCOUNTS_JSON CHAIN_ID DENOM
+  python3 - "$RUN_DIR" "$N" "$APP" "${IDS[@]}" <<'PY'
+import json, os, re, sys
+run, n, app, ids = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+q = json.dumps  # a JSON string of ASCII text is a valid TOML basic string
+
+def set_keys(path, edits):
+    out, sec, seen = [], "", set()
+    for line in open(path):
+        m = re.match(r"\s*\[([^\]]+)\]\s*$", line)
+        if m:
+            sec = m.group(1)
+        else:
+            m = re.match(r"\s*([A-Za-z0-9_]+)\s*=", line)
+            if m and (sec, m.group(1)) in edits:
+                line = f"{m.group(1)} = {edits[(sec, m.group(1))]}\n"
+                seen.add((sec, m.group(1)))
+        out.append(line)
+    if set(edits) - seen:
+        sys.exit(f"{path}: keys not found: {sorted(set(edits) - seen)}")
+    open(path, "w").writelines(out)
+
+for i in range(n):
+    b = 26656 + 10 * i
+    set_keys(f"{run}/node{i}/config/config.toml", {
+        ("", "moniker"): q(f"node{i}"),
+        ("", "proxy_app"): q(f"tcp://127.0.0.1:{b + 2}"),
+        ("rpc", "laddr"): q(f"tcp://127.0.0.1:{b + 1}"),
+        ("rpc", "cors_allowed_origins"): '["*"]',
+        ("p2p", "laddr"): q(f"tcp://127.0.0.1:{b}"),
+        ("p2p", "persistent_peers"): q(",".join(f"{ids[j]}@127.0.0.1:{26656 + 10 * j}" for j in range(n) if j != i)),
+        ("p2p", "allow_duplicate_ip"): "true",
+        ("p2p", "addr_book_strict"): "false",
+        ("mempool", "size"): "50000",
+        ("mempool", "max_txs_bytes"): str(1 << 30),
+        ("mempool", "cache_size"): "100000",
+        ("consensus", "timeout_commit"): '"1s"',
+        ("tx_index", "indexer"): '"kv"',
+        ("instrumentation", "prometheus"): "true",
+        ("instrumentation", "prometheus_listen_addr"): q(f"127.0.0.1:{b + 4}"),
+    })
+
+g = json.load(open(f"{run}/node0/config/genesis.json"))
+g["chain_id"] = os.environ["CHAIN_ID"]
+g["consensus_params"]["block"].update(max_bytes="4194304", max_gas="-1")
+g["consensus_params"].setdefault("abci", {})["vote_extensions_enable_height"] = "0"
+accounts = json.loads(os.environ["ACCOUNTS_JSON"])
+assert isinstance(accounts, list) and all({"name", "address", "mnemonic"} <= set(a) for a in accounts), \
+    "dev-accounts must print a JSON array of {name, address, mnemonic}"
+g["app_state"] = {} if app == "kvstore" else {"bank": {"balances": [
+    {"address": a["address"], "coins": [{"denom": os.environ["DENOM"], "amount": "1000000000000"}]}
+    for a in sorted(accounts, key=lambda a: a["address"])]}}
+for i in range(n):
+    with open(f"{run}/node{i}/config/genesis.json", "w") as f:
+        json.dump(g, f, indent=2)
+PY
+fi
+
+# Start: apps first (each must accept ABCI connections), then CometBFT. On failure, stop what started.
+trap 'rc=$?; if ((rc != 0)) && [[ -f $PIDS ]]; then log "start failed; stopping the processes started (state and logs kept)"; stop_network; fi' EXIT
+log "starting $N nodes ($MODE)"
+if [[ $APP == gliad ]]; then
+  for ((i = 0; i < N; i++)); do
+    home="$RUN_DIR/node$i"; mkdir -p "$home/glia"
+    start_proc "gliad$i" "$home/gliad.log" "$GLIAD" start --home "$home/glia" --abci "127.0.0.1:$((26658 + 10 * i))" \
+      --grpc "127.0.0.1:$((9090 + 10 * i))" --api "127.0.0.1:$((1317 + 10 * i))" --min-gas-price "$GAS_PRICE"
+    GPIDS[i]=$LAST_PID
+  done
+  for ((i = 0; i < N; i++)); do wait_port $((26658 + 10 * i)) "${GPIDS[i]}" "$RUN_DIR/node$i/gliad.log" 120; done
+fi
+EXTRA=(); [[ $APP == kvstore ]] && EXTRA=(--proxy_app=kvstore)
+for ((i = 0; i < N; i++)); do
+  home="$RUN_DIR/node$i"
+  start_proc "cometbft$i" "$home/cometbft.log" "$COMETBFT" start --home "$home" "${EXTRA[@]}"
+done
+wait_blocks "$N" "$MODE" "${GLIA_UP_TIMEOUT:-90}"
+trap - EXIT
+
+if [[ $MODE == fresh ]]; then
+  python3 - "$NETJSON" "$N" "$APP" "$(rel "$RUN_DIR")" "$GAS_PRICE" <<'PY'
+import json, os, sys
+path, n, app, run, gas = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+g = app == "gliad"
+net = {
+    "chain_id": os.environ["CHAIN_ID"], "denom": os.environ["DENOM"], "bech32_prefix": "glia",
+    "rpc": [f"http://127.0.0.1:{26657 + 10 * i}" for i in range(n)],
+    "grpc": [f"127.0.0.1:{9090 + 10 * i}" for i in range(n)] if g else [],
+    "rest": [f"http://127.0.0.1:{1317 + 10 * i}" for i in range(n)] if g else [],
+    "blobs": [f"http://127.0.0.1:{1317 + 10 * i}/blobs" for i in range(n)] if g else [],
+    "gas_price": gas, "web": "http://127.0.0.1:1317/" if g else "",
+    "metrics": [f"http://127.0.0.1:{26660 + 10 * i}/metrics" for i in range(n)],
+    "accounts": json.loads(os.environ["ACCOUNTS_JSON"]),
+    "app": app, "validators": n, "homes": [f"{run}/node{i}" for i in range(n)],
+}
+with open(path + ".tmp", "w") as f:
+    json.dump(net, f, indent=2); f.write("\n")
+os.replace(path + ".tmp", path)
+PY
+fi
+log "network up; node0 at height $(height 26657)"
+print_endpoints

@@ -1,0 +1,78 @@
+//! Bech32 account addresses (`glia1…`), derived as the Cosmos SDK derives them.
+
+use bech32::{Bech32, Hrp};
+use ripemd::Ripemd160;
+use sha2::{Digest, Sha256};
+
+/// The chain's bech32 prefix for accounts.
+pub const PREFIX: &str = "glia";
+
+/// An account address: the raw bytes (20 for keys and module accounts, 32 for derived ones).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Address(pub Vec<u8>);
+
+impl Address {
+    /// Parses a `glia1…` string; the error says what is wrong with it.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.is_empty() {
+            return Err("empty address string is not allowed".into());
+        }
+        let (hrp, data) = bech32::decode(s).map_err(|e| format!("decoding bech32 failed: {e}"))?;
+        if hrp.as_str() != PREFIX {
+            return Err(format!(
+                "invalid Bech32 prefix; expected {PREFIX}, got {}",
+                hrp.as_str()
+            ));
+        }
+        if data.is_empty() || data.len() > 255 {
+            return Err(format!(
+                "address length {} must be between 1 and 255 bytes",
+                data.len()
+            ));
+        }
+        if s.chars().any(|c| c.is_ascii_uppercase()) {
+            return Err("address must be lowercase".into());
+        }
+        Ok(Address(data))
+    }
+
+    /// The address of a secp256k1 key: ripemd160(sha256(compressed key)).
+    pub fn from_secp256k1(compressed: &[u8]) -> Self {
+        Address(Ripemd160::digest(Sha256::digest(compressed)).to_vec())
+    }
+
+    /// A module account's address: the first 20 bytes of sha256(name), as the SDK does.
+    pub fn module(name: &str) -> Self {
+        Address(Sha256::digest(name.as_bytes())[..20].to_vec())
+    }
+
+    pub fn to_bech32(&self) -> String {
+        let hrp = Hrp::parse(PREFIX).expect("static prefix is valid");
+        bech32::encode::<Bech32>(hrp, &self.0).expect("address length is bounded")
+    }
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_bech32())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrip_and_errors() {
+        let a = Address::module("fee_collector");
+        let s = a.to_bech32();
+        assert!(s.starts_with("glia1"));
+        assert_eq!(Address::parse(&s).unwrap(), a);
+        assert!(Address::parse("glia1xyz").unwrap_err().contains("bech32"));
+        let cosmos = bech32::encode::<Bech32>(Hrp::parse("cosmos").unwrap(), &a.0).unwrap();
+        assert!(Address::parse(&cosmos)
+            .unwrap_err()
+            .contains("expected glia"));
+        assert!(Address::parse(&s.to_uppercase()).is_err());
+    }
+}

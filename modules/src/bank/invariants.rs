@@ -1,0 +1,28 @@
+//! The supply invariant: for every denom, total supply equals the sum of all balances.
+
+use super::state;
+use crate::context::Kv;
+use crate::error::{AppError, AppResult};
+use std::collections::BTreeMap;
+
+pub fn check(kv: &mut impl Kv) -> AppResult<()> {
+    let mut sums: BTreeMap<String, u128> = BTreeMap::new();
+    for (k, v) in kv.kv_scan(state::state_key::BALANCES_PREFIX)? {
+        let denom = k.rsplit('/').next().unwrap_or_default().to_string();
+        let amt: u128 = std::str::from_utf8(&v)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| AppError::internal(format!("corrupt balance at {k}")))?;
+        *sums.entry(denom).or_default() += amt;
+    }
+    let supply: BTreeMap<String, u128> = state::total_supply(kv)?
+        .into_iter()
+        .map(|(_, c)| (c.denom, c.amount))
+        .collect();
+    if sums != supply {
+        return Err(AppError::internal(format!(
+            "supply invariant broken: balances sum to {sums:?}, supply is {supply:?}"
+        )));
+    }
+    Ok(())
+}

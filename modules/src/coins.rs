@@ -1,0 +1,199 @@
+//! Coins with integer amounts, validated as the Cosmos SDK validates them.
+
+use crate::error::{AppError, AppResult};
+use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
+
+/// The staking and fee denom.
+pub const DENOM: &str = "uglia";
+
+/// A positive amount of one denom.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Coin {
+    pub denom: String,
+    pub amount: u128,
+}
+
+impl Coin {
+    pub fn new(denom: &str, amount: u128) -> Self {
+        Coin {
+            denom: denom.to_string(),
+            amount,
+        }
+    }
+
+    pub fn to_proto(&self) -> ProtoCoin {
+        ProtoCoin {
+            denom: self.denom.clone(),
+            amount: self.amount.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Coin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.amount, self.denom)
+    }
+}
+
+/// `100uglia,5foo`, as the SDK prints coins in events.
+pub fn format_coins(coins: &[Coin]) -> String {
+    coins
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Checks a denom against the SDK's rule: a letter, then 2..=127 of `[a-zA-Z0-9/:._-]`.
+pub fn validate_denom(denom: &str) -> Result<(), String> {
+    let mut chars = denom.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    let len_ok = (3..=128).contains(&denom.len());
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || "/:._-".contains(c));
+    if first_ok && len_ok && rest_ok {
+        Ok(())
+    } else {
+        Err(format!("invalid denom: {denom:?}"))
+    }
+}
+
+/// Parses an SDK integer amount: decimal digits only (no sign), fitting in 128 bits.
+pub fn parse_amount(s: &str) -> Result<u128, String> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "invalid amount {s:?}: must be a non-negative integer"
+        ));
+    }
+    s.parse::<u128>()
+        .map_err(|_| format!("amount {s} is out of range"))
+}
+
+/// Validates a list of coins: each denom valid, each amount positive, sorted by denom with no
+/// duplicates (the SDK's `Coins.Validate`). An empty list is allowed only if `allow_empty`.
+pub fn parse_coins(coins: &[ProtoCoin], allow_empty: bool) -> AppResult<Vec<Coin>> {
+    let text = || {
+        coins
+            .iter()
+            .map(|c| format!("{}{}", c.amount, c.denom))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    if coins.is_empty() && !allow_empty {
+        return Err(AppError::invalid_coins("no coins given"));
+    }
+    let mut out: Vec<Coin> = Vec::with_capacity(coins.len());
+    for c in coins {
+        validate_denom(&c.denom)
+            .map_err(|e| AppError::invalid_coins(format!("{}: {e}", text())))?;
+        let amount = parse_amount(&c.amount)
+            .map_err(|e| AppError::invalid_coins(format!("{}: {e}", text())))?;
+        if amount == 0 {
+            return Err(AppError::invalid_coins(format!(
+                "{}: amount must be positive",
+                text()
+            )));
+        }
+        if let Some(prev) = out.last() {
+            if prev.denom >= c.denom {
+                return Err(AppError::invalid_coins(format!(
+                    "{}: denoms must be sorted and unique",
+                    text()
+                )));
+            }
+        }
+        out.push(Coin {
+            denom: c.denom.clone(),
+            amount,
+        });
+    }
+    Ok(out)
+}
+
+/// A decimal price per unit of gas, e.g. `0.025uglia`, kept as `numerator / 10^scale`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GasPrice {
+    pub numerator: u128,
+    pub scale: u32,
+    pub denom: String,
+}
+
+impl GasPrice {
+    /// Parses `0.025uglia` (at most 18 decimal places, as the SDK's Dec).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let split = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| format!("gas price {s:?} has no denom"))?;
+        let (num, denom) = s.split_at(split);
+        validate_denom(denom)?;
+        let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+        if int.is_empty() || frac.len() > 18 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("invalid gas price {s:?}"));
+        }
+        let numerator = parse_amount(&format!("{int}{frac}"))?;
+        Ok(GasPrice {
+            numerator,
+            scale: frac.len() as u32,
+            denom: denom.to_string(),
+        })
+    }
+
+    /// The smallest fee that pays for `gas` at this price: ceil(gas × price).
+    pub fn fee_for(&self, gas: u64) -> u128 {
+        let den = 10u128.pow(self.scale);
+        (gas as u128 * self.numerator).div_ceil(den)
+    }
+}
+
+impl std::fmt::Display for GasPrice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let den = 10u128.pow(self.scale);
+        let (i, r) = (self.numerator / den, self.numerator % den);
+        if self.scale == 0 {
+            write!(f, "{i}{}", self.denom)
+        } else {
+            write!(f, "{i}.{:0w$}{}", r, self.denom, w = self.scale as usize)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pc(a: &str, d: &str) -> ProtoCoin {
+        ProtoCoin {
+            denom: d.into(),
+            amount: a.into(),
+        }
+    }
+
+    #[test]
+    fn coins_validation() {
+        assert_eq!(
+            parse_coins(&[pc("5", "uglia")], false).unwrap()[0].amount,
+            5
+        );
+        for bad in [
+            pc("0", "uglia"),
+            pc("-5", "uglia"),
+            pc("5x", "uglia"),
+            pc("5", "1bad"),
+        ] {
+            let e = parse_coins(&[bad], false).unwrap_err();
+            assert_eq!(e.code, 10, "{e}");
+        }
+        assert!(parse_coins(&[pc("1", "uglia"), pc("1", "abc")], false).is_err());
+        assert!(parse_coins(&[], false).is_err());
+        assert!(parse_amount("340282366920938463463374607431768211456").is_err());
+    }
+
+    #[test]
+    fn gas_price_fee_rounds_up() {
+        let p = GasPrice::parse("0.025uglia").unwrap();
+        assert_eq!(p.fee_for(200_000), 5000);
+        assert_eq!(p.fee_for(1), 1);
+        assert_eq!(p.to_string(), "0.025uglia");
+        assert!(GasPrice::parse("abc").is_err());
+        assert!(GasPrice::parse("0.1").is_err());
+    }
+}

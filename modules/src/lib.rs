@@ -1,0 +1,20 @@
+//! Glia's state-machine modules.
+//!
+//! Every module has the same rooms: `msgs` (types and stateless validation), `state` (typed
+//! reads and writes, every key in one place), `handler` (check → execute per message),
+//! `lifecycle` (genesis, begin/end of block), `query` (query service) and `events`.
+//! Modules reach each other only through the small functions they export (bank's
+//! `transfer`), never through another module's keys.
+
+pub mod address;
+pub mod auth;
+pub mod bank;
+pub mod coins;
+pub mod context;
+pub mod error;
+pub mod gas;
+pub mod store;
+
+pub use context::{BlockInfo, Ctx, Kv, ReadOnly};
+pub mod pagination;
+pub use error::AppError;

@@ -1,0 +1,1 @@
+pub use cosmos_sdk_proto as cosmos;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# tests/run.sh — every test Glia has, on a fresh machine or a warm one:
+#   1. system packages and tools the build and tests need (installed when missing);
+#   2. one dev-profile build of the whole workspace, shared by every step;
+#   3. unit tests;
+#   4. a real 4-validator CometBFT localnet, then the Rust end-to-end tests (bank, bad input,
+#      app-hash agreement, SIGKILL crash-restart) and the cosmjs client tests under Node;
+#   5. the network is stopped whatever happens.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "system packages"
+tests/install-deps.sh
+
+step "build (dev profile, whole workspace)"
+cargo build --workspace --all-targets --locked
+
+step "unit tests"
+cargo test --workspace --exclude glia-e2e --locked
+
+step "localnet: 4 validators"
+export GLIA_RUN_DIR="$root/target/e2e-localnet"
+export GLIAD="$root/target/debug/gliad"
+export GLIA_CHECK_INVARIANTS=true
+export GLIA_NETWORK="$GLIA_RUN_DIR/network.json"
+cleanup() { localnet/down.sh --run-dir "$GLIA_RUN_DIR" || true; }
+trap cleanup EXIT
+localnet/up.sh --reset --validators 4 --accounts 8
+
+step "Rust end-to-end tests"
+cargo test -p glia-e2e --locked -- --test-threads=1
+
+step "cosmjs tests"
+tests/cosmjs/run.sh
