@@ -125,7 +125,8 @@ if [[ $APP == gliad ]]; then
   for ((i = 0; i < N; i++)); do
     home="$RUN_DIR/node$i"; mkdir -p "$home/glia"
     start_proc "gliad$i" "$home/gliad.log" "$GLIAD" start --home "$home/glia" --abci "127.0.0.1:$((26658 + 10 * i))" \
-      --grpc "127.0.0.1:$((9090 + 10 * i))" --api "127.0.0.1:$((1317 + 10 * i))" --min-gas-price "$GAS_PRICE"
+      --grpc "127.0.0.1:$((9090 + 10 * i))" --api "127.0.0.1:$((1317 + 10 * i))" --min-gas-price "$GAS_PRICE" \
+      --rpc "http://127.0.0.1:$((26657 + 10 * i))"
     GPIDS[i]=$LAST_PID
   done
   for ((i = 0; i < N; i++)); do wait_port $((26658 + 10 * i)) "${GPIDS[i]}" "$RUN_DIR/node$i/gliad.log" 120; done

@@ -11,6 +11,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 step() { printf '\n==== %s ====\n' "$*"; }
 
+# One build directory per user, shared by every checkout on this machine (a CI run in a fresh
+# clone reuses what the last run built; a new machine builds from scratch, ~45 min on 2 cores,
+# most of it RocksDB's C++).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/glia/target}"
+
 step "system packages"
 tests/install-deps.sh
 
@@ -21,8 +26,8 @@ step "unit tests"
 cargo test --workspace --exclude glia-e2e --locked
 
 step "localnet: 4 validators"
-export GLIA_RUN_DIR="$root/target/e2e-localnet"
-export GLIAD="$root/target/debug/gliad"
+export GLIA_RUN_DIR="$root/localnet/.run-e2e"
+export GLIAD="$CARGO_TARGET_DIR/debug/gliad"
 export GLIA_CHECK_INVARIANTS=true
 export GLIA_NETWORK="$GLIA_RUN_DIR/network.json"
 cleanup() { localnet/down.sh --run-dir "$GLIA_RUN_DIR" || true; }

@@ -386,8 +386,8 @@ impl Application for App {
                         .iter()
                         .map(|p| ProofOp {
                             r#type: "jmt:v".into(),
-                            key: req.data.to_vec().into(),
-                            data: p.encode_to_vec().into(),
+                            key: req.data.to_vec(),
+                            data: p.encode_to_vec(),
                         })
                         .collect();
                     ResponseQuery {

@@ -8,6 +8,7 @@ pub mod grpc;
 pub mod keys;
 pub mod params;
 pub mod query;
+pub mod rest;
 pub mod router;
 pub mod storage;
 pub mod tx;

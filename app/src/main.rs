@@ -34,6 +34,9 @@ enum Cmd {
         /// HTTP API listen address (REST, blobs).
         #[arg(long, default_value = "127.0.0.1:1317")]
         api: SocketAddr,
+        /// CometBFT RPC that the HTTP API relays broadcasts to.
+        #[arg(long, default_value = "http://127.0.0.1:26657")]
+        rpc: String,
         /// This node's mempool minimum gas price (the chain's minimum applies regardless).
         #[arg(long)]
         min_gas_price: Option<String>,
@@ -63,7 +66,8 @@ fn main() -> Result<()> {
             home,
             abci,
             grpc,
-            api: _,
+            api,
+            rpc,
             min_gas_price,
             check_invariants,
         } => {
@@ -90,6 +94,15 @@ fn main() -> Result<()> {
                 async move {
                     if let Err(e) = gliad::grpc::serve(app, grpc).await {
                         tracing::error!("gRPC server stopped: {e:#}");
+                    }
+                }
+            });
+            let blobs = glia_validator_gpu::blobstore::BlobStore::open(data.join("blobs"))?;
+            rt.spawn({
+                let app = app.clone();
+                async move {
+                    if let Err(e) = gliad::rest::serve(app, api, blobs, rpc).await {
+                        tracing::error!("HTTP API stopped: {e:#}");
                     }
                 }
             });

@@ -224,7 +224,7 @@ mod tests {
             let (batch, h) = store.prepare(&ch).unwrap();
             store.commit(batch, ch).unwrap();
             hash = h;
-            assert_eq!(store.latest().get("a/1").unwrap().is_some(), true);
+            assert!(store.latest().get("a/1").unwrap().is_some());
             rt.block_on(async move { store.storage.release().await });
         }
         let store = Store::open(&dir, rt.handle().clone()).unwrap();

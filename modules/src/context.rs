@@ -114,30 +114,6 @@ pub fn event(kind: &str, attrs: &[(&str, String)]) -> Event {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::MemStore;
-
-    #[test]
-    fn atomic_rolls_back_writes_and_events_but_keeps_gas() {
-        let base = MemStore::default();
-        let block = BlockInfo::default();
-        let mut ctx = Ctx::new(&base, GasMeter::new(1_000_000), &block);
-        let r: AppResult<()> = ctx.atomic(|c| {
-            c.put("k".into(), b"v".to_vec())?;
-            c.emit("x", &[]);
-            Err(AppError::invalid_request("boom"))
-        });
-        assert!(r.is_err());
-        assert!(ctx.gas.used() > 0);
-        assert_eq!(ctx.get("k").unwrap(), None);
-        assert!(ctx.events.is_empty());
-        ctx.atomic(|c| c.put("k".into(), b"v".to_vec())).unwrap();
-        assert_eq!(ctx.get("k").unwrap(), Some(b"v".to_vec()));
-    }
-}
-
 /// Reads that state helpers need, served either metered (a [`Ctx`]) or free (a [`ReadOnly`]
 /// view for queries), so each module writes its getters once.
 pub trait Kv {
@@ -163,5 +139,29 @@ impl Kv for ReadOnly<'_> {
     }
     fn kv_scan(&mut self, prefix: &str) -> AppResult<Vec<(String, Vec<u8>)>> {
         self.0.scan(prefix).map_err(AppError::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemStore;
+
+    #[test]
+    fn atomic_rolls_back_writes_and_events_but_keeps_gas() {
+        let base = MemStore::default();
+        let block = BlockInfo::default();
+        let mut ctx = Ctx::new(&base, GasMeter::new(1_000_000), &block);
+        let r: AppResult<()> = ctx.atomic(|c| {
+            c.put("k".into(), b"v".to_vec())?;
+            c.emit("x", &[]);
+            Err(AppError::invalid_request("boom"))
+        });
+        assert!(r.is_err());
+        assert!(ctx.gas.used() > 0);
+        assert_eq!(ctx.get("k").unwrap(), None);
+        assert!(ctx.events.is_empty());
+        ctx.atomic(|c| c.put("k".into(), b"v".to_vec())).unwrap();
+        assert_eq!(ctx.get("k").unwrap(), Some(b"v".to_vec()));
     }
 }

@@ -76,7 +76,7 @@ fn hash(tx: &[u8]) -> [u8; 32] {
 /// One sender's tx source: signed sends with consecutive sequences, or kvstore `key=value`.
 enum Source {
     Bank {
-        key: Key,
+        key: Box<Key>,
         params: TxParams,
         to: String,
     },
@@ -180,7 +180,11 @@ fn main() -> Result<()> {
                 gas_limit: 100_000,
                 memo: String::new(),
             };
-            Source::Bank { key, params, to }
+            Source::Bank {
+                key: Box::new(key),
+                params,
+                to,
+            }
         } else {
             Source::Kv {
                 id: i,

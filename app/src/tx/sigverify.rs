@@ -82,6 +82,10 @@ impl SigCache {
         ok.insert(k);
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn len(&self) -> usize {
         self.ok.lock().expect("sig cache").len()
     }

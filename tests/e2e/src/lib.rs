@@ -26,6 +26,7 @@ pub struct Network {
     pub denom: String,
     pub rpc: Vec<String>,
     pub grpc: Vec<String>,
+    pub rest: Vec<String>,
     pub gas_price: String,
     pub accounts: Vec<DevAccount>,
     pub homes: Vec<String>,
@@ -61,10 +62,9 @@ impl Network {
 
     /// The directory that holds the network's homes, logs and pids.
     pub fn run_dir(&self) -> PathBuf {
-        self.path
-            .parent()
-            .expect("profile has a parent dir")
-            .to_path_buf()
+        let dir = self.path.parent().expect("profile has a parent dir");
+        // Canonical, as localnet/lib.sh marks its processes with the real path.
+        dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf())
     }
 
     pub fn node(&self, i: usize) -> Rpc {

@@ -5,4 +5,5 @@
 mod bad_input;
 mod bank;
 mod consensus;
+mod rest;
 mod z_crash_restart;

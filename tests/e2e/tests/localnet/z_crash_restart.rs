@@ -20,8 +20,7 @@ fn pid_of(run_dir: &Path, name: &str) -> Result<u32> {
     let text = std::fs::read_to_string(run_dir.join("pids"))?;
     text.lines()
         .filter_map(|l| l.split_once(' '))
-        .filter(|(n, _)| *n == name)
-        .last()
+        .rfind(|(n, _)| *n == name)
         .context(format!("{name} not in pids file"))?
         .1
         .trim()

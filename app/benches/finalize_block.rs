@@ -1,0 +1,196 @@
+//! FinalizeBlock throughput for blocks of signed MsgSends, in process, against the machine's
+//! raw k256 verification rate measured in the same run.
+//!
+//!   cargo bench -p gliad --bench finalize_block --profile dev [-- BLOCKS TXS_PER_BLOCK]
+//!
+//! Two cases: "cold" (signature cache empty: every signature is verified, spread over all
+//! cores, before the txs run in order) and "after CheckTx" (the txs came through this node's
+//! mempool first, so their verification results are reused). CheckTx throughput is printed too.
+
+use glia_modules::coins::Coin;
+use gliad::app::{App, NodeConfig};
+use gliad::client::{msg_send, sign_tx, TxParams};
+use gliad::keys::Key;
+use gliad::storage::Store;
+use k256::ecdsa::signature::{Signer, Verifier};
+use k256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use std::time::Instant;
+use tendermint_abci::Application;
+use tendermint_proto::google::protobuf::Timestamp;
+use tendermint_proto::v0_38::abci::{RequestCheckTx, RequestFinalizeBlock, RequestInitChain};
+
+const CHAIN: &str = "glia-bench-1";
+
+fn raw_verify_rate(threads: usize, per_thread: usize) -> f64 {
+    let sk = SigningKey::from_slice(&[9u8; 32]).unwrap();
+    let vk = VerifyingKey::from(&sk);
+    let items: Vec<(Vec<u8>, Signature)> = (0..256u32)
+        .map(|i| {
+            let m = format!("sign doc {i}").repeat(8).into_bytes();
+            let s: Signature = sk.sign(&m);
+            (m, s)
+        })
+        .collect();
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                for i in 0..per_thread {
+                    let (m, sig) = &items[i % items.len()];
+                    vk.verify(m, sig).unwrap();
+                }
+            });
+        }
+    });
+    (threads * per_thread) as f64 / t.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let blocks = *args.first().unwrap_or(&4);
+    let per_block = *args.get(1).unwrap_or(&2000);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+
+    let one = raw_verify_rate(1, 4000);
+    let all = raw_verify_rate(cores, 4000);
+
+    let dir = std::env::temp_dir().join(format!("glia-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = Store::open(&dir, rt.handle().clone()).unwrap();
+    let app = App::new(store, NodeConfig::default());
+    let keys: Vec<Key> = (0..per_block)
+        .map(|i| Key::from_seed(format!("bench {i}").as_bytes()))
+        .collect();
+    let balances: Vec<_> = keys
+        .iter()
+        .map(|k| serde_json::json!({"address": k.address.to_bech32(), "coins": [{"denom": "uglia", "amount": "1000000000000"}]}))
+        .collect();
+    let genesis = serde_json::json!({"bank": {"balances": balances}});
+    app.init_chain(RequestInitChain {
+        chain_id: CHAIN.into(),
+        app_state_bytes: genesis.to_string().into_bytes().into(),
+        ..Default::default()
+    });
+    // Account numbers: the fee collector takes 0 at genesis, then accounts in address order.
+    let mut sorted: Vec<(usize, String)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (i, k.address.to_bech32()))
+        .collect();
+    sorted.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut numbers = vec![0u64; keys.len()];
+    for (n, (i, _)) in sorted.iter().enumerate() {
+        numbers[*i] = n as u64 + 1;
+    }
+    let sink = Key::from_seed(b"bench sink").address.to_bech32();
+    let make_block = |seq: u64| -> Vec<Vec<u8>> {
+        keys.iter()
+            .zip(&numbers)
+            .map(|(k, n)| {
+                let p = TxParams {
+                    chain_id: CHAIN.into(),
+                    account_number: *n,
+                    sequence: seq,
+                    fee: vec![Coin::new("uglia", 2500)],
+                    gas_limit: 100_000,
+                    memo: String::new(),
+                };
+                sign_tx(k, vec![msg_send(k, &sink, &[Coin::new("uglia", 1)])], &p)
+            })
+            .collect()
+    };
+    let finalize = |height: u64, txs: &[Vec<u8>]| -> (f64, f64) {
+        let t = Instant::now();
+        let r = app.finalize_block(RequestFinalizeBlock {
+            txs: txs.iter().map(|t| t.clone().into()).collect(),
+            height: height as i64,
+            time: Some(Timestamp {
+                seconds: 1_700_000_000 + height as i64,
+                nanos: 0,
+            }),
+            ..Default::default()
+        });
+        let fin = t.elapsed().as_secs_f64();
+        let failed = r.tx_results.iter().filter(|x| x.code != 0).count();
+        assert_eq!(
+            failed,
+            0,
+            "{failed} txs failed: {}",
+            r.tx_results.iter().find(|x| x.code != 0).unwrap().log
+        );
+        let t = Instant::now();
+        app.commit();
+        (fin, t.elapsed().as_secs_f64())
+    };
+    // Block 1 applies genesis; it is not measured.
+    finalize(1, &[]);
+
+    let (mut cold, mut warm, mut check, mut commit) = (0.0, 0.0, 0.0, 0.0);
+    let (mut cold_n, mut warm_n) = (0, 0);
+    for b in 0..blocks {
+        let height = 2 + 2 * b as u64;
+        let txs = make_block(2 * b as u64);
+        app.0.sigs.clear();
+        let (f, c) = finalize(height, &txs);
+        cold += f;
+        commit += c;
+        cold_n += txs.len();
+
+        let txs = make_block(2 * b as u64 + 1);
+        let t = Instant::now();
+        for tx in &txs {
+            let r = app.check_tx(RequestCheckTx {
+                tx: tx.clone().into(),
+                ..Default::default()
+            });
+            assert_eq!(r.code, 0, "{}", r.log);
+        }
+        check += t.elapsed().as_secs_f64();
+        let (f, c) = finalize(height + 1, &txs);
+        warm += f;
+        commit += c;
+        warm_n += txs.len();
+    }
+    let cold_tps = cold_n as f64 / cold;
+    let warm_tps = warm_n as f64 / warm;
+    println!(
+        "FinalizeBlock benchmark: {blocks}+{blocks} blocks of {per_block} MsgSend, {cores} cores"
+    );
+    println!("{:44} {:>10}", "", "tx/s");
+    println!("{:44} {:>10.0}", "raw k256 verify, 1 core", one);
+    println!(
+        "{:44} {:>10.0}",
+        format!("raw k256 verify, {cores} cores (ceiling)"),
+        all
+    );
+    println!(
+        "{:44} {:>10.0}   {:.2} of ceiling",
+        "FinalizeBlock, cold (all sigs verified)",
+        cold_tps,
+        cold_tps / all
+    );
+    println!(
+        "{:44} {:>10.0}   {:.2} of ceiling",
+        "FinalizeBlock, after CheckTx (sigs reused)",
+        warm_tps,
+        warm_tps / all
+    );
+    println!(
+        "{:44} {:>10.0}",
+        "CheckTx (sequential, one connection)",
+        warm_n as f64 / check
+    );
+    println!(
+        "{:44} {:>10.1} ms/block",
+        "Commit (RocksDB write)",
+        1000.0 * commit / (2 * blocks) as f64
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,217 @@
+//! The HTTP API on `--api`: the REST routes Keplr's wallet screens use (accounts, balances,
+//! broadcast), `GET /blobs/<sha256>` from the node's content-addressed output store, and a
+//! status page. Queries go through the same dispatch as ABCI and gRPC.
+
+use crate::app::App;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Json;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use glia_proto::cosmos::cosmos::auth::v1beta1::{
+    BaseAccount, QueryAccountRequest, QueryAccountResponse,
+};
+use glia_proto::cosmos::cosmos::bank::v1beta1::{
+    QueryAllBalancesRequest, QueryAllBalancesResponse,
+};
+use glia_proto::cosmos::cosmos::crypto::secp256k1::PubKey;
+use glia_validator_gpu::blobstore::BlobStore;
+use prost::Message;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Clone)]
+struct Ctx {
+    app: App,
+    blobs: Arc<BlobStore>,
+    rpc: String,
+    agent: ureq::Agent,
+}
+
+type Reply = Result<Json<Value>, (StatusCode, Json<Value>)>;
+
+fn err(status: StatusCode, code: u32, msg: String) -> (StatusCode, Json<Value>) {
+    (
+        status,
+        Json(json!({"code": code, "message": msg, "details": []})),
+    )
+}
+
+async fn query<Req: Message + Send + 'static, Resp: Message + Default>(
+    c: &Ctx,
+    path: &'static str,
+    req: Req,
+) -> Result<Resp, (StatusCode, Json<Value>)> {
+    let app = c.app.clone();
+    let r = tokio::task::spawn_blocking(move || app.query(path, &req.encode_to_vec(), 0))
+        .await
+        .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string()))?;
+    match r {
+        Ok((v, _)) => Resp::decode(v.as_slice())
+            .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string())),
+        Err(e) if e.code == 38 => Err(err(StatusCode::NOT_FOUND, 5, e.log)),
+        Err(e) => Err(err(StatusCode::BAD_REQUEST, 3, e.log)),
+    }
+}
+
+/// A BaseAccount in the grpc-gateway JSON shape (numbers as strings, `@type` tags).
+fn account_json(acc: &BaseAccount) -> Value {
+    let pub_key = acc
+        .pub_key
+        .as_ref()
+        .and_then(|a| PubKey::decode(a.value.as_slice()).ok())
+        .map(|pk| json!({"@type": "/cosmos.crypto.secp256k1.PubKey", "key": B64.encode(pk.key)}));
+    json!({
+        "@type": "/cosmos.auth.v1beta1.BaseAccount",
+        "address": acc.address,
+        "pub_key": pub_key,
+        "account_number": acc.account_number.to_string(),
+        "sequence": acc.sequence.to_string(),
+    })
+}
+
+async fn account(State(c): State<Ctx>, Path(addr): Path<String>) -> Reply {
+    let r: QueryAccountResponse = query(
+        &c,
+        "/cosmos.auth.v1beta1.Query/Account",
+        QueryAccountRequest { address: addr },
+    )
+    .await?;
+    let any = r
+        .account
+        .ok_or_else(|| err(StatusCode::INTERNAL_SERVER_ERROR, 13, "no account".into()))?;
+    let acc = BaseAccount::decode(any.value.as_slice())
+        .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string()))?;
+    Ok(Json(json!({"account": account_json(&acc)})))
+}
+
+async fn balances(State(c): State<Ctx>, Path(addr): Path<String>) -> Reply {
+    let req = QueryAllBalancesRequest {
+        address: addr,
+        ..Default::default()
+    };
+    let r: QueryAllBalancesResponse =
+        query(&c, "/cosmos.bank.v1beta1.Query/AllBalances", req).await?;
+    let coins: Vec<Value> = r
+        .balances
+        .iter()
+        .map(|b| json!({"denom": b.denom, "amount": b.amount}))
+        .collect();
+    let total = r.pagination.map_or(0, |p| p.total);
+    Ok(Json(
+        json!({"balances": coins, "pagination": {"next_key": null, "total": total.to_string()}}),
+    ))
+}
+
+/// `POST /cosmos/tx/v1beta1/txs {tx_bytes, mode}`: relayed to CometBFT's `broadcast_tx_sync`.
+async fn broadcast(State(c): State<Ctx>, Json(body): Json<Value>) -> Reply {
+    let tx = body["tx_bytes"]
+        .as_str()
+        .ok_or_else(|| err(StatusCode::BAD_REQUEST, 3, "tx_bytes is required".into()))?;
+    B64.decode(tx).map_err(|e| {
+        err(
+            StatusCode::BAD_REQUEST,
+            3,
+            format!("tx_bytes is not base64: {e}"),
+        )
+    })?;
+    let (agent, rpc, tx) = (c.agent.clone(), c.rpc.clone(), tx.to_string());
+    let r = tokio::task::spawn_blocking(move || -> Result<Value, String> {
+        let req =
+            json!({"jsonrpc": "2.0", "id": 1, "method": "broadcast_tx_sync", "params": {"tx": tx}});
+        let v: Value = agent
+            .post(&rpc)
+            .send_json(req)
+            .map_err(|e| e.to_string())?
+            .into_json()
+            .map_err(|e| e.to_string())?;
+        v.get("result")
+            .cloned()
+            .ok_or_else(|| v["error"].to_string())
+    })
+    .await
+    .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string()))?
+    .map_err(|e| {
+        err(
+            StatusCode::BAD_GATEWAY,
+            14,
+            format!("CometBFT RPC {}: {e}", c.rpc),
+        )
+    })?;
+    Ok(Json(json!({"tx_response": {
+        "txhash": r["hash"], "code": r["code"], "codespace": r["codespace"], "raw_log": r["log"],
+        "height": "0", "data": r["data"],
+    }})))
+}
+
+async fn blob(State(c): State<Ctx>, Path(hash): Path<String>) -> Response {
+    match c.blobs.get(&hash) {
+        Ok(Some(bytes)) => {
+            let kind = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+                "image/png"
+            } else {
+                "application/octet-stream"
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, kind),
+                    (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, format!("no blob {hash}\n")).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    }
+}
+
+async fn status(State(c): State<Ctx>) -> Html<String> {
+    let height = c.app.0.store.last_height();
+    let hash = c
+        .app
+        .0
+        .store
+        .last_app_hash()
+        .map(hex::encode)
+        .unwrap_or_default();
+    Html(format!(
+        "<!doctype html><title>Glia node</title><h1>Glia node</h1>\
+         <p>last committed height <b>{height}</b><br>app hash <code>{hash}</code></p>\
+         <p>REST: <code>/cosmos/bank/v1beta1/balances/&lt;address&gt;</code>, \
+         <code>/cosmos/auth/v1beta1/accounts/&lt;address&gt;</code>, \
+         <code>POST /cosmos/tx/v1beta1/txs</code>; outputs: <code>/blobs/&lt;sha256&gt;</code></p>"
+    ))
+}
+
+/// Serves the HTTP API on `addr` until the process ends.
+pub async fn serve(
+    app: App,
+    addr: SocketAddr,
+    blobs: BlobStore,
+    rpc: String,
+) -> anyhow::Result<()> {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(10))
+        .build();
+    let ctx = Ctx {
+        app,
+        blobs: Arc::new(blobs),
+        rpc,
+        agent,
+    };
+    let router = axum::Router::new()
+        .route("/", get(status))
+        .route("/cosmos/auth/v1beta1/accounts/:addr", get(account))
+        .route("/cosmos/bank/v1beta1/balances/:addr", get(balances))
+        .route("/cosmos/tx/v1beta1/txs", post(broadcast))
+        .route("/blobs/:hash", get(blob))
+        .with_state(ctx);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(%addr, "HTTP API listening");
+    axum::serve(listener, router).await?;
+    Ok(())
+}
