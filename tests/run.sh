@@ -39,3 +39,20 @@ cargo test -p glia-e2e --locked -- --test-threads=1
 
 step "cosmjs tests"
 tests/cosmjs/run.sh
+
+step "resume: localnet/down.sh, then localnet/up.sh again keeps the chain and its state"
+q() { python3 -c "import json,sys,urllib.request as u; d=json.load(u.urlopen(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+dev0=$(python3 -c "import json; print(json.load(open('$GLIA_NETWORK'))['accounts'][0]['address'])")
+h1=$(q http://127.0.0.1:26657/status 'd["result"]["sync_info"]["latest_block_height"]')
+b1=$(q "http://127.0.0.1:1317/cosmos/bank/v1beta1/balances/$dev0" 'd["balances"][0]["amount"]')
+localnet/down.sh --run-dir "$GLIA_RUN_DIR"
+localnet/up.sh
+h2=$(q http://127.0.0.1:26657/status 'd["result"]["sync_info"]["latest_block_height"]')
+b2=$(q "http://127.0.0.1:1317/cosmos/bank/v1beta1/balances/$dev0" 'd["balances"][0]["amount"]')
+echo "before: height $h1, dev0 $b1 uglia; after resume: height $h2, dev0 $b2 uglia"
+if ((h2 > h1)) && [[ $b1 == "$b2" ]]; then
+  echo "resume: 1 passed, 0 failed"
+else
+  echo "resume: 0 passed, 1 failed (the chain must continue past $h1 with dev0's balance $b1)"
+  exit 1
+fi

@@ -46,7 +46,10 @@ fn raw_verify_rate(threads: usize, per_thread: usize) -> f64 {
 }
 
 fn main() {
-    tracing_subscriber::fmt().with_env_filter("gliad=info").with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter("gliad=info")
+        .with_writer(std::io::stderr)
+        .init();
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())

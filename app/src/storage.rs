@@ -232,4 +232,82 @@ mod tests {
         assert_eq!(store.latest().get("a/1").unwrap(), Some(b"z".to_vec()));
         std::fs::remove_dir_all(&dir).ok();
     }
+
+    /// A key in the `ibc` substore is proven against the app hash in two ICS-23 steps, as
+    /// Hermes checks it: the key in the substore, then the substore's root in the main tree.
+    /// An absent key gets a verifiable non-existence proof.
+    #[test]
+    fn ibc_substore_proofs_verify_against_the_app_hash() {
+        use ics23::commitment_proof::Proof;
+        use ics23::HostFunctionsManager as H;
+        let dir = std::env::temp_dir().join(format!("glia-proof-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let store = Store::open(&dir, rt.handle().clone()).unwrap();
+        let ch: Changes = [
+            ("ibc/clients/07-tendermint-0", "client state"),
+            ("ibc/zzz", "z"),
+            ("bank/x", "1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Some(v.as_bytes().to_vec())))
+        .collect();
+        let (batch, app_hash) = store.prepare(&ch).unwrap();
+        store.commit(batch, ch).unwrap();
+        let spec = cnidarium::ics23_spec();
+
+        let (value, proof) = store
+            .get_with_proof(1, b"ibc/clients/07-tendermint-0".to_vec())
+            .unwrap();
+        assert_eq!(value.as_deref(), Some(&b"client state"[..]));
+        assert_eq!(proof.proofs.len(), 2);
+        let Some(Proof::Exist(ex)) = &proof.proofs[0].proof else {
+            panic!("existence proof expected")
+        };
+        let sub_root = ics23::calculate_existence_root::<H>(ex).unwrap();
+        assert!(ics23::verify_membership::<H>(
+            &proof.proofs[0],
+            &spec,
+            &sub_root,
+            b"clients/07-tendermint-0",
+            b"client state"
+        ));
+        assert!(ics23::verify_membership::<H>(
+            &proof.proofs[1],
+            &spec,
+            &app_hash,
+            b"ibc",
+            &sub_root
+        ));
+        // A wrong value does not verify.
+        assert!(!ics23::verify_membership::<H>(
+            &proof.proofs[0],
+            &spec,
+            &sub_root,
+            b"clients/07-tendermint-0",
+            b"forged"
+        ));
+
+        let (value, proof) = store
+            .get_with_proof(1, b"ibc/clients/absent".to_vec())
+            .unwrap();
+        assert!(value.is_none());
+        assert!(ics23::verify_non_membership::<H>(
+            &proof.proofs[0],
+            &spec,
+            &sub_root,
+            b"clients/absent"
+        ));
+        assert!(ics23::verify_membership::<H>(
+            &proof.proofs[1],
+            &spec,
+            &app_hash,
+            b"ibc",
+            &sub_root
+        ));
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

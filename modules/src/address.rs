@@ -7,9 +7,14 @@ use sha2::{Digest, Sha256};
 /// The chain's bech32 prefix for accounts.
 pub const PREFIX: &str = "glia";
 
-/// An account address: the raw bytes (20 for keys and module accounts, 32 for derived ones).
+/// An account address: the raw bytes (20 for keys and module accounts, 32 for derived ones)
+/// and their canonical `glia1…` text, encoded once: state keys and event attributes use the
+/// text on every access, and bech32 encoding is not free.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Address(pub Vec<u8>);
+pub struct Address {
+    bytes: Vec<u8>,
+    text: String,
+}
 
 impl Address {
     /// Parses a `glia1…` string; the error says what is wrong with it.
@@ -33,28 +38,46 @@ impl Address {
         if s.chars().any(|c| c.is_ascii_uppercase()) {
             return Err("address must be lowercase".into());
         }
-        Ok(Address(data))
+        // A valid lowercase bech32 string is the canonical encoding of its bytes.
+        Ok(Address {
+            bytes: data,
+            text: s.to_string(),
+        })
     }
 
     /// The address of a secp256k1 key: ripemd160(sha256(compressed key)).
     pub fn from_secp256k1(compressed: &[u8]) -> Self {
-        Address(Ripemd160::digest(Sha256::digest(compressed)).to_vec())
+        Self::from_bytes(Ripemd160::digest(Sha256::digest(compressed)).to_vec())
     }
 
     /// A module account's address: the first 20 bytes of sha256(name), as the SDK does.
     pub fn module(name: &str) -> Self {
-        Address(Sha256::digest(name.as_bytes())[..20].to_vec())
+        Self::from_bytes(Sha256::digest(name.as_bytes())[..20].to_vec())
+    }
+
+    /// An address of raw bytes (1 to 255 of them).
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        let hrp = Hrp::parse(PREFIX).expect("static prefix is valid");
+        let text = bech32::encode::<Bech32>(hrp, &bytes).expect("address length is bounded");
+        Address { bytes, text }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
     }
 
     pub fn to_bech32(&self) -> String {
-        let hrp = Hrp::parse(PREFIX).expect("static prefix is valid");
-        bech32::encode::<Bech32>(hrp, &self.0).expect("address length is bounded")
+        self.text.clone()
     }
 }
 
 impl std::fmt::Display for Address {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.to_bech32())
+        f.write_str(&self.text)
     }
 }
 
@@ -69,7 +92,7 @@ mod tests {
         assert!(s.starts_with("glia1"));
         assert_eq!(Address::parse(&s).unwrap(), a);
         assert!(Address::parse("glia1xyz").unwrap_err().contains("bech32"));
-        let cosmos = bech32::encode::<Bech32>(Hrp::parse("cosmos").unwrap(), &a.0).unwrap();
+        let cosmos = bech32::encode::<Bech32>(Hrp::parse("cosmos").unwrap(), a.as_bytes()).unwrap();
         assert!(Address::parse(&cosmos)
             .unwrap_err()
             .contains("expected glia"));

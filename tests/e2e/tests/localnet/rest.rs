@@ -38,7 +38,9 @@ fn keplr_rest_routes_read_state_and_broadcast() -> Result<()> {
     let tx = w.sign(
         vec![msg_send(
             &w.key,
-            &net.accounts[0].address,
+            &gliad::keys::Key::from_seed(b"rest sink")
+                .address
+                .to_bech32(),
             &[Coin::new("uglia", 11)],
         )],
         &p,
