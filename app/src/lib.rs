@@ -1,14 +1,23 @@
 //! gliad: the Glia node. An ABCI 2.0 application behind CometBFT.
+//!
+//! Without the default `node` feature the library is the tx pipeline alone (decode, ante
+//! checks, modules, genesis, keys), with no storage engine or servers: that is what the fuzz
+//! target builds.
 
-pub mod app;
 pub mod client;
 pub mod fuzzing;
 pub mod genesis;
-pub mod grpc;
 pub mod keys;
 pub mod params;
 pub mod query;
-pub mod rest;
 pub mod router;
-pub mod storage;
 pub mod tx;
+
+#[cfg(feature = "node")]
+pub mod app;
+#[cfg(feature = "node")]
+pub mod grpc;
+#[cfg(feature = "node")]
+pub mod rest;
+#[cfg(feature = "node")]
+pub mod storage;
