@@ -49,20 +49,7 @@ pub fn set_balance(ctx: &mut Ctx<'_>, addr: &Address, denom: &str, amt: u128) ->
 }
 
 pub fn all_balances(kv: &mut impl Kv, addr: &Address) -> AppResult<Vec<(Vec<u8>, Coin)>> {
-    let prefix = state_key::balances_of(addr);
-    kv.kv_scan(&prefix)?
-        .into_iter()
-        .map(|(k, v)| {
-            let denom = k[prefix.len()..].to_string();
-            Ok((
-                denom.clone().into_bytes(),
-                Coin {
-                    denom,
-                    amount: amount(&v)?,
-                },
-            ))
-        })
-        .collect()
+    coins_under(kv, &state_key::balances_of(addr))
 }
 
 /// Every (address, amount) holding `denom`, in address order.
@@ -89,10 +76,15 @@ pub fn set_supply(ctx: &mut Ctx<'_>, denom: &str, amt: u128) -> AppResult<()> {
 }
 
 pub fn total_supply(kv: &mut impl Kv) -> AppResult<Vec<(Vec<u8>, Coin)>> {
-    kv.kv_scan(state_key::SUPPLY_PREFIX)?
+    coins_under(kv, state_key::SUPPLY_PREFIX)
+}
+
+/// Every `<prefix><denom> → amount` entry as a coin, keyed by denom (for pagination).
+fn coins_under(kv: &mut impl Kv, prefix: &str) -> AppResult<Vec<(Vec<u8>, Coin)>> {
+    kv.kv_scan(prefix)?
         .into_iter()
         .map(|(k, v)| {
-            let denom = k[state_key::SUPPLY_PREFIX.len()..].to_string();
+            let denom = k[prefix.len()..].to_string();
             Ok((
                 denom.clone().into_bytes(),
                 Coin {
