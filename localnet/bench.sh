@@ -7,7 +7,7 @@
 # ports must be free: stop it first).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-RATE=1500 SECONDS_=20 SENDERS=16
+RATE=1500 SECONDS_=20 SENDERS=48
 while (($#)); do
   case $1 in
     --rate) RATE=$2; shift 2 ;;
