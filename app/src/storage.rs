@@ -195,16 +195,22 @@ impl KvRead for LatestView<'_> {
 mod tests {
     use super::*;
 
-    /// Reopening after blocks with and without changes finds the last committed height and
-    /// the same root: what a restart after SIGKILL relies on.
-    #[test]
-    fn reopen_finds_last_version_after_every_kind_of_block() {
-        let dir = std::env::temp_dir().join(format!("glia-store-{}", std::process::id()));
+    /// An empty directory for a store and a runtime to drive it.
+    fn fresh(name: &str) -> (std::path::PathBuf, tokio::runtime::Runtime) {
+        let dir = std::env::temp_dir().join(format!("glia-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .unwrap();
+        (dir, rt)
+    }
+
+    /// Reopening after blocks with and without changes finds the last committed height and
+    /// the same root: what a restart after SIGKILL relies on.
+    #[test]
+    fn reopen_finds_last_version_after_every_kind_of_block() {
+        let (dir, rt) = fresh("store");
         let mut hash = Vec::new();
         for (i, changes) in [
             vec![("a/1", "x")],
@@ -240,12 +246,7 @@ mod tests {
     fn ibc_substore_proofs_verify_against_the_app_hash() {
         use ics23::commitment_proof::Proof;
         use ics23::HostFunctionsManager as H;
-        let dir = std::env::temp_dir().join(format!("glia-proof-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let (dir, rt) = fresh("proof");
         let store = Store::open(&dir, rt.handle().clone()).unwrap();
         let ch: Changes = [
             ("ibc/clients/07-tendermint-0", "client state"),
