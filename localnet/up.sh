@@ -100,6 +100,8 @@ for i in range(n):
         ("tx_index", "indexer"): '"kv"',
         ("instrumentation", "prometheus"): "true",
         ("instrumentation", "prometheus_listen_addr"): q(f"127.0.0.1:{b + 4}"),
+        # Go's pprof endpoint, for profiling CometBFT under load (GLIA_PPROF=1).
+        ("rpc", "pprof_laddr"): q(f"127.0.0.1:{b + 5}") if os.environ.get("GLIA_PPROF") == "1" else '""',
     })
 
 g = json.load(open(f"{run}/node0/config/genesis.json"))

@@ -14,6 +14,8 @@ pub mod router;
 pub mod tx;
 
 #[cfg(feature = "node")]
+pub mod abci_server;
+#[cfg(feature = "node")]
 pub mod app;
 #[cfg(feature = "node")]
 pub mod grpc;

@@ -106,11 +106,10 @@ fn main() -> Result<()> {
                     }
                 }
             });
-            let server = tendermint_abci::ServerBuilder::default()
-                .bind(abci.as_str(), app)
+            let listener = std::net::TcpListener::bind(abci.as_str())
                 .with_context(|| format!("binding ABCI server to {abci}"))?;
             tracing::info!(%abci, "ABCI server listening");
-            server.listen().context("ABCI server")?;
+            gliad::abci_server::serve(listener, app).context("ABCI server")?;
             Ok(())
         }
         Cmd::DevAccounts { count } => {
