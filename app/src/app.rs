@@ -11,11 +11,14 @@ use crate::storage::Store;
 use crate::tx::ante::{sign_bytes, Env};
 use crate::tx::sigverify::SigCache;
 use crate::tx::{decode_tx, run_tx, DecodedTx, Mode, TxOutcome};
+use crate::votes;
 use cnidarium::StagedWriteBatch;
 use glia_modules::coins::GasPrice;
 use glia_modules::error::{AppError, AppResult};
+use glia_modules::gas::GasMeter;
+use glia_modules::inference::{self, assign};
 use glia_modules::store::{Changes, KvRead, Layered, Overlay};
-use glia_modules::{auth, BlockInfo, ReadOnly};
+use glia_modules::{auth, BlockInfo, Ctx, ReadOnly};
 use glia_proto::cosmos::cosmos::base::abci::v1beta1::{GasInfo, Result as AbciResult};
 use glia_proto::cosmos::cosmos::base::node::v1beta1::{ConfigRequest, ConfigResponse};
 use glia_proto::cosmos::cosmos::crypto::secp256k1::PubKey;
@@ -58,6 +61,8 @@ pub struct Inner {
     pub store: Store,
     pub config: NodeConfig,
     pub sigs: SigCache,
+    /// This validator's finished workloads, reported in its vote extensions.
+    pub results: crate::results::ResultBook,
     consensus: Mutex<Consensus>,
     check: Mutex<Changes>,
 }
@@ -78,6 +83,7 @@ impl App {
             store,
             config,
             sigs: SigCache::default(),
+            results: Default::default(),
             consensus: Mutex::new(Consensus::default()),
             check: Mutex::new(Changes::new()),
         }))
@@ -128,8 +134,42 @@ impl App {
         view: &dyn KvRead,
         block: &BlockInfo,
         txs: &[Vec<u8>],
-    ) -> AppResult<(Vec<ExecTxResult>, Changes)> {
+    ) -> AppResult<(Vec<ExecTxResult>, Changes, Vec<Event>)> {
         let (params, price) = Self::params(view)?;
+        let mut block_events = Vec::new();
+        // The last commit's vote extensions (checked in ProcessProposal) come first: they mix
+        // the beacon and deliver executors' results before this block's txs are assigned.
+        let injected = params.expects_injected_votes(block.height)
+            && txs.first().is_some_and(|t| votes::is_injected(t));
+        let mut overlay = Overlay::new(view);
+        if injected {
+            let votes = votes::decode(&txs[0]).unwrap_or_default();
+            let (changes, events) = block_step(&overlay, block, |ctx| {
+                let pairs: Vec<(Vec<u8>, Vec<u8>)> = votes
+                    .votes
+                    .iter()
+                    .map(|v| (v.validator_address.clone(), v.extension_signature.clone()))
+                    .collect();
+                let prev = inference::state::beacon(ctx)?;
+                inference::state::set_beacon(
+                    ctx,
+                    &assign::mix_beacon(&prev, block.height, &pairs),
+                )?;
+                let exts: Vec<(String, Vec<u8>)> = votes
+                    .votes
+                    .iter()
+                    .map(|v| {
+                        (
+                            hex::encode_upper(&v.validator_address),
+                            v.vote_extension.clone(),
+                        )
+                    })
+                    .collect();
+                inference::lifecycle::apply_vote_extensions(ctx, &exts)
+            })?;
+            overlay.absorb(changes);
+            block_events.extend(events);
+        }
         let decoded: Vec<AppResult<DecodedTx>> = txs
             .iter()
             .map(|t| decode_tx(t, params.max_tx_bytes as usize))
@@ -143,9 +183,12 @@ impl App {
             sigs: &self.0.sigs,
             block,
         };
-        let mut overlay = Overlay::new(view);
         let mut results = Vec::with_capacity(txs.len());
-        for d in decoded {
+        for (i, d) in decoded.into_iter().enumerate() {
+            if i == 0 && injected {
+                results.push(ExecTxResult::default());
+                continue;
+            }
             let out = match d {
                 Ok(tx) => run_tx(&overlay, &tx, Mode::Deliver, &env),
                 Err(e) => TxOutcome {
@@ -170,6 +213,9 @@ impl App {
                 codespace: out.codespace,
             });
         }
+        let (changes, events) = block_step(&overlay, block, inference::lifecycle::end_block)?;
+        overlay.absorb(changes);
+        block_events.extend(events);
         let changes = overlay.into_changes();
         if self.0.config.check_invariants {
             let after = Layered {
@@ -177,8 +223,9 @@ impl App {
                 changes: &changes,
             };
             glia_modules::bank::invariants::check(&mut ReadOnly(&after))?;
+            block_step(&after, block, inference::lifecycle::check_invariants)?;
         }
-        Ok((results, changes))
+        Ok((results, changes, block_events))
     }
 
     /// Runs a tx against the mempool's state, keeping its writes if it is admitted.
@@ -190,6 +237,11 @@ impl App {
             changes: &check,
         };
         let out = (|| {
+            if votes::is_injected(bytes) {
+                return Err(AppError::tx_decode(
+                    "injected vote extensions are made by proposers, not sent as txs",
+                ));
+            }
             let (params, price) = Self::params(&view)?;
             let tx = decode_tx(bytes, params.max_tx_bytes as usize)?;
             let time = self.0.consensus.lock().expect("consensus lock").last_time;
@@ -327,6 +379,18 @@ impl App {
     }
 }
 
+/// Runs block-level module logic (begin and end of block) with unmetered gas.
+fn block_step(
+    view: &dyn KvRead,
+    block: &BlockInfo,
+    f: impl FnOnce(&mut Ctx<'_>) -> AppResult<()>,
+) -> AppResult<(Changes, Vec<Event>)> {
+    let mut ctx = Ctx::new(view, GasMeter::infinite(), block);
+    f(&mut ctx)?;
+    let (changes, _, events) = ctx.into_parts();
+    Ok((changes, events))
+}
+
 fn query_error(e: AppError, height: i64) -> ResponseQuery {
     ResponseQuery {
         code: e.code,
@@ -355,7 +419,17 @@ impl Application for App {
 
     fn init_chain(&self, req: RequestInitChain) -> ResponseInitChain {
         let latest = self.0.store.latest();
-        let changes = genesis::build(&latest, &req.chain_id, &req.app_state_bytes)
+        let ve_height = req
+            .consensus_params
+            .as_ref()
+            .and_then(|c| c.abci.as_ref())
+            .map_or(0, |a| a.vote_extensions_enable_height.max(0) as u64);
+        let init = genesis::InitChain {
+            chain_id: &req.chain_id,
+            validators: &req.validators,
+            vote_extensions_enable_height: ve_height,
+        };
+        let changes = genesis::build(&latest, &init, &req.app_state_bytes)
             .unwrap_or_else(|e| internal_fatal("applying genesis", format!("{e:#}")));
         self.0.consensus.lock().expect("consensus lock").genesis = Some(changes);
         // The genesis state is committed with block 1, so block 1's header carries no app hash.
@@ -429,22 +503,90 @@ impl Application for App {
     }
 
     fn prepare_proposal(&self, req: RequestPrepareProposal) -> ResponsePrepareProposal {
-        // Keep the mempool's order; never exceed the block's byte budget.
+        let latest = self.0.store.latest();
+        let expects = Self::params(&latest)
+            .map(|(p, _)| p.expects_injected_votes(req.height as u64))
+            .unwrap_or(false);
+        let mut txs = Vec::with_capacity(req.txs.len() + 1);
         let mut size = 0i64;
-        let txs = req
-            .txs
-            .into_iter()
-            .take_while(|t| {
-                size += t.len() as i64;
-                size <= req.max_tx_bytes
-            })
-            .collect();
+        if expects {
+            let inj = votes::build(
+                req.local_last_commit
+                    .as_ref()
+                    .unwrap_or(&Default::default()),
+                req.height,
+            );
+            size += inj.len() as i64;
+            txs.push(inj.into());
+        }
+        // Keep the mempool's order; never exceed the block's byte budget.
+        txs.extend(
+            req.txs
+                .into_iter()
+                .filter(|t| !votes::is_injected(t))
+                .take_while(|t| {
+                    size += t.len() as i64;
+                    size <= req.max_tx_bytes
+                }),
+        );
         ResponsePrepareProposal { txs }
     }
 
-    fn process_proposal(&self, _req: RequestProcessProposal) -> ResponseProcessProposal {
+    fn process_proposal(&self, req: RequestProcessProposal) -> ResponseProcessProposal {
+        use response_process_proposal::ProposalStatus;
+        let latest = self.0.store.latest();
+        let verdict = (|| {
+            let (params, _) = Self::params(&latest)?;
+            let mut rest = &req.txs[..];
+            if params.expects_injected_votes(req.height as u64) {
+                let first = rest
+                    .first()
+                    .ok_or_else(|| AppError::invalid_request("block lacks the injected votes"))?;
+                votes::verify(&mut ReadOnly(&latest), first, &params.chain_id, req.height)?;
+                rest = &rest[1..];
+            }
+            if rest.iter().any(|t| votes::is_injected(t)) {
+                return Err(AppError::invalid_request("injected votes out of place"));
+            }
+            Ok(())
+        })();
+        let status = match verdict {
+            Ok(()) => ProposalStatus::Accept,
+            Err(e) => {
+                tracing::warn!(height = req.height, "rejecting proposal: {}", e.log);
+                ProposalStatus::Reject
+            }
+        };
         ResponseProcessProposal {
-            status: response_process_proposal::ProposalStatus::Accept as i32,
+            status: status as i32,
+        }
+    }
+
+    fn extend_vote(&self, req: RequestExtendVote) -> ResponseExtendVote {
+        let latest = self.0.store.latest();
+        let ext = self
+            .0
+            .results
+            .vote_extension(&mut ReadOnly(&latest), req.height as u64);
+        ResponseExtendVote {
+            vote_extension: ext.encode_to_vec().into(),
+        }
+    }
+
+    fn verify_vote_extension(
+        &self,
+        req: RequestVerifyVoteExtension,
+    ) -> ResponseVerifyVoteExtension {
+        use response_verify_vote_extension::VerifyStatus;
+        let status = match inference::lifecycle::check_vote_extension(&req.vote_extension) {
+            Ok(_) => VerifyStatus::Accept,
+            Err(e) => {
+                tracing::warn!(height = req.height, "rejecting vote extension: {}", e.log);
+                VerifyStatus::Reject
+            }
+        };
+        ResponseVerifyVoteExtension {
+            status: status as i32,
         }
     }
 
@@ -471,7 +613,7 @@ impl Application for App {
         let txs: Vec<Vec<u8>> = req.txs.iter().map(|t| t.to_vec()).collect();
         // Timings are for the operator's log only; nothing in state depends on them.
         let started = std::time::Instant::now();
-        let (tx_results, changes) = self
+        let (tx_results, changes, block_events) = self
             .execute_block(&base, &block, &txs)
             .unwrap_or_else(|e| internal_fatal("executing block", e));
         let mut all = base.into_changes();
@@ -504,7 +646,7 @@ impl Application for App {
         });
         consensus.last_time = time;
         ResponseFinalizeBlock {
-            events: vec![],
+            events: block_events,
             tx_results,
             validator_updates: vec![],
             consensus_param_updates: None,

@@ -34,7 +34,7 @@ fn fixture() -> &'static Fixture {
             {"address": funded_key().address.to_bech32(), "coins": [{"denom": "uglia", "amount": "1000000000"}]}
         ]}});
         let mut state = MemStore::default();
-        let changes = genesis::build(&state, CHAIN_ID, app_state.to_string().as_bytes()).expect("genesis");
+        let changes = genesis::build(&state, &genesis::InitChain { chain_id: CHAIN_ID, ..Default::default() }, app_state.to_string().as_bytes()).expect("genesis");
         state.apply(changes);
         let params = ChainParams::load(&mut ReadOnly(&state)).expect("params");
         let block = BlockInfo { chain_id: CHAIN_ID.into(), height: 2, time_unix: 1_700_000_000 };

@@ -5,8 +5,9 @@ use anyhow::{Context, Result};
 use glia_modules::address::Address;
 use glia_modules::gas::GasMeter;
 use glia_modules::store::{Changes, KvRead};
-use glia_modules::{auth, bank, BlockInfo, Ctx};
+use glia_modules::{auth, bank, inference, staking, BlockInfo, Ctx};
 use serde::{Deserialize, Serialize};
+use tendermint_proto::v0_38::abci::ValidatorUpdate;
 
 /// Overrides of [`ChainParams`] (the chain id always comes from the genesis file).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -26,10 +27,21 @@ pub struct AppGenesis {
     pub auth: auth::lifecycle::Genesis,
     #[serde(default)]
     pub bank: bank::lifecycle::Genesis,
+    #[serde(default)]
+    pub inference: inference::lifecycle::Genesis,
+}
+
+/// What InitChain says beyond the app state.
+#[derive(Clone, Debug, Default)]
+pub struct InitChain<'a> {
+    pub chain_id: &'a str,
+    pub validators: &'a [ValidatorUpdate],
+    pub vote_extensions_enable_height: u64,
 }
 
 /// Builds the genesis state as changes over `base` (an empty state).
-pub fn build(base: &dyn KvRead, chain_id: &str, app_state: &[u8]) -> Result<Changes> {
+pub fn build(base: &dyn KvRead, init: &InitChain<'_>, app_state: &[u8]) -> Result<Changes> {
+    let chain_id = init.chain_id;
     let g: AppGenesis = if app_state.is_empty() {
         AppGenesis::default()
     } else {
@@ -45,6 +57,7 @@ pub fn build(base: &dyn KvRead, chain_id: &str, app_state: &[u8]) -> Result<Chan
     if let Some(v) = g.params.max_tx_gas {
         params.max_tx_gas = v;
     }
+    params.vote_extensions_enable_height = init.vote_extensions_enable_height;
     params.validate()?;
     let block = BlockInfo {
         chain_id: chain_id.into(),
@@ -57,6 +70,8 @@ pub fn build(base: &dyn KvRead, chain_id: &str, app_state: &[u8]) -> Result<Chan
     // Module accounts exist from genesis, so no user tx pays to create them.
     auth::ensure_account(&mut ctx, &Address::module(bank::FEE_COLLECTOR))?;
     bank::lifecycle::init_genesis(&mut ctx, &g.bank)?;
+    staking::lifecycle::init_genesis(&mut ctx, init.validators)?;
+    inference::lifecycle::init_genesis(&mut ctx, &g.inference)?;
     bank::invariants::check(&mut ctx)?;
     Ok(ctx.into_parts().0)
 }

@@ -10,8 +10,10 @@ pub mod genesis;
 pub mod keys;
 pub mod params;
 pub mod query;
+pub mod results;
 pub mod router;
 pub mod tx;
+pub mod votes;
 
 #[cfg(feature = "node")]
 pub mod abci_server;

@@ -18,6 +18,11 @@ pub struct ChainParams {
     pub min_gas_price: String,
     pub max_tx_bytes: u64,
     pub max_tx_gas: u64,
+    /// First height whose votes carry extensions (CometBFT's `vote_extensions_enable_height`,
+    /// from InitChain); 0 = off. Blocks after it start with the injected votes of the last
+    /// commit.
+    #[serde(default)]
+    pub vote_extensions_enable_height: u64,
 }
 
 impl ChainParams {
@@ -27,6 +32,7 @@ impl ChainParams {
             min_gas_price: "0.025uglia".into(),
             max_tx_bytes: 64 * 1024,
             max_tx_gas: 50_000_000,
+            vote_extensions_enable_height: 0,
         }
     }
 
@@ -40,6 +46,11 @@ impl ChainParams {
             bail!("max_tx_bytes and max_tx_gas must be positive");
         }
         Ok(())
+    }
+
+    /// Whether the block at `height` must begin with the last commit's vote extensions.
+    pub fn expects_injected_votes(&self, height: u64) -> bool {
+        self.vote_extensions_enable_height > 0 && height > self.vote_extensions_enable_height
     }
 
     pub fn load(kv: &mut impl Kv) -> AppResult<ChainParams> {

@@ -2,7 +2,7 @@
 
 use glia_modules::error::{AppError, AppResult};
 use glia_modules::store::KvRead;
-use glia_modules::{auth, bank, ReadOnly};
+use glia_modules::{auth, bank, inference, ReadOnly};
 use prost::Message;
 
 fn call<Req: Message + Default, Resp: Message>(
@@ -36,6 +36,11 @@ pub fn module_query(view: &dyn KvRead, path: &str, data: &[u8]) -> Option<AppRes
             call(data, |r| bank::query::denom_owners(kv, r))
         }
         "/cosmos.bank.v1beta1.Query/Params" => call(data, |r| bank::query::params(kv, r)),
+        "/glia.inference.v1.Query/Task" => call(data, |r| inference::query::task(kv, r)),
+        "/glia.inference.v1.Query/Tasks" => call(data, |r| inference::query::tasks(kv, r)),
+        "/glia.inference.v1.Query/Executors" => call(data, |r| inference::query::executors(kv, r)),
+        "/glia.inference.v1.Query/Models" => call(data, |r| inference::query::models(kv, r)),
+        "/glia.inference.v1.Query/Params" => call(data, |r| inference::query::params(kv, r)),
         _ => return None,
     })
 }

@@ -3,6 +3,7 @@
 use glia_modules::address::Address;
 use glia_modules::bank::{self, BankMsg};
 use glia_modules::error::{AppError, AppResult};
+use glia_modules::inference::{self, InferenceMsg};
 use glia_modules::Ctx;
 use glia_proto::cosmos::Any;
 
@@ -10,6 +11,7 @@ use glia_proto::cosmos::Any;
 #[derive(Clone, Debug)]
 pub enum Msg {
     Bank(BankMsg),
+    Inference(InferenceMsg),
 }
 
 impl Msg {
@@ -17,6 +19,9 @@ impl Msg {
     pub fn decode(any: &Any) -> AppResult<Msg> {
         if let Some(m) = BankMsg::decode(any) {
             return m.map(Msg::Bank);
+        }
+        if let Some(m) = InferenceMsg::decode(any) {
+            return m.map(Msg::Inference);
         }
         Err(AppError::tx_decode(format!(
             "unable to resolve type URL {:?}",
@@ -27,6 +32,7 @@ impl Msg {
     pub fn signers(&self) -> Vec<Address> {
         match self {
             Msg::Bank(m) => m.signers(),
+            Msg::Inference(m) => m.signers(),
         }
     }
 
@@ -34,12 +40,14 @@ impl Msg {
     pub fn module(&self) -> &'static str {
         match self {
             Msg::Bank(_) => "bank",
+            Msg::Inference(_) => "inference",
         }
     }
 
     pub fn execute(&self, ctx: &mut Ctx<'_>) -> AppResult<Any> {
         match self {
             Msg::Bank(m) => bank::handler::execute(ctx, m),
+            Msg::Inference(m) => inference::handler::execute(ctx, m),
         }
     }
 }

@@ -156,6 +156,9 @@ impl std::fmt::Display for GasPrice {
     }
 }
 
+/// The staking and fee denomination; module prices are in it.
+pub const BASE_DENOM: &str = "uglia";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,8 @@ pub mod coins;
 pub mod context;
 pub mod error;
 pub mod gas;
+pub mod inference;
+pub mod staking;
 pub mod store;
 
 pub use context::{BlockInfo, Ctx, Kv, ReadOnly};

@@ -1,1 +1,11 @@
+//! Protobuf types: Glia's own (`glia.*`, generated from the `.proto` files in this crate) and
+//! the Cosmos SDK's (re-exported from cosmos-sdk-proto).
+
 pub use cosmos_sdk_proto as cosmos;
+
+/// `glia.inference.v1`: image generation requests, executors, the model registry.
+pub mod inference {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/glia.inference.v1.rs"));
+    }
+}

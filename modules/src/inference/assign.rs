@@ -1,0 +1,164 @@
+//! Choosing executors: deterministic, weighted by voting power × quality, from the randomness
+//! beacon, so every validator computes the same assignment and the proposer cannot pick it.
+//!
+//! The beacon is a hash chain over the vote-extension signatures of each commit (see
+//! [`mix_beacon`]). Those are ed25519 signatures — deterministic, and unknown until each
+//! validator has signed — so a proposer can only leave out votes beyond the 2/3 it must
+//! include, which is the whole of its influence.
+
+use super::state;
+use crate::address::Address;
+use crate::context::Kv;
+use crate::error::AppResult;
+use crate::staking;
+use glia_proto::inference::v1::{Executor, Model};
+use sha2::{Digest, Sha256};
+
+/// An executor that may take a task: registered, holding the model with the registry's hash,
+/// on a validator with power, and not the task's creator (self-dealing earns nothing).
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub operator: String,
+    pub weight: u128,
+}
+
+pub fn candidates(kv: &mut impl Kv, model: &Model, creator: &Address) -> AppResult<Vec<Candidate>> {
+    let mut out = Vec::new();
+    for (_, e) in state::executors(kv)? {
+        if e.operator == creator.as_str() || !holds(&e, model) {
+            continue;
+        }
+        let Some(addr) = hex20(&e.validator_address) else {
+            continue;
+        };
+        let Some(v) = staking::validator(kv, &addr)? else {
+            continue;
+        };
+        if v.power <= 0 || e.quality_bps == 0 {
+            continue;
+        }
+        out.push(Candidate {
+            operator: e.operator.clone(),
+            weight: v.power as u128 * u128::from(e.quality_bps),
+        });
+    }
+    Ok(out)
+}
+
+fn holds(e: &Executor, model: &Model) -> bool {
+    e.models
+        .iter()
+        .any(|h| h.model_id == model.id && h.weights_sha256 == model.weights_sha256)
+}
+
+pub fn hex20(s: &str) -> Option<[u8; 20]> {
+    let v = hex::decode(s).ok()?;
+    v.try_into().ok()
+}
+
+/// Picks `k` distinct candidates (fewer if there are fewer), each draw weighted, from a
+/// stream of hashes of `seed`.
+pub fn pick(mut pool: Vec<Candidate>, k: usize, seed: &[u8; 32]) -> Vec<String> {
+    let mut chosen = Vec::with_capacity(k);
+    let mut counter = 0u64;
+    while chosen.len() < k && !pool.is_empty() {
+        let total: u128 = pool.iter().map(|c| c.weight).sum();
+        let h = Sha256::new()
+            .chain_update(seed)
+            .chain_update(counter.to_be_bytes())
+            .finalize();
+        counter += 1;
+        let mut r = u128::from_be_bytes(h[..16].try_into().expect("16 bytes")) % total;
+        let idx = pool
+            .iter()
+            .position(|c| {
+                if r < c.weight {
+                    true
+                } else {
+                    r -= c.weight;
+                    false
+                }
+            })
+            .expect("r < total");
+        chosen.push(pool.remove(idx).operator);
+    }
+    chosen
+}
+
+/// The seed for one task's draw: the current beacon, the task and which draw it is.
+pub fn task_seed(beacon: &[u8; 32], task_id: u64, round: u32) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"glia/inference/assign")
+        .chain_update(beacon)
+        .chain_update(task_id.to_be_bytes())
+        .chain_update(round.to_be_bytes())
+        .finalize()
+        .into()
+}
+
+/// Next beacon: the previous one, the height, and each vote's (address, extension signature)
+/// in address order.
+pub fn mix_beacon(prev: &[u8; 32], height: u64, votes: &[(Vec<u8>, Vec<u8>)]) -> [u8; 32] {
+    let mut sorted: Vec<_> = votes.iter().collect();
+    sorted.sort();
+    let mut h = Sha256::new()
+        .chain_update(b"glia/beacon")
+        .chain_update(prev)
+        .chain_update(height.to_be_bytes());
+    for (addr, sig) in sorted {
+        h.update((addr.len() as u32).to_be_bytes());
+        h.update(addr);
+        h.update((sig.len() as u32).to_be_bytes());
+        h.update(sig);
+    }
+    h.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool() -> Vec<Candidate> {
+        ["a", "b", "c", "d"]
+            .iter()
+            .zip([1u128, 1, 1, 97])
+            .map(|(o, w)| Candidate {
+                operator: o.to_string(),
+                weight: w,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn picks_are_distinct_deterministic_and_weighted() {
+        let s = task_seed(&[1; 32], 7, 0);
+        let a = pick(pool(), 3, &s);
+        assert_eq!(a, pick(pool(), 3, &s));
+        let mut d = a.clone();
+        d.sort();
+        d.dedup();
+        assert_eq!(d.len(), 3);
+        assert_eq!(pick(pool(), 9, &s).len(), 4);
+        // "d" carries 97% of the weight: first pick over many seeds is mostly "d".
+        let firsts = (0..400u64)
+            .filter(|i| pick(pool(), 1, &task_seed(&[2; 32], *i, 0))[0] == "d")
+            .count();
+        assert!(
+            (360..=400).contains(&firsts),
+            "d first {firsts} of 400 times"
+        );
+    }
+
+    #[test]
+    fn beacon_depends_on_every_vote_but_not_their_order() {
+        let v1 = vec![(vec![1u8], vec![9u8; 64]), (vec![2u8], vec![8u8; 64])];
+        let mut v2 = v1.clone();
+        v2.reverse();
+        assert_eq!(mix_beacon(&[0; 32], 5, &v1), mix_beacon(&[0; 32], 5, &v2));
+        assert_ne!(
+            mix_beacon(&[0; 32], 5, &v1),
+            mix_beacon(&[0; 32], 5, &v1[..1])
+        );
+        assert_ne!(mix_beacon(&[0; 32], 5, &v1), mix_beacon(&[0; 32], 6, &v1));
+    }
+}

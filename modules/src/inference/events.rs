@@ -1,0 +1,77 @@
+//! Inference events; attributes are indexed so clients can search for their tasks.
+
+use crate::context::Ctx;
+
+pub fn task_created(
+    ctx: &mut Ctx<'_>,
+    task_id: u64,
+    creator: &str,
+    model: &str,
+    escrow: &str,
+    executors: &[String],
+) {
+    ctx.emit(
+        "generate_image",
+        &[
+            ("task_id", task_id.to_string()),
+            ("creator", creator.to_string()),
+            ("model_id", model.to_string()),
+            ("escrow", escrow.to_string()),
+            ("executors", executors.join(",")),
+        ],
+    );
+}
+
+pub fn executor_registered(ctx: &mut Ctx<'_>, operator: &str, validator: &str) {
+    ctx.emit(
+        "register_executor",
+        &[
+            ("operator", operator.to_string()),
+            ("validator", validator.to_string()),
+        ],
+    );
+}
+
+pub fn reassigned(ctx: &mut Ctx<'_>, task_id: u64, silent: &str, replacement: Option<&str>) {
+    ctx.emit(
+        "task_reassigned",
+        &[
+            ("task_id", task_id.to_string()),
+            ("silent", silent.to_string()),
+            ("replacement", replacement.unwrap_or("").to_string()),
+        ],
+    );
+}
+
+pub fn result_recorded(ctx: &mut Ctx<'_>, task_id: u64, executor: &str) {
+    ctx.emit(
+        "task_result",
+        &[
+            ("task_id", task_id.to_string()),
+            ("executor", executor.to_string()),
+        ],
+    );
+}
+
+pub fn settled(ctx: &mut Ctx<'_>, task_id: u64, status: &str, paid: &str, refunded: &str) {
+    ctx.emit(
+        "task_settled",
+        &[
+            ("task_id", task_id.to_string()),
+            ("status", status.to_string()),
+            ("paid", paid.to_string()),
+            ("refunded", refunded.to_string()),
+        ],
+    );
+}
+
+pub fn outvoted(ctx: &mut Ctx<'_>, task_id: u64, executor: &str, seed: u64) {
+    ctx.emit(
+        "executor_outvoted",
+        &[
+            ("task_id", task_id.to_string()),
+            ("executor", executor.to_string()),
+            ("seed", seed.to_string()),
+        ],
+    );
+}

@@ -1,0 +1,248 @@
+//! Inference execution: every check that reads state runs before the first write.
+
+use super::msgs::{GenerateImage, InferenceMsg, RegisterExecutor};
+use super::{assign, errors, events, state, MODULE_ACCOUNT};
+use crate::address::Address;
+use crate::bank;
+use crate::coins::{Coin, BASE_DENOM};
+use crate::context::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::staking;
+use glia_proto::cosmos::Any;
+use glia_proto::inference::v1::{
+    Assignment, Executor, Model, MsgGenerateImageResponse, MsgRegisterExecutorResponse,
+    RegisterExecutorSignDoc, Task, TaskStatus,
+};
+use prost::{Message, Name};
+
+pub fn execute(ctx: &mut Ctx<'_>, msg: &InferenceMsg) -> AppResult<Any> {
+    match msg {
+        InferenceMsg::GenerateImage(m) => generate_image(ctx, m),
+        InferenceMsg::RegisterExecutor(m) => register_executor(ctx, m),
+    }
+}
+
+/// What one image from one replica costs: price × steps × megapixels, rounded up.
+pub fn price_per_result(model: &Model, steps: u32, width: u32, height: u32) -> u128 {
+    let units = u128::from(model.price_per_step_megapixel)
+        * u128::from(steps)
+        * u128::from(width)
+        * u128::from(height);
+    units.div_ceil(1_000_000)
+}
+
+fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage) -> AppResult<Any> {
+    let m = &g.msg;
+    let params = state::params(ctx)?;
+    let model = state::model(ctx, &m.model_id)?.ok_or_else(|| {
+        errors::unknown_model(format!("model {:?} is not registered", m.model_id))
+    })?;
+    if m.steps > model.max_steps {
+        return Err(errors::invalid_steps(format!(
+            "steps {} above the maximum {} for model {}",
+            m.steps, model.max_steps, model.id
+        )));
+    }
+    if m.width > model.max_width || m.height > model.max_height {
+        return Err(errors::invalid_size(format!(
+            "{}x{} above the maximum {}x{} for model {}",
+            m.width, m.height, model.max_width, model.max_height, model.id
+        )));
+    }
+    for (name, p) in [
+        ("prompt", &m.prompt),
+        ("negative_prompt", &m.negative_prompt),
+    ] {
+        if p.len() > params.max_prompt_bytes as usize {
+            return Err(errors::invalid_prompt(format!(
+                "{name} is {} bytes, above the maximum {}",
+                p.len(),
+                params.max_prompt_bytes
+            )));
+        }
+    }
+    if m.seeds.len() > params.max_seeds as usize {
+        return Err(errors::invalid_seeds(format!(
+            "{} seeds, above the maximum {}",
+            m.seeds.len(),
+            params.max_seeds
+        )));
+    }
+    if m.replicas > params.max_replicas {
+        return Err(errors::invalid_replicas(format!(
+            "replicas {} above the maximum {}",
+            m.replicas, params.max_replicas
+        )));
+    }
+    let timeout = match m.timeout_blocks {
+        0 => params.default_timeout_blocks,
+        t if t > params.max_timeout_blocks => {
+            return Err(errors::invalid_timeout(format!(
+                "timeout_blocks {t} above the maximum {}",
+                params.max_timeout_blocks
+            )))
+        }
+        t if t <= params.result_timeout_blocks => {
+            return Err(errors::invalid_timeout(format!(
+                "timeout_blocks {t} leaves executors no time: it must exceed the result timeout of {} blocks",
+                params.result_timeout_blocks
+            )))
+        }
+        t => t,
+    };
+    let per_result = price_per_result(&model, m.steps, m.width, m.height);
+    let total = per_result * m.seeds.len() as u128 * u128::from(m.replicas);
+    if g.max_fee.denom != BASE_DENOM || g.max_fee.amount < total {
+        return Err(errors::fee_below_price(format!(
+            "max_fee {} is below the price {total}{BASE_DENOM} ({per_result}{BASE_DENOM} per image per replica × {} seeds × {} replicas)",
+            g.max_fee,
+            m.seeds.len(),
+            m.replicas
+        )));
+    }
+    let pool = assign::candidates(ctx, &model, &g.creator)?;
+    if pool.len() < m.replicas as usize {
+        return Err(errors::not_enough_executors(format!(
+            "{} replicas requested but only {} executors (other than the creator) hold model {}",
+            m.replicas,
+            pool.len(),
+            model.id
+        )));
+    }
+    // Checks done; from here on only writes (and the escrow, whose failure rolls back the tx).
+    let escrow = Coin::new(BASE_DENOM, total);
+    bank::transfer(
+        ctx,
+        &g.creator,
+        &Address::module(MODULE_ACCOUNT),
+        std::slice::from_ref(&escrow),
+    )?;
+    let id = state::next_task_id(ctx)?;
+    let beacon = state::beacon(ctx)?;
+    let height = ctx.block.height;
+    let chosen = assign::pick(
+        pool,
+        m.replicas as usize,
+        &assign::task_seed(&beacon, id, 0),
+    );
+    let assignments = chosen
+        .iter()
+        .enumerate()
+        .map(|(i, op)| Assignment {
+            executor: op.clone(),
+            replica: i as u32,
+            assigned_height: height,
+            deadline_height: height + params.result_timeout_blocks,
+            ..Default::default()
+        })
+        .collect();
+    let task = Task {
+        id,
+        creator: m.creator.clone(),
+        model_id: m.model_id.clone(),
+        prompt: m.prompt.clone(),
+        negative_prompt: m.negative_prompt.clone(),
+        width: m.width,
+        height: m.height,
+        steps: m.steps,
+        guidance_scale: format!("{}.{:03}", g.guidance_milli / 1000, g.guidance_milli % 1000),
+        scheduler: m.scheduler,
+        seeds: m.seeds.clone(),
+        replicas: m.replicas,
+        escrow: Some(escrow.to_proto()),
+        price_per_result: Some(Coin::new(BASE_DENOM, per_result).to_proto()),
+        created_height: height,
+        timeout_height: height + timeout,
+        status: TaskStatus::Pending as i32,
+        assignments,
+        ..Default::default()
+    };
+    state::set_task(ctx, &task)?;
+    events::task_created(ctx, id, &m.creator, &model.id, &escrow.to_string(), &chosen);
+    Ok(Any {
+        type_url: MsgGenerateImageResponse::type_url(),
+        value: MsgGenerateImageResponse { task_id: id }.encode_to_vec(),
+    })
+}
+
+/// The bytes a validator's consensus key signs to register `operator` as its executor.
+pub fn register_sign_bytes(chain_id: &str, operator: &str) -> Vec<u8> {
+    RegisterExecutorSignDoc {
+        chain_id: chain_id.into(),
+        operator: operator.into(),
+    }
+    .encode_to_vec()
+}
+
+fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> {
+    let m = &r.msg;
+    let address = staking::state::consensus_address(&m.validator_pubkey);
+    let hex_addr = hex::encode_upper(address);
+    let v = staking::validator(ctx, &address)?.ok_or_else(|| {
+        errors::not_a_validator(format!("{hex_addr} is not in the validator set"))
+    })?;
+    if v.pubkey != m.validator_pubkey {
+        return Err(errors::not_a_validator(format!(
+            "key does not match validator {hex_addr}"
+        )));
+    }
+    let key = ed25519_consensus::VerificationKey::try_from(m.validator_pubkey.as_slice())
+        .map_err(|e| AppError::invalid_pubkey(format!("validator key: {e}")))?;
+    let sig: [u8; 64] = m
+        .validator_signature
+        .as_slice()
+        .try_into()
+        .expect("checked length");
+    key.verify(
+        &ed25519_consensus::Signature::from(sig),
+        &register_sign_bytes(&ctx.block.chain_id, &m.operator),
+    )
+    .map_err(|_| {
+        errors::invalid_validator_signature(format!(
+            "the signature is not validator {hex_addr}'s over (chain {}, operator {})",
+            ctx.block.chain_id, m.operator
+        ))
+    })?;
+    if let Some(op) = state::operator_of_validator(ctx, &hex_addr)? {
+        if op != m.operator {
+            return Err(errors::invalid_executor(format!(
+                "validator {hex_addr} already runs the executor of {op}"
+            )));
+        }
+    }
+    for h in &m.models {
+        let model = state::model(ctx, &h.model_id)?.ok_or_else(|| {
+            errors::unknown_model(format!("model {:?} is not registered", h.model_id))
+        })?;
+        if !model.weights_sha256.eq_ignore_ascii_case(&h.weights_sha256) {
+            return Err(errors::model_hash_mismatch(format!(
+                "weights of {} hash to {}, the registry says {}",
+                h.model_id, h.weights_sha256, model.weights_sha256
+            )));
+        }
+    }
+    let prev = state::executor(ctx, &r.operator)?;
+    if let Some(p) = prev.as_ref().filter(|p| p.validator_address != hex_addr) {
+        return Err(errors::invalid_executor(format!(
+            "{} is already the executor of validator {}",
+            m.operator, p.validator_address
+        )));
+    }
+    let e = Executor {
+        operator: m.operator.clone(),
+        validator_address: hex_addr.clone(),
+        devices: m.devices.clone(),
+        models: m.models.clone(),
+        blob_url: m.blob_url.trim_end_matches('/').to_string(),
+        quality_bps: prev.as_ref().map_or(10_000, |p| p.quality_bps),
+        results_accepted: prev.as_ref().map_or(0, |p| p.results_accepted),
+        results_outvoted: prev.as_ref().map_or(0, |p| p.results_outvoted),
+        results_missed: prev.as_ref().map_or(0, |p| p.results_missed),
+    };
+    state::set_executor(ctx, &e)?;
+    events::executor_registered(ctx, &m.operator, &hex_addr);
+    Ok(Any {
+        type_url: MsgRegisterExecutorResponse::type_url(),
+        value: vec![],
+    })
+}

@@ -1,0 +1,207 @@
+//! Inference genesis, the vote-extension results of each block, and end of block.
+
+use super::{errors, settle, state, MODULE_ACCOUNT};
+use crate::address::Address;
+use crate::bank;
+use crate::coins::{parse_amount, BASE_DENOM};
+use crate::context::Ctx;
+use crate::error::{AppError, AppResult};
+use glia_proto::inference::v1::{Model, ModelFamily, Params, TaskStatus, VoteExtension};
+use prost::Message;
+use serde::{Deserialize, Serialize};
+
+/// A model in `app_state.inference.models`; `family` is `sd-1.5`, `sd-2.1`, `sdxl-turbo` or
+/// `tiny`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisModel {
+    pub id: String,
+    pub family: String,
+    pub weights_sha256: String,
+    pub phash_threshold: u32,
+    pub price_per_step_megapixel: u64,
+    pub max_steps: u32,
+    pub max_width: u32,
+    pub max_height: u32,
+}
+
+/// `app_state.inference`; params left out keep their defaults.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    #[serde(default)]
+    pub params: Option<GenesisParams>,
+    #[serde(default)]
+    pub models: Vec<GenesisModel>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisParams {
+    pub max_prompt_bytes: Option<u32>,
+    pub max_seeds: Option<u32>,
+    pub max_replicas: Option<u32>,
+    pub result_timeout_blocks: Option<u64>,
+    pub max_timeout_blocks: Option<u64>,
+    pub default_timeout_blocks: Option<u64>,
+}
+
+pub fn family_from_str(s: &str) -> Option<ModelFamily> {
+    Some(match s {
+        "sd-1.5" => ModelFamily::Sd15,
+        "sd-2.1" => ModelFamily::Sd21,
+        "sdxl-turbo" => ModelFamily::SdxlTurbo,
+        "tiny" => ModelFamily::Tiny,
+        _ => return None,
+    })
+}
+
+fn check_params(p: &Params) -> AppResult<()> {
+    let bad = |m: &str| Err(AppError::invalid_request(format!("inference params: {m}")));
+    if p.max_prompt_bytes == 0 || p.max_prompt_bytes as usize > super::msgs::MAX_PROMPT_BYTES_CAP {
+        return bad("max_prompt_bytes must be 1 to 4096");
+    }
+    if p.max_seeds == 0 || p.max_seeds as usize > super::msgs::MAX_SEEDS_CAP {
+        return bad("max_seeds must be 1 to 64");
+    }
+    if p.max_replicas == 0 || p.result_timeout_blocks == 0 {
+        return bad("max_replicas and result_timeout_blocks must be positive");
+    }
+    if p.default_timeout_blocks <= p.result_timeout_blocks
+        || p.max_timeout_blocks < p.default_timeout_blocks
+    {
+        return bad("need result_timeout_blocks < default_timeout_blocks <= max_timeout_blocks");
+    }
+    Ok(())
+}
+
+pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
+    let mut p = state::default_params();
+    if let Some(gp) = &g.params {
+        macro_rules! set {
+            ($($f:ident),*) => { $(if let Some(v) = gp.$f { p.$f = v; })* };
+        }
+        set!(
+            max_prompt_bytes,
+            max_seeds,
+            max_replicas,
+            result_timeout_blocks,
+            max_timeout_blocks,
+            default_timeout_blocks
+        );
+    }
+    check_params(&p)?;
+    state::set_params(ctx, &p)?;
+    for m in &g.models {
+        let family = family_from_str(&m.family).ok_or_else(|| {
+            AppError::invalid_request(format!("model {}: unknown family {:?}", m.id, m.family))
+        })?;
+        let hash_ok =
+            m.weights_sha256.len() == 64 && m.weights_sha256.bytes().all(|b| b.is_ascii_hexdigit());
+        if m.id.is_empty()
+            || m.id.len() > 64
+            || !hash_ok
+            || m.max_steps == 0
+            || m.phash_threshold > 64
+        {
+            return Err(AppError::invalid_request(format!(
+                "model {:?}: needs an id of 1-64 bytes, a hex sha256, max_steps > 0 and a threshold <= 64",
+                m.id
+            )));
+        }
+        if m.max_width == 0 || m.max_width % 8 != 0 || m.max_height == 0 || m.max_height % 8 != 0 {
+            return Err(AppError::invalid_request(format!(
+                "model {}: max_width and max_height must be positive multiples of 8",
+                m.id
+            )));
+        }
+        state::set_model(
+            ctx,
+            &Model {
+                id: m.id.clone(),
+                family: family as i32,
+                weights_sha256: m.weights_sha256.to_ascii_lowercase(),
+                phash_threshold: m.phash_threshold,
+                price_per_step_megapixel: m.price_per_step_megapixel,
+                max_steps: m.max_steps,
+                max_width: m.max_width,
+                max_height: m.max_height,
+            },
+        )?;
+    }
+    crate::auth::ensure_account(ctx, &Address::module(MODULE_ACCOUNT))?;
+    Ok(())
+}
+
+/// Checks a vote extension's shape (VerifyVoteExtension): it decodes and stays within bounds.
+pub fn check_vote_extension(bytes: &[u8]) -> AppResult<VoteExtension> {
+    if bytes.len() > 64 * 1024 {
+        return Err(errors::invalid_vote_extension(format!(
+            "vote extension of {} bytes exceeds 65536",
+            bytes.len()
+        )));
+    }
+    let ext = VoteExtension::decode(bytes).map_err(|e| {
+        errors::invalid_vote_extension(format!("vote extension does not decode: {e}"))
+    })?;
+    for r in &ext.results {
+        if r.images.len() > super::msgs::MAX_SEEDS_CAP {
+            return Err(errors::invalid_vote_extension(format!(
+                "task {} reports {} images",
+                r.task_id,
+                r.images.len()
+            )));
+        }
+    }
+    Ok(ext)
+}
+
+/// Applies the results in the previous commit's vote extensions (already signature-checked):
+/// each validator's results are credited to the executor registered for it.
+pub fn apply_vote_extensions(ctx: &mut Ctx<'_>, votes: &[(String, Vec<u8>)]) -> AppResult<()> {
+    for (hex_address, ext) in votes {
+        if ext.is_empty() {
+            continue;
+        }
+        let Ok(ext) = check_vote_extension(ext) else {
+            continue;
+        };
+        let Some(operator) = state::operator_of_validator(ctx, hex_address)? else {
+            continue;
+        };
+        for r in &ext.results {
+            settle::record(ctx, &operator, r)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
+    settle::end_block(ctx)
+}
+
+/// The module account holds exactly the escrows of pending tasks.
+pub fn check_invariants(ctx: &mut Ctx<'_>) -> AppResult<()> {
+    let mut owed = 0u128;
+    for id in state::open_task_ids(ctx)? {
+        let t = state::task(ctx, id)?
+            .ok_or_else(|| AppError::internal(format!("open task {id} has no record")))?;
+        if t.status != TaskStatus::Pending as i32 {
+            return Err(AppError::internal(format!(
+                "task {id} is indexed open but settled"
+            )));
+        }
+        owed += t
+            .escrow
+            .as_ref()
+            .map_or(Ok(0), |c| parse_amount(&c.amount))
+            .map_err(AppError::internal)?;
+    }
+    let held = bank::state::balance(ctx, &Address::module(MODULE_ACCOUNT), BASE_DENOM)?;
+    if held != owed {
+        return Err(AppError::internal(format!(
+            "inference escrow invariant broken: module holds {held}{BASE_DENOM}, open tasks escrow {owed}{BASE_DENOM}"
+        )));
+    }
+    Ok(())
+}

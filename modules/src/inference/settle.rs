@@ -1,0 +1,288 @@
+//! Results and settlement. Results arrive from validators' vote extensions; a task settles
+//! once every slot has answered or given up, or at its timeout. Every path moves the whole
+//! escrow: to executors whose results agreed, the rest back to the creator.
+
+use super::{assign, events, state, MODULE_ACCOUNT};
+use crate::address::Address;
+use crate::bank;
+use crate::coins::{parse_amount, Coin, BASE_DENOM};
+use crate::context::Ctx;
+use crate::error::{AppError, AppResult};
+use glia_proto::inference::v1::{
+    Assignment, ImageOutcome, ImageResult, Params, Task, TaskResult, TaskStatus,
+};
+use std::collections::BTreeMap;
+
+fn amount_of(c: &Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin>) -> AppResult<u128> {
+    c.as_ref().map_or(Ok(0), |c| {
+        parse_amount(&c.amount).map_err(AppError::internal)
+    })
+}
+
+/// Records one executor's results for a task, if it holds an open slot and the results name
+/// the task's seeds in order with 32-byte hashes. Returns whether they were taken.
+pub fn record(ctx: &mut Ctx<'_>, operator: &str, r: &TaskResult) -> AppResult<bool> {
+    let Some(mut task) = state::task(ctx, r.task_id)? else {
+        return Ok(false);
+    };
+    if task.status != TaskStatus::Pending as i32 {
+        return Ok(false);
+    }
+    let height = ctx.block.height;
+    let well_formed = r.images.len() == task.seeds.len()
+        && r.images
+            .iter()
+            .zip(&task.seeds)
+            .all(|(i, s)| i.seed == *s && i.output_sha256.len() == 32);
+    let Some(slot) = task
+        .assignments
+        .iter_mut()
+        .find(|a| a.executor == operator && a.results.is_empty() && height <= a.deadline_height)
+    else {
+        return Ok(false);
+    };
+    if !well_formed {
+        return Ok(false);
+    }
+    slot.results = r.images.clone();
+    slot.result_height = height;
+    state::set_task(ctx, &task)?;
+    events::result_recorded(ctx, task.id, operator);
+    Ok(true)
+}
+
+/// Whether a slot still counts: it answered, or it may still answer.
+fn live(a: &Assignment, height: u64) -> bool {
+    !a.results.is_empty() || height <= a.deadline_height
+}
+
+/// End of block: replace silent executors once, then settle tasks that are complete or
+/// timed out.
+pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
+    let params = state::params(ctx)?;
+    let height = ctx.block.height;
+    for id in state::open_task_ids(ctx)? {
+        let Some(mut task) = state::task(ctx, id)? else {
+            continue;
+        };
+        let mut changed = false;
+        // Silent slots past their deadline: one replacement per replica.
+        let silent: Vec<usize> = task
+            .assignments
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| {
+                a.results.is_empty() && height > a.deadline_height && a.result_height == 0
+            })
+            .map(|(i, _)| i)
+            .collect();
+        for i in silent {
+            // result_height = u64::MAX marks a slot whose silence was already handled.
+            task.assignments[i].result_height = u64::MAX;
+            changed = true;
+            let a = task.assignments[i].clone();
+            penalise_missed(ctx, &a.executor, &params)?;
+            let replacement = if a.replacement || height >= task.timeout_height {
+                None
+            } else {
+                replace(ctx, &task, &a, &params)?
+            };
+            events::reassigned(
+                ctx,
+                id,
+                &a.executor,
+                replacement.as_ref().map(|r| r.executor.as_str()),
+            );
+            if let Some(r) = replacement {
+                task.assignments.push(r);
+            }
+        }
+        let all_done = task
+            .assignments
+            .iter()
+            .all(|a| !a.results.is_empty() || !live(a, height));
+        if all_done || height >= task.timeout_height {
+            settle(ctx, &mut task, &params)?;
+            changed = true;
+        }
+        if changed {
+            state::set_task(ctx, &task)?;
+        }
+    }
+    Ok(())
+}
+
+fn penalise_missed(ctx: &mut Ctx<'_>, operator: &str, p: &Params) -> AppResult<()> {
+    update_executor(ctx, operator, |e| {
+        e.results_missed += 1;
+        e.quality_bps = e.quality_bps.saturating_sub(p.quality_penalty_missed_bps);
+    })
+}
+
+fn update_executor(
+    ctx: &mut Ctx<'_>,
+    operator: &str,
+    f: impl FnOnce(&mut glia_proto::inference::v1::Executor),
+) -> AppResult<()> {
+    let addr = Address::parse(operator).map_err(AppError::internal)?;
+    if let Some(mut e) = state::executor(ctx, &addr)? {
+        f(&mut e);
+        state::set_executor(ctx, &e)?;
+    }
+    Ok(())
+}
+
+/// A new executor for a silent slot: drawn like the first ones, excluding everyone already
+/// on the task.
+fn replace(
+    ctx: &mut Ctx<'_>,
+    task: &Task,
+    silent: &Assignment,
+    p: &Params,
+) -> AppResult<Option<Assignment>> {
+    let Some(model) = state::model(ctx, &task.model_id)? else {
+        return Ok(None);
+    };
+    let creator = Address::parse(&task.creator).map_err(AppError::internal)?;
+    let pool: Vec<_> = assign::candidates(ctx, &model, &creator)?
+        .into_iter()
+        .filter(|c| !task.assignments.iter().any(|a| a.executor == c.operator))
+        .collect();
+    let beacon = state::beacon(ctx)?;
+    let round = task.assignments.len() as u32;
+    let height = ctx.block.height;
+    Ok(
+        assign::pick(pool, 1, &assign::task_seed(&beacon, task.id, round))
+            .pop()
+            .map(|executor| Assignment {
+                executor,
+                replica: silent.replica,
+                assigned_height: height,
+                deadline_height: height + p.result_timeout_blocks,
+                replacement: true,
+                ..Default::default()
+            }),
+    )
+}
+
+/// Hamming distance of two perceptual hashes.
+fn distance(a: u64, b: u64) -> u32 {
+    (a ^ b).count_ones()
+}
+
+/// Pays agreeing executors, penalises outvoted ones and refunds the rest.
+pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params) -> AppResult<()> {
+    let threshold = state::model(ctx, &task.model_id)?.map_or(0, |m| m.phash_threshold);
+    let per_result = amount_of(&task.price_per_result)?;
+    let escrow = amount_of(&task.escrow)?;
+    let mut pay: BTreeMap<String, u128> = BTreeMap::new();
+    let mut outvoted: Vec<(String, u64)> = Vec::new();
+    let mut outcomes = Vec::with_capacity(task.seeds.len());
+    let mut agreed_images = 0usize;
+    for (i, seed) in task.seeds.iter().enumerate() {
+        let results: Vec<(&str, &ImageResult)> = task
+            .assignments
+            .iter()
+            .filter_map(|a| a.results.get(i).map(|r| (a.executor.as_str(), r)))
+            .collect();
+        // The largest group within the threshold of one member's hash; first member wins ties.
+        let best = results
+            .iter()
+            .map(|(_, c)| {
+                let members: Vec<usize> = results
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (_, r))| distance(r.phash, c.phash) <= threshold)
+                    .map(|(j, _)| j)
+                    .collect();
+                (members, *c)
+            })
+            .fold(None::<(Vec<usize>, &ImageResult)>, |acc, x| match acc {
+                Some(a) if a.0.len() >= x.0.len() => Some(a),
+                _ => Some(x),
+            });
+        let mut outcome = ImageOutcome {
+            seed: *seed,
+            ..Default::default()
+        };
+        if let Some((members, center)) = best.filter(|(m, _)| 2 * m.len() > task.replicas as usize)
+        {
+            agreed_images += 1;
+            outcome.output_sha256 = center.output_sha256.clone();
+            outcome.phash = center.phash;
+            for (j, (op, _)) in results.iter().enumerate() {
+                if members.contains(&j) {
+                    *pay.entry(op.to_string()).or_default() += per_result;
+                    outcome.agreeing.push(op.to_string());
+                } else {
+                    outvoted.push((op.to_string(), *seed));
+                }
+            }
+        }
+        outcomes.push(outcome);
+    }
+    // URLs where each accepted image can be fetched: the blob stores of agreeing executors.
+    for o in &mut outcomes {
+        if o.output_sha256.is_empty() {
+            continue;
+        }
+        for op in o.agreeing.clone() {
+            let addr = Address::parse(&op).map_err(AppError::internal)?;
+            if let Some(e) = state::executor(ctx, &addr)? {
+                o.urls.push(format!(
+                    "{}/blobs/{}",
+                    e.blob_url,
+                    hex::encode(&o.output_sha256)
+                ));
+            }
+        }
+    }
+    let module = Address::module(MODULE_ACCOUNT);
+    let mut paid = 0u128;
+    for (op, amount) in &pay {
+        let to = Address::parse(op).map_err(AppError::internal)?;
+        bank::transfer(ctx, &module, &to, &[Coin::new(BASE_DENOM, *amount)])?;
+        paid += amount;
+        update_executor(ctx, op, |e| {
+            e.results_accepted += 1;
+            e.quality_bps = (e.quality_bps + p.quality_reward_bps).min(10_000);
+        })?;
+    }
+    for (op, seed) in &outvoted {
+        update_executor(ctx, op, |e| {
+            e.results_outvoted += 1;
+            e.quality_bps = e.quality_bps.saturating_sub(p.quality_penalty_outvoted_bps);
+        })?;
+        events::outvoted(ctx, task.id, op, *seed);
+    }
+    let refund = escrow.checked_sub(paid).ok_or_else(|| {
+        AppError::internal(format!(
+            "task {} would pay {paid} from an escrow of {escrow}",
+            task.id
+        ))
+    })?;
+    if refund > 0 {
+        let creator = Address::parse(&task.creator).map_err(AppError::internal)?;
+        bank::transfer(ctx, &module, &creator, &[Coin::new(BASE_DENOM, refund)])?;
+    }
+    let status = if agreed_images == task.seeds.len() {
+        TaskStatus::Completed
+    } else if agreed_images > 0 {
+        TaskStatus::Partial
+    } else {
+        TaskStatus::Refunded
+    };
+    task.status = status as i32;
+    task.outcomes = outcomes;
+    task.paid = Some(Coin::new(BASE_DENOM, paid).to_proto());
+    task.refunded = Some(Coin::new(BASE_DENOM, refund).to_proto());
+    task.settled_height = ctx.block.height;
+    events::settled(
+        ctx,
+        task.id,
+        status.as_str_name(),
+        &format!("{paid}{BASE_DENOM}"),
+        &format!("{refund}{BASE_DENOM}"),
+    );
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! Inference keys and typed state access. Records are stored as their protobuf encoding.
+
+use crate::address::Address;
+use crate::context::{Ctx, Kv};
+use crate::error::{AppError, AppResult};
+use glia_proto::inference::v1::{Executor, Model, Params, Task};
+use prost::Message;
+
+/// Every key the module writes.
+pub mod state_key {
+    pub const PARAMS: &str = "inference/params";
+    pub const MODELS_PREFIX: &str = "inference/models/";
+    pub const EXECUTORS_PREFIX: &str = "inference/executors/";
+    pub const BY_VALIDATOR_PREFIX: &str = "inference/executor_by_validator/";
+    pub const TASKS_PREFIX: &str = "inference/tasks/";
+    pub const BY_CREATOR_PREFIX: &str = "inference/tasks_by_creator/";
+    pub const OPEN_PREFIX: &str = "inference/open/";
+    pub const NEXT_TASK_ID: &str = "inference/next_task_id";
+    pub const BEACON: &str = "inference/beacon";
+
+    /// Task ids are zero-padded so key order is id order.
+    pub fn id(id: u64) -> String {
+        format!("{id:020}")
+    }
+    pub fn model(id: &str) -> String {
+        format!("{MODELS_PREFIX}{id}")
+    }
+    pub fn executor(operator: &str) -> String {
+        format!("{EXECUTORS_PREFIX}{operator}")
+    }
+    pub fn by_validator(hex_address: &str) -> String {
+        format!("{BY_VALIDATOR_PREFIX}{hex_address}")
+    }
+    pub fn task(task_id: u64) -> String {
+        format!("{TASKS_PREFIX}{}", id(task_id))
+    }
+    pub fn by_creator_prefix(creator: &str) -> String {
+        format!("{BY_CREATOR_PREFIX}{creator}/")
+    }
+    pub fn by_creator(creator: &str, task_id: u64) -> String {
+        format!("{BY_CREATOR_PREFIX}{creator}/{}", id(task_id))
+    }
+    pub fn open(task_id: u64) -> String {
+        format!("{OPEN_PREFIX}{}", id(task_id))
+    }
+}
+
+fn decode<T: Message + Default>(what: &str, b: &[u8]) -> AppResult<T> {
+    T::decode(b).map_err(|e| AppError::internal(format!("stored {what} is corrupt: {e}")))
+}
+
+pub fn default_params() -> Params {
+    Params {
+        max_prompt_bytes: 1024,
+        max_seeds: 16,
+        max_replicas: 5,
+        result_timeout_blocks: 10,
+        max_timeout_blocks: 1000,
+        default_timeout_blocks: 100,
+        quality_penalty_outvoted_bps: 2000,
+        quality_penalty_missed_bps: 1000,
+        quality_reward_bps: 100,
+    }
+}
+
+pub fn params(kv: &mut impl Kv) -> AppResult<Params> {
+    match kv.kv_get(state_key::PARAMS)? {
+        Some(b) => decode("inference params", &b),
+        None => Ok(default_params()),
+    }
+}
+
+pub fn set_params(ctx: &mut Ctx<'_>, p: &Params) -> AppResult<()> {
+    ctx.put(state_key::PARAMS.into(), p.encode_to_vec())
+}
+
+pub fn model(kv: &mut impl Kv, id: &str) -> AppResult<Option<Model>> {
+    kv.kv_get(&state_key::model(id))?
+        .map(|b| decode("model", &b))
+        .transpose()
+}
+
+pub fn models(kv: &mut impl Kv) -> AppResult<Vec<Model>> {
+    kv.kv_scan(state_key::MODELS_PREFIX)?
+        .iter()
+        .map(|(_, b)| decode("model", b))
+        .collect()
+}
+
+pub fn set_model(ctx: &mut Ctx<'_>, m: &Model) -> AppResult<()> {
+    ctx.put(state_key::model(&m.id), m.encode_to_vec())
+}
+
+pub fn executor(kv: &mut impl Kv, operator: &Address) -> AppResult<Option<Executor>> {
+    kv.kv_get(&state_key::executor(operator.as_str()))?
+        .map(|b| decode("executor", &b))
+        .transpose()
+}
+
+/// Every executor with its key, in operator order.
+pub fn executors(kv: &mut impl Kv) -> AppResult<Vec<(Vec<u8>, Executor)>> {
+    kv.kv_scan(state_key::EXECUTORS_PREFIX)?
+        .into_iter()
+        .map(|(k, b)| Ok((k.into_bytes(), decode("executor", &b)?)))
+        .collect()
+}
+
+/// The operator whose executor runs on the validator with this consensus address.
+pub fn operator_of_validator(kv: &mut impl Kv, hex_address: &str) -> AppResult<Option<String>> {
+    Ok(kv
+        .kv_get(&state_key::by_validator(hex_address))?
+        .map(|b| String::from_utf8_lossy(&b).into_owned()))
+}
+
+pub fn set_executor(ctx: &mut Ctx<'_>, e: &Executor) -> AppResult<()> {
+    ctx.put(
+        state_key::by_validator(&e.validator_address),
+        e.operator.clone().into_bytes(),
+    )?;
+    ctx.put(state_key::executor(&e.operator), e.encode_to_vec())
+}
+
+pub fn task(kv: &mut impl Kv, id: u64) -> AppResult<Option<Task>> {
+    kv.kv_get(&state_key::task(id))?
+        .map(|b| decode("task", &b))
+        .transpose()
+}
+
+/// Saves a task and keeps the creator and open-task indexes in step with its status.
+pub fn set_task(ctx: &mut Ctx<'_>, t: &Task) -> AppResult<()> {
+    use glia_proto::inference::v1::TaskStatus;
+    ctx.put(state_key::by_creator(&t.creator, t.id), vec![])?;
+    if t.status == TaskStatus::Pending as i32 {
+        ctx.put(state_key::open(t.id), vec![])?;
+    } else {
+        ctx.delete(state_key::open(t.id))?;
+    }
+    ctx.put(state_key::task(t.id), t.encode_to_vec())
+}
+
+/// Ids of tasks still waiting for results, oldest first.
+pub fn open_task_ids(kv: &mut impl Kv) -> AppResult<Vec<u64>> {
+    kv.kv_scan(state_key::OPEN_PREFIX)?
+        .iter()
+        .map(|(k, _)| {
+            k[state_key::OPEN_PREFIX.len()..]
+                .parse()
+                .map_err(|_| AppError::internal(format!("bad open-task key {k}")))
+        })
+        .collect()
+}
+
+/// Task ids (as index keys) of one creator, or of everyone, oldest first.
+pub fn task_keys(kv: &mut impl Kv, creator: Option<&str>) -> AppResult<Vec<(Vec<u8>, u64)>> {
+    let prefix = match creator {
+        Some(c) => state_key::by_creator_prefix(c),
+        None => state_key::TASKS_PREFIX.to_string(),
+    };
+    kv.kv_scan(&prefix)?
+        .iter()
+        .map(|(k, _)| {
+            let id = k[prefix.len()..]
+                .parse()
+                .map_err(|_| AppError::internal(format!("bad task key {k}")))?;
+            Ok((k.clone().into_bytes(), id))
+        })
+        .collect()
+}
+
+pub fn next_task_id(ctx: &mut Ctx<'_>) -> AppResult<u64> {
+    let id = match ctx.get(state_key::NEXT_TASK_ID)? {
+        Some(b) => String::from_utf8_lossy(&b)
+            .parse()
+            .map_err(|_| AppError::internal("stored next task id is corrupt"))?,
+        None => 1,
+    };
+    ctx.put(
+        state_key::NEXT_TASK_ID.into(),
+        (id + 1).to_string().into_bytes(),
+    )?;
+    Ok(id)
+}
+
+pub fn beacon(kv: &mut impl Kv) -> AppResult<[u8; 32]> {
+    Ok(match kv.kv_get(state_key::BEACON)? {
+        Some(b) if b.len() == 32 => {
+            let mut a = [0u8; 32];
+            a.copy_from_slice(&b);
+            a
+        }
+        _ => [0u8; 32],
+    })
+}
+
+pub fn set_beacon(ctx: &mut Ctx<'_>, b: &[u8; 32]) -> AppResult<()> {
+    ctx.put(state_key::BEACON.into(), b.to_vec())
+}

@@ -1,0 +1,522 @@
+//! The inference flow over an in-memory store: escrow, assignment, results from vote
+//! extensions, settlement on agreement, outvoting, silence, reassignment and refund — with
+//! the escrow conserved at every step.
+
+use super::lifecycle::{self, Genesis, GenesisModel};
+use super::msgs::InferenceMsg;
+use super::{handler, state, MODULE_ACCOUNT};
+use crate::address::Address;
+use crate::bank;
+use crate::coins::{Coin, BASE_DENOM};
+use crate::context::{BlockInfo, Ctx};
+use crate::error::AppResult;
+use crate::gas::GasMeter;
+use crate::staking;
+use crate::store::MemStore;
+use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
+use glia_proto::cosmos::Any;
+use glia_proto::inference::v1::*;
+use prost::{Message, Name};
+use tendermint_proto::v0_38::abci::ValidatorUpdate;
+use tendermint_proto::v0_38::crypto::{public_key::Sum, PublicKey};
+
+const CHAIN: &str = "glia-test-1";
+const PRICE: u64 = 1_000_000; // per step-megapixel: a 64x64, 4-step image costs 16_384
+const FUNDS: u128 = 10_000_000_000;
+
+struct Net {
+    store: MemStore,
+    height: u64,
+    keys: Vec<ed25519_consensus::SigningKey>,
+    operators: Vec<Address>,
+    creator: Address,
+}
+
+impl Net {
+    fn step<T>(&mut self, f: impl FnOnce(&mut Ctx<'_>) -> AppResult<T>) -> AppResult<T> {
+        let block = BlockInfo {
+            chain_id: CHAIN.into(),
+            height: self.height,
+            time_unix: 0,
+        };
+        let mut ctx = Ctx::new(&self.store, GasMeter::infinite(), &block);
+        let out = f(&mut ctx);
+        if out.is_ok() {
+            let (changes, _, _) = ctx.into_parts();
+            self.store.apply(changes);
+        }
+        out
+    }
+
+    fn new(validators: usize) -> Net {
+        let keys: Vec<_> = (0..validators)
+            .map(|i| ed25519_consensus::SigningKey::from([i as u8 + 1; 32]))
+            .collect();
+        let operators: Vec<_> = (0..validators)
+            .map(|i| Address::module(&format!("operator{i}")))
+            .collect();
+        let mut net = Net {
+            store: MemStore::default(),
+            height: 1,
+            keys,
+            operators,
+            creator: Address::module("creator"),
+        };
+        let updates: Vec<ValidatorUpdate> = net
+            .keys
+            .iter()
+            .map(|k| ValidatorUpdate {
+                pub_key: Some(PublicKey {
+                    sum: Some(Sum::Ed25519(k.verification_key().to_bytes().to_vec())),
+                }),
+                power: 10,
+            })
+            .collect();
+        let genesis = Genesis {
+            params: None,
+            models: vec![GenesisModel {
+                id: "tiny".into(),
+                family: "tiny".into(),
+                weights_sha256: "ab".repeat(32),
+                phash_threshold: 6,
+                price_per_step_megapixel: PRICE,
+                max_steps: 50,
+                max_width: 512,
+                max_height: 512,
+            }],
+        };
+        let creator = net.creator.clone();
+        net.step(|ctx| {
+            staking::lifecycle::init_genesis(ctx, &updates)?;
+            lifecycle::init_genesis(ctx, &genesis)?;
+            bank::mint(ctx, &creator, &[Coin::new(BASE_DENOM, FUNDS)])
+        })
+        .unwrap();
+        for i in 0..validators {
+            net.register(i).unwrap();
+        }
+        net
+    }
+
+    fn register(&mut self, i: usize) -> AppResult<()> {
+        let op = self.operators[i].to_bech32();
+        let sig = self.keys[i].sign(&handler::register_sign_bytes(CHAIN, &op));
+        let msg = MsgRegisterExecutor {
+            operator: op,
+            validator_pubkey: self.keys[i].verification_key().to_bytes().to_vec(),
+            devices: vec![Device {
+                name: "cpu".into(),
+                memory_bytes: 1 << 30,
+                count: 1,
+            }],
+            models: vec![HeldModel {
+                model_id: "tiny".into(),
+                weights_sha256: "ab".repeat(32),
+            }],
+            blob_url: format!("http://127.0.0.1:{}", 1317 + 10 * i),
+            validator_signature: sig.to_bytes().to_vec(),
+        };
+        self.exec(msg.type_url_any())
+    }
+
+    fn exec(&mut self, any: Any) -> AppResult<()> {
+        let m = InferenceMsg::decode(&any).expect("inference msg")?;
+        self.step(|ctx| handler::execute(ctx, &m)).map(|_| ())
+    }
+
+    fn request(&self, seeds: Vec<u64>, replicas: u32) -> MsgGenerateImage {
+        MsgGenerateImage {
+            creator: self.creator.to_bech32(),
+            model_id: "tiny".into(),
+            prompt: "a lighthouse at dusk".into(),
+            negative_prompt: String::new(),
+            width: 64,
+            height: 64,
+            steps: 4,
+            guidance_scale: "7.5".into(),
+            scheduler: Scheduler::Ddim as i32,
+            seeds,
+            replicas,
+            max_fee: Some(ProtoCoin {
+                denom: BASE_DENOM.into(),
+                amount: "100000000".into(),
+            }),
+            timeout_blocks: 0,
+        }
+    }
+
+    fn generate(&mut self, seeds: Vec<u64>, replicas: u32) -> Task {
+        let next = self.step(|ctx| Ok(state::next_task_id(ctx)?)).unwrap();
+        // next_task_id advanced the counter in that step; put it back.
+        self.store.0.insert(
+            state::state_key::NEXT_TASK_ID.into(),
+            next.to_string().into_bytes(),
+        );
+        self.exec(self.request(seeds, replicas).type_url_any())
+            .unwrap();
+        self.task(next)
+    }
+
+    fn task(&mut self, id: u64) -> Task {
+        self.step(|ctx| state::task(ctx, id)).unwrap().unwrap()
+    }
+
+    fn operator_index(&self, bech: &str) -> usize {
+        self.operators
+            .iter()
+            .position(|o| o.as_str() == bech)
+            .unwrap()
+    }
+
+    /// Validator `i` reports images with these perceptual hashes for the task's seeds.
+    fn report(&mut self, i: usize, task: &Task, phashes: &[u64]) {
+        let images = task
+            .seeds
+            .iter()
+            .zip(phashes)
+            .map(|(s, p)| ImageResult {
+                seed: *s,
+                output_sha256: p.to_be_bytes().repeat(4),
+                phash: *p,
+                device_time_ms: 5,
+            })
+            .collect();
+        let ext = VoteExtension {
+            results: vec![TaskResult {
+                task_id: task.id,
+                images,
+            }],
+        };
+        let addr = hex::encode_upper(staking::state::consensus_address(
+            &self.keys[i].verification_key().to_bytes(),
+        ));
+        self.step(|ctx| lifecycle::apply_vote_extensions(ctx, &[(addr, ext.encode_to_vec())]))
+            .unwrap();
+    }
+
+    fn end_block(&mut self) {
+        self.step(|ctx| {
+            lifecycle::end_block(ctx)?;
+            lifecycle::check_invariants(ctx)?;
+            bank::invariants::check(ctx)
+        })
+        .unwrap();
+        self.height += 1;
+    }
+
+    fn balance(&mut self, a: &Address) -> u128 {
+        let a = a.clone();
+        self.step(|ctx| bank::state::balance(ctx, &a, BASE_DENOM))
+            .unwrap()
+    }
+
+    fn quality(&mut self, i: usize) -> u32 {
+        let a = self.operators[i].clone();
+        self.step(|ctx| state::executor(ctx, &a))
+            .unwrap()
+            .unwrap()
+            .quality_bps
+    }
+}
+
+trait ToAny {
+    fn type_url_any(&self) -> Any;
+}
+impl<T: Message + Name> ToAny for T {
+    fn type_url_any(&self) -> Any {
+        Any {
+            type_url: T::type_url(),
+            value: self.encode_to_vec(),
+        }
+    }
+}
+
+fn amount(c: &Option<ProtoCoin>) -> u128 {
+    c.as_ref().unwrap().amount.parse().unwrap()
+}
+
+#[test]
+fn agreeing_replicas_are_paid_exactly_and_images_recorded() {
+    let mut net = Net::new(4);
+    let task = net.generate(vec![1, 2], 2);
+    let per = handler::price_per_result(
+        &net.step(|c| state::model(c, "tiny")).unwrap().unwrap(),
+        4,
+        64,
+        64,
+    );
+    assert_eq!(per, 16_384);
+    assert_eq!(amount(&task.escrow), per * 4);
+    assert_eq!(net.balance(&net.creator.clone()), FUNDS - per * 4);
+    assert_eq!(net.balance(&Address::module(MODULE_ACCOUNT)), per * 4);
+    assert_eq!(task.assignments.len(), 2);
+    net.end_block();
+    let execs: Vec<usize> = task
+        .assignments
+        .iter()
+        .map(|a| net.operator_index(&a.executor))
+        .collect();
+    assert_ne!(execs[0], execs[1], "replicas go to distinct executors");
+    // Within the threshold (6 bits): both agree.
+    net.report(execs[0], &task, &[0xF0F0, 0x1234]);
+    net.report(execs[1], &task, &[0xF0F1, 0x1236]);
+    net.end_block();
+    let t = net.task(task.id);
+    assert_eq!(t.status, TaskStatus::Completed as i32);
+    assert_eq!(amount(&t.paid), per * 4);
+    assert_eq!(amount(&t.refunded), 0);
+    for e in &execs {
+        assert_eq!(net.balance(&net.operators[*e].clone()), per * 2);
+    }
+    assert_eq!(net.balance(&Address::module(MODULE_ACCOUNT)), 0);
+    assert_eq!(t.outcomes.len(), 2);
+    assert_eq!(t.outcomes[0].agreeing.len(), 2);
+    assert!(t.outcomes[0].urls[0].contains("/blobs/"));
+}
+
+#[test]
+fn a_perturbing_executor_is_outvoted_and_loses_quality() {
+    let mut net = Net::new(4);
+    let task = net.generate(vec![7], 3);
+    let per = amount(&task.price_per_result);
+    let execs: Vec<usize> = task
+        .assignments
+        .iter()
+        .map(|a| net.operator_index(&a.executor))
+        .collect();
+    net.report(execs[0], &task, &[0xAAAA_0000]);
+    net.report(execs[1], &task, &[0xAAAA_0001]);
+    net.report(execs[2], &task, &[0x5555_FFFF]); // far from the others
+    net.end_block();
+    let t = net.task(task.id);
+    assert_eq!(t.status, TaskStatus::Completed as i32);
+    assert_eq!(t.outcomes[0].phash, 0xAAAA_0000);
+    assert_eq!(net.balance(&net.operators[execs[0]].clone()), per);
+    assert_eq!(net.balance(&net.operators[execs[1]].clone()), per);
+    assert_eq!(net.balance(&net.operators[execs[2]].clone()), 0);
+    assert_eq!(
+        amount(&t.refunded),
+        per,
+        "the outvoted share goes back to the creator"
+    );
+    assert_eq!(net.quality(execs[2]), 8000);
+    assert_eq!(net.quality(execs[0]), 10_000);
+    assert_eq!(net.balance(&net.creator.clone()), FUNDS - 2 * per);
+}
+
+#[test]
+fn no_agreement_refunds_everything() {
+    let mut net = Net::new(4);
+    let task = net.generate(vec![7], 2);
+    let execs: Vec<usize> = task
+        .assignments
+        .iter()
+        .map(|a| net.operator_index(&a.executor))
+        .collect();
+    net.report(execs[0], &task, &[0]);
+    net.report(execs[1], &task, &[u64::MAX]);
+    net.end_block();
+    let t = net.task(task.id);
+    assert_eq!(t.status, TaskStatus::Refunded as i32);
+    assert_eq!(net.balance(&net.creator.clone()), FUNDS);
+    assert_eq!(net.balance(&Address::module(MODULE_ACCOUNT)), 0);
+}
+
+#[test]
+fn a_silent_executor_is_replaced_once_then_the_slot_is_refunded() {
+    let mut net = Net::new(3);
+    let task = net.generate(vec![7], 1);
+    let first = net.operator_index(&task.assignments[0].executor);
+    let deadline = task.assignments[0].deadline_height;
+    while net.height <= deadline {
+        net.end_block();
+    }
+    net.end_block();
+    let t = net.task(task.id);
+    assert_eq!(t.status, TaskStatus::Pending as i32);
+    assert_eq!(t.assignments.len(), 2, "one replacement");
+    let second = net.operator_index(&t.assignments[1].executor);
+    assert_ne!(first, second);
+    assert!(t.assignments[1].replacement);
+    assert_eq!(net.quality(first), 9000);
+    // The first executor answering late is ignored.
+    net.report(first, &t, &[1]);
+    assert!(net.task(task.id).assignments[0].results.is_empty());
+    let deadline = t.assignments[1].deadline_height;
+    while net.height <= deadline + 1 {
+        net.end_block();
+    }
+    let t = net.task(task.id);
+    assert_eq!(t.status, TaskStatus::Refunded as i32);
+    assert_eq!(t.assignments.len(), 2, "replaced only once");
+    assert_eq!(net.balance(&net.creator.clone()), FUNDS);
+}
+
+#[test]
+fn a_replacement_that_answers_is_paid() {
+    let mut net = Net::new(3);
+    let task = net.generate(vec![7], 1);
+    let deadline = task.assignments[0].deadline_height;
+    while net.height <= deadline + 1 {
+        net.end_block();
+    }
+    let t = net.task(task.id);
+    let second = net.operator_index(&t.assignments[1].executor);
+    net.report(second, &t, &[42]);
+    net.end_block();
+    let t = net.task(task.id);
+    assert_eq!(t.status, TaskStatus::Completed as i32);
+    assert_eq!(
+        net.balance(&net.operators[second].clone()),
+        amount(&t.price_per_result)
+    );
+}
+
+#[test]
+fn bad_requests_are_refused_with_their_own_codes_and_nothing_changes() {
+    let mut net = Net::new(2);
+    let before = net.store.0.clone();
+    let base = net.request(vec![1], 1);
+    let cases: Vec<(&str, Box<dyn Fn(&mut MsgGenerateImage)>, u32, &str)> = vec![
+        (
+            "unknown model",
+            Box::new(|m| m.model_id = "sd-9".into()),
+            2,
+            "not registered",
+        ),
+        ("zero steps", Box::new(|m| m.steps = 0), 3, "at least 1"),
+        (
+            "too many steps",
+            Box::new(|m| m.steps = 51),
+            3,
+            "above the maximum 50",
+        ),
+        (
+            "width not /8",
+            Box::new(|m| m.width = 65),
+            4,
+            "multiple of 8",
+        ),
+        (
+            "height too big",
+            Box::new(|m| m.height = 1024),
+            4,
+            "above the maximum",
+        ),
+        (
+            "empty prompt",
+            Box::new(|m| m.prompt = " ".into()),
+            5,
+            "empty",
+        ),
+        (
+            "long prompt",
+            Box::new(|m| m.prompt = "x".repeat(1025)),
+            5,
+            "above the maximum 1024",
+        ),
+        (
+            "fee below price",
+            Box::new(|m| m.max_fee.as_mut().unwrap().amount = "16383".into()),
+            6,
+            "below the price 16384uglia",
+        ),
+        (
+            "replicas > executors",
+            Box::new(|m| m.replicas = 3),
+            7,
+            "only 2 executors",
+        ),
+        ("zero seeds", Box::new(|m| m.seeds.clear()), 8, "no seeds"),
+        (
+            "duplicate seeds",
+            Box::new(|m| m.seeds = vec![3, 3]),
+            8,
+            "twice",
+        ),
+        (
+            "zero replicas",
+            Box::new(|m| m.replicas = 0),
+            9,
+            "at least 1",
+        ),
+        (
+            "bad guidance",
+            Box::new(|m| m.guidance_scale = "7,5".into()),
+            10,
+            "decimal",
+        ),
+        (
+            "no scheduler",
+            Box::new(|m| m.scheduler = 0),
+            11,
+            "scheduler",
+        ),
+    ];
+    for (name, edit, code, log) in cases {
+        let mut m = base.clone();
+        edit(&mut m);
+        let e = net.exec(m.type_url_any()).unwrap_err();
+        assert_eq!(
+            (e.codespace, e.code),
+            ("inference", code),
+            "{name}: {}",
+            e.log
+        );
+        assert!(e.log.contains(log), "{name}: {:?} lacks {log:?}", e.log);
+    }
+    assert_eq!(net.store.0, before, "refused requests changed state");
+}
+
+#[test]
+fn registration_needs_the_validators_own_signature_and_the_registry_hash() {
+    let mut net = Net::new(2);
+    let op = net.operators[0].to_bech32();
+    let mut msg = MsgRegisterExecutor {
+        operator: op.clone(),
+        validator_pubkey: net.keys[1].verification_key().to_bytes().to_vec(),
+        devices: vec![],
+        models: vec![],
+        blob_url: "http://x".into(),
+        validator_signature: net.keys[0]
+            .sign(&handler::register_sign_bytes(CHAIN, &op))
+            .to_bytes()
+            .to_vec(),
+    };
+    let e = net.exec(msg.type_url_any()).unwrap_err();
+    assert_eq!(e.code, 14, "{}", e.log);
+    msg.validator_pubkey = net.keys[0].verification_key().to_bytes().to_vec();
+    msg.models = vec![HeldModel {
+        model_id: "tiny".into(),
+        weights_sha256: "cd".repeat(32),
+    }];
+    let e = net.exec(msg.type_url_any()).unwrap_err();
+    assert_eq!(e.code, 15, "{}", e.log);
+    let stranger = ed25519_consensus::SigningKey::from([99u8; 32]);
+    msg.validator_pubkey = stranger.verification_key().to_bytes().to_vec();
+    msg.validator_signature = stranger
+        .sign(&handler::register_sign_bytes(CHAIN, &op))
+        .to_bytes()
+        .to_vec();
+    msg.models.clear();
+    let e = net.exec(msg.type_url_any()).unwrap_err();
+    assert_eq!(e.code, 13, "{}", e.log);
+}
+
+#[test]
+fn the_creator_never_executes_its_own_task() {
+    let mut net = Net::new(2);
+    // The creator is operator 0: only operator 1 may take the task.
+    net.creator = net.operators[0].clone();
+    let c = net.creator.clone();
+    net.step(|ctx| bank::mint(ctx, &c, &[Coin::new(BASE_DENOM, FUNDS)]))
+        .unwrap();
+    for _ in 0..5 {
+        let t = net.generate(vec![1], 1);
+        assert_eq!(t.assignments[0].executor, net.operators[1].as_str());
+    }
+    let e = net
+        .exec(net.request(vec![1], 2).type_url_any())
+        .unwrap_err();
+    assert_eq!(e.code, 7, "{}", e.log);
+}

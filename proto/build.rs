@@ -1,0 +1,29 @@
+//! Generates Rust types for every `glia.*` proto. Cosmos types the protos import are mapped
+//! onto cosmos-sdk-proto's, so a `Coin` here is the same type the bank module uses.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let files = [
+        "glia/inference/v1/types.proto",
+        "glia/inference/v1/tx.proto",
+        "glia/inference/v1/query.proto",
+        "glia/inference/v1/genesis.proto",
+        "glia/inference/v1/abci.proto",
+    ];
+    println!("cargo:rerun-if-changed=glia");
+    println!("cargo:rerun-if-changed=third_party");
+    let fds = protox::compile(files, [".", "third_party"])?;
+    let mut config = prost_build::Config::new();
+    config
+        .extern_path(
+            ".cosmos.base.v1beta1",
+            "::cosmos_sdk_proto::cosmos::base::v1beta1",
+        )
+        .extern_path(
+            ".cosmos.base.query.v1beta1",
+            "::cosmos_sdk_proto::cosmos::base::query::v1beta1",
+        )
+        .enable_type_names()
+        .type_name_domain(["."], "")
+        .compile_fds(fds)?;
+    Ok(())
+}
