@@ -107,7 +107,7 @@ for i in range(n):
 g = json.load(open(f"{run}/node0/config/genesis.json"))
 g["chain_id"] = os.environ["CHAIN_ID"]
 g["consensus_params"]["block"].update(max_bytes="4194304", max_gas="-1")
-g["consensus_params"].setdefault("abci", {})["vote_extensions_enable_height"] = "0"
+g["consensus_params"].setdefault("abci", {})["vote_extensions_enable_height"] = "1"
 accounts = json.loads(os.environ["ACCOUNTS_JSON"])
 assert isinstance(accounts, list) and all({"name", "address", "mnemonic"} <= set(a) for a in accounts), \
     "dev-accounts must print a JSON array of {name, address, mnemonic}"

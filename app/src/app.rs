@@ -504,6 +504,13 @@ impl Application for App {
 
     fn prepare_proposal(&self, req: RequestPrepareProposal) -> ResponsePrepareProposal {
         let latest = self.0.store.latest();
+        let genesis = self.0.consensus.lock().expect("consensus lock").genesis.clone();
+        let empty = Changes::new();
+        // Before block 1 commits, the state is genesis waiting to be committed with it.
+        let latest = Layered {
+            base: &latest,
+            changes: genesis.as_ref().unwrap_or(&empty),
+        };
         let expects = Self::params(&latest)
             .map(|(p, _)| p.expects_injected_votes(req.height as u64))
             .unwrap_or(false);
@@ -535,6 +542,12 @@ impl Application for App {
     fn process_proposal(&self, req: RequestProcessProposal) -> ResponseProcessProposal {
         use response_process_proposal::ProposalStatus;
         let latest = self.0.store.latest();
+        let genesis = self.0.consensus.lock().expect("consensus lock").genesis.clone();
+        let empty = Changes::new();
+        let latest = Layered {
+            base: &latest,
+            changes: genesis.as_ref().unwrap_or(&empty),
+        };
         let verdict = (|| {
             let (params, _) = Self::params(&latest)?;
             let mut rest = &req.txs[..];
