@@ -504,7 +504,13 @@ impl Application for App {
 
     fn prepare_proposal(&self, req: RequestPrepareProposal) -> ResponsePrepareProposal {
         let latest = self.0.store.latest();
-        let genesis = self.0.consensus.lock().expect("consensus lock").genesis.clone();
+        let genesis = self
+            .0
+            .consensus
+            .lock()
+            .expect("consensus lock")
+            .genesis
+            .clone();
         let empty = Changes::new();
         // Before block 1 commits, the state is genesis waiting to be committed with it.
         let latest = Layered {
@@ -542,7 +548,13 @@ impl Application for App {
     fn process_proposal(&self, req: RequestProcessProposal) -> ResponseProcessProposal {
         use response_process_proposal::ProposalStatus;
         let latest = self.0.store.latest();
-        let genesis = self.0.consensus.lock().expect("consensus lock").genesis.clone();
+        let genesis = self
+            .0
+            .consensus
+            .lock()
+            .expect("consensus lock")
+            .genesis
+            .clone();
         let empty = Changes::new();
         let latest = Layered {
             base: &latest,

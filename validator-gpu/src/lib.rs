@@ -3,3 +3,4 @@
 //! here runs inside block processing; results reach the chain through vote extensions and txs.
 
 pub mod blobstore;
+pub mod sd;

@@ -1,0 +1,16 @@
+//! Stable Diffusion on candle: the text encoder (CLIP), the UNet, the VAE decoder and two
+//! samplers (DDIM, Euler ancestral), configured per registered family, loaded from a
+//! directory in the Hugging Face diffusers layout and refused unless the weights hash to the
+//! registry's value.
+
+pub mod euler_ancestral;
+pub mod image;
+pub mod noise;
+pub mod pipeline;
+#[cfg(test)]
+mod tests;
+pub mod tokenizer;
+pub mod weights;
+
+pub use image::RgbImage;
+pub use pipeline::{Family, GenerateRequest, Pipeline, SamplerKind, SdConfig};

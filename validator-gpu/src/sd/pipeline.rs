@@ -1,0 +1,343 @@
+//! The text-to-image pipeline: config struct → load from a directory → `generate`.
+
+use super::euler_ancestral::EulerAncestral;
+use super::image::RgbImage;
+use super::noise::SeededNormal;
+use super::tokenizer::ClipTokenizer;
+use super::weights;
+use anyhow::{bail, ensure, Context, Result};
+use candle_core::{DType, Device, IndexOp, Module, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::clip::text_model::{
+    Activation, ClipTextConfig, ClipTextTransformer,
+};
+use candle_transformers::models::stable_diffusion::{
+    clip as sd_clip, ddim, schedulers::PredictionType, schedulers::Scheduler,
+    schedulers::SchedulerConfig, unet_2d, vae,
+};
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Sd15,
+    Sd21,
+    Tiny,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SamplerKind {
+    Ddim,
+    EulerAncestral,
+}
+
+/// Which CLIP text transformer a family uses. SD 1.x's (quick-GELU) is candle's generic CLIP
+/// text model, which the tiny model shares; SD 2.x's OpenCLIP (GELU) is candle's SD one.
+#[derive(Clone, Debug)]
+pub enum TextEncoderKind {
+    Clip(ClipTextConfig),
+    OpenClip(sd_clip::Config),
+}
+
+#[derive(Clone, Debug)]
+pub struct SdConfig {
+    pub family: Family,
+    pub text_encoder: TextEncoderKind,
+    /// Padding token (SD 2.x pads with "!"; SD 1.x with the end token).
+    pub pad_with: Option<&'static str>,
+    pub unet: unet_2d::UNet2DConditionModelConfig,
+    pub vae: vae::AutoEncoderKLConfig,
+    /// Latents are the VAE's output times this (0.18215 for every SD family).
+    pub vae_scale: f64,
+    pub prediction: PredictionType,
+    /// Latent side = image side / this; images must be multiples of it times the UNet's
+    /// total downsampling.
+    pub align: u32,
+}
+
+fn bc(out_channels: usize, cross: Option<usize>, heads: usize) -> unet_2d::BlockConfig {
+    unet_2d::BlockConfig {
+        out_channels,
+        use_cross_attn: cross,
+        attention_head_dim: heads,
+    }
+}
+
+fn unet(
+    blocks: Vec<unet_2d::BlockConfig>,
+    layers: usize,
+    groups: usize,
+    cross: usize,
+    linear: bool,
+) -> unet_2d::UNet2DConditionModelConfig {
+    unet_2d::UNet2DConditionModelConfig {
+        blocks,
+        center_input_sample: false,
+        cross_attention_dim: cross,
+        downsample_padding: 1,
+        flip_sin_to_cos: true,
+        freq_shift: 0.,
+        layers_per_block: layers,
+        mid_block_scale_factor: 1.,
+        norm_eps: 1e-5,
+        norm_num_groups: groups,
+        sliced_attention_size: None,
+        use_linear_projection: linear,
+    }
+}
+
+fn autoencoder(channels: Vec<usize>, layers: usize, groups: usize) -> vae::AutoEncoderKLConfig {
+    vae::AutoEncoderKLConfig {
+        block_out_channels: channels,
+        layers_per_block: layers,
+        latent_channels: 4,
+        norm_num_groups: groups,
+        use_quant_conv: true,
+        use_post_quant_conv: true,
+    }
+}
+
+impl SdConfig {
+    /// Stable Diffusion 1.5 (values from runwayml/stable-diffusion-v1-5's config files).
+    pub fn v1_5() -> Self {
+        SdConfig {
+            family: Family::Sd15,
+            text_encoder: TextEncoderKind::Clip(ClipTextConfig {
+                vocab_size: 49408,
+                embed_dim: 768,
+                activation: Activation::QuickGelu,
+                intermediate_size: 3072,
+                max_position_embeddings: 77,
+                pad_with: None,
+                num_hidden_layers: 12,
+                num_attention_heads: 12,
+                projection_dim: 768,
+            }),
+            pad_with: None,
+            unet: unet(
+                vec![
+                    bc(320, Some(1), 8),
+                    bc(640, Some(1), 8),
+                    bc(1280, Some(1), 8),
+                    bc(1280, None, 8),
+                ],
+                2,
+                32,
+                768,
+                false,
+            ),
+            vae: autoencoder(vec![128, 256, 512, 512], 2, 32),
+            vae_scale: 0.18215,
+            prediction: PredictionType::Epsilon,
+            align: 64,
+        }
+    }
+
+    /// Stable Diffusion 2.1 (stabilityai/stable-diffusion-2-1): OpenCLIP text encoder,
+    /// v-prediction.
+    pub fn v2_1() -> Self {
+        SdConfig {
+            family: Family::Sd21,
+            text_encoder: TextEncoderKind::OpenClip(sd_clip::Config::v2_1()),
+            pad_with: Some("!"),
+            unet: unet(
+                vec![
+                    bc(320, Some(1), 5),
+                    bc(640, Some(1), 10),
+                    bc(1280, Some(1), 20),
+                    bc(1280, None, 20),
+                ],
+                2,
+                32,
+                1024,
+                true,
+            ),
+            vae: autoencoder(vec![128, 256, 512, 512], 2, 32),
+            vae_scale: 0.18215,
+            prediction: PredictionType::VPrediction,
+            align: 64,
+        }
+    }
+
+    /// The embedded test model: SD 1.5's architecture with every width cut down (a byte-level
+    /// vocabulary, 2 text layers of width 32, a two-level UNet of 32/64 channels, a four-level
+    /// VAE of 16–32 channels). Same modules, same code path, about 1 MB of weights.
+    pub fn tiny() -> Self {
+        SdConfig {
+            family: Family::Tiny,
+            text_encoder: TextEncoderKind::Clip(ClipTextConfig {
+                vocab_size: 514,
+                embed_dim: 32,
+                activation: Activation::QuickGelu,
+                intermediate_size: 64,
+                max_position_embeddings: 77,
+                pad_with: None,
+                num_hidden_layers: 2,
+                num_attention_heads: 2,
+                projection_dim: 32,
+            }),
+            pad_with: None,
+            unet: unet(vec![bc(32, Some(1), 2), bc(64, None, 2)], 1, 8, 32, false),
+            vae: autoencoder(vec![16, 32, 32, 32], 1, 8),
+            vae_scale: 0.18215,
+            prediction: PredictionType::Epsilon,
+            align: 16,
+        }
+    }
+
+    pub fn for_family(f: Family) -> Self {
+        match f {
+            Family::Sd15 => Self::v1_5(),
+            Family::Sd21 => Self::v2_1(),
+            Family::Tiny => Self::tiny(),
+        }
+    }
+}
+
+/// One image request (the chain's task fields, as the executor reads them).
+#[derive(Clone, Debug)]
+pub struct GenerateRequest {
+    pub prompt: String,
+    pub negative_prompt: String,
+    pub width: u32,
+    pub height: u32,
+    pub steps: u32,
+    pub guidance: f64,
+    pub sampler: SamplerKind,
+}
+
+enum TextEncoder {
+    Clip(ClipTextTransformer),
+    OpenClip(sd_clip::ClipTextTransformer),
+}
+
+pub struct Pipeline {
+    pub config: SdConfig,
+    tokenizer: ClipTokenizer,
+    text: TextEncoder,
+    unet: unet_2d::UNet2DConditionModel,
+    vae: vae::AutoEncoderKL,
+    device: Device,
+    /// The registry hash of the loaded weights.
+    pub weights_sha256: String,
+}
+
+impl Pipeline {
+    /// Loads weights from `dir`, refusing them unless they hash to `expected_sha256`.
+    pub fn load(
+        dir: &Path,
+        config: SdConfig,
+        expected_sha256: &str,
+        device: &Device,
+    ) -> Result<Self> {
+        let hash = weights::model_sha256(dir)
+            .with_context(|| format!("hashing the weights in {}", dir.display()))?;
+        if !hash.eq_ignore_ascii_case(expected_sha256) {
+            bail!(
+                "weights in {} hash to {hash}, the registry says {expected_sha256}: refusing them",
+                dir.display()
+            );
+        }
+        let mmap = |f: &str| -> Result<VarBuilder<'static>> {
+            // Safety: the files are not modified while the pipeline holds them (the hash
+            // check above read them whole).
+            Ok(unsafe { VarBuilder::from_mmaped_safetensors(&[dir.join(f)], DType::F32, device)? })
+        };
+        let tokenizer = ClipTokenizer::from_dir(&dir.join("tokenizer"), config.pad_with, 77)?;
+        let text = match &config.text_encoder {
+            TextEncoderKind::Clip(c) => TextEncoder::Clip(ClipTextTransformer::new(
+                mmap(weights::TEXT_ENCODER)?.pp("text_model"),
+                c,
+            )?),
+            TextEncoderKind::OpenClip(c) => TextEncoder::OpenClip(
+                sd_clip::ClipTextTransformer::new(mmap(weights::TEXT_ENCODER)?, c)?,
+            ),
+        };
+        let unet = unet_2d::UNet2DConditionModel::new(
+            mmap(weights::UNET)?,
+            4,
+            4,
+            false,
+            config.unet.clone(),
+        )?;
+        let vae = vae::AutoEncoderKL::new(mmap(weights::VAE)?, 3, 3, config.vae.clone())?;
+        Ok(Pipeline {
+            config,
+            tokenizer,
+            text,
+            unet,
+            vae,
+            device: device.clone(),
+            weights_sha256: hash,
+        })
+    }
+
+    fn embed(&self, text: &str) -> Result<Tensor> {
+        let ids = self.tokenizer.encode(text);
+        let ids = Tensor::new(ids.as_slice(), &self.device)?.unsqueeze(0)?;
+        Ok(match &self.text {
+            TextEncoder::Clip(m) => m.forward_with_mask(&ids, usize::MAX)?,
+            TextEncoder::OpenClip(m) => m.forward(&ids)?,
+        })
+    }
+
+    /// Makes the image for one seed.
+    pub fn generate(&self, req: &GenerateRequest, seed: u64) -> Result<RgbImage> {
+        let align = self.config.align;
+        ensure!(
+            req.width.is_multiple_of(align)
+                && req.height.is_multiple_of(align)
+                && req.width > 0
+                && req.height > 0,
+            "{}x{} is not a multiple of {align} for this model",
+            req.width,
+            req.height
+        );
+        ensure!(req.steps > 0, "steps must be positive");
+        let guided = req.guidance > 1.0;
+        let cond = self.embed(&req.prompt)?;
+        let context = if guided {
+            Tensor::cat(&[self.embed(&req.negative_prompt)?, cond], 0)?
+        } else {
+            cond
+        };
+        let steps = req.steps as usize;
+        let mut scheduler: Box<dyn Scheduler> = match req.sampler {
+            SamplerKind::Ddim => ddim::DDIMSchedulerConfig {
+                prediction_type: self.config.prediction,
+                ..Default::default()
+            }
+            .build(steps)?,
+            SamplerKind::EulerAncestral => {
+                Box::new(EulerAncestral::new(steps, seed, self.config.prediction))
+            }
+        };
+        let (lh, lw) = (req.height as usize / 8, req.width as usize / 8);
+        let noise = SeededNormal::new(seed, 0).vec_f32(4 * lh * lw);
+        let mut latents = (Tensor::from_vec(noise, (1, 4, lh, lw), &self.device)?
+            * scheduler.init_noise_sigma())?;
+        let timesteps = scheduler.timesteps().to_vec();
+        for t in timesteps {
+            let input = if guided {
+                Tensor::cat(&[&latents, &latents], 0)?
+            } else {
+                latents.clone()
+            };
+            let input = scheduler.scale_model_input(input, t)?;
+            let pred = self.unet.forward(&input, t as f64, &context)?;
+            let pred = if guided {
+                let (u, c) = (pred.i(0..1)?, pred.i(1..2)?);
+                (&u + ((c - &u)? * req.guidance)?)?
+            } else {
+                pred
+            };
+            latents = scheduler.step(&pred, t, &latents)?;
+        }
+        let image = self.vae.decode(&(latents / self.config.vae_scale)?)?;
+        let image = ((image / 2.)? + 0.5)?.clamp(0f32, 1f32)?;
+        let image = (image * 255.)?.round()?.to_dtype(DType::U8)?.i(0)?;
+        let (c, h, w) = image.dims3()?;
+        ensure!(c == 3, "VAE produced {c} channels");
+        let pixels = image.permute((1, 2, 0))?.flatten_all()?.to_vec1::<u8>()?;
+        RgbImage::new(w as u32, h as u32, pixels)
+    }
+}

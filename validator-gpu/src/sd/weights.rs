@@ -1,0 +1,135 @@
+//! Weight files: the diffusers layout, the hash the registry records, and the embedded tiny
+//! model whose weights are generated from a fixed seed.
+//!
+//! The registry hash of a model directory is sha256 over, for each file of [`FILES`] in that
+//! order, `"<relative path>\n<hex sha256 of the file>\n"`. It covers every byte the pipeline
+//! loads, and an operator can compute it with `sha256sum`.
+
+use super::noise::SeededNormal;
+use super::pipeline::{SdConfig, TextEncoderKind};
+use anyhow::{Context, Result};
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{VarBuilder, VarMap};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+
+pub const TEXT_ENCODER: &str = "text_encoder/model.safetensors";
+pub const UNET: &str = "unet/diffusion_pytorch_model.safetensors";
+pub const VAE: &str = "vae/diffusion_pytorch_model.safetensors";
+pub const VOCAB: &str = "tokenizer/vocab.json";
+pub const MERGES: &str = "tokenizer/merges.txt";
+pub const FILES: [&str; 5] = [TEXT_ENCODER, UNET, VAE, VOCAB, MERGES];
+
+/// The seed the tiny model's weights come from.
+pub const TINY_SEED: u64 = 0x611A_5D00;
+
+pub fn file_sha256(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// The registry hash of a model directory.
+pub fn model_sha256(dir: &Path) -> Result<String> {
+    let mut h = Sha256::new();
+    for f in FILES {
+        h.update(format!("{f}\n{}\n", file_sha256(&dir.join(f))?));
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Gives every variable of `map` a value that depends only on `seed` and its name: norm
+/// scales 1, biases 0, other weights normal with variance 1/fan-in.
+fn fill(map: &VarMap, seed: u64) -> Result<HashMap<String, Tensor>> {
+    let data = map.data().lock().expect("varmap lock");
+    let mut names: Vec<&String> = data.keys().collect();
+    names.sort();
+    let mut out = HashMap::new();
+    for name in names {
+        let var = &data[name];
+        let shape = var.shape().clone();
+        let n = shape.elem_count();
+        let stream = u64::from_be_bytes(Sha256::digest(name.as_bytes())[..8].try_into()?);
+        let values: Vec<f32> = if name.ends_with("bias") {
+            vec![0.0; n]
+        } else if shape.rank() == 1 {
+            vec![1.0; n]
+        } else {
+            let fan_in = (n / shape.dims()[0]).max(1) as f32;
+            let scale = fan_in.sqrt().recip();
+            SeededNormal::new(seed, stream)
+                .vec_f32(n)
+                .into_iter()
+                .map(|v| v * scale)
+                .collect()
+        };
+        let t = Tensor::from_vec(values, shape, &Device::Cpu)?;
+        var.set(&t)?;
+        out.insert(name.clone(), t);
+    }
+    Ok(out)
+}
+
+/// Writes the tiny model into `dir` (diffusers layout) and returns its registry hash. The
+/// same seed always gives the same bytes.
+pub fn write_tiny(dir: &Path) -> Result<String> {
+    let cfg = SdConfig::tiny();
+    let dev = Device::Cpu;
+    for sub in ["text_encoder", "unet", "vae", "tokenizer"] {
+        std::fs::create_dir_all(dir.join(sub))?;
+    }
+    let build = |file: &str, f: &dyn Fn(VarBuilder) -> Result<()>| -> Result<()> {
+        let map = VarMap::new();
+        f(VarBuilder::from_varmap(&map, DType::F32, &dev))?;
+        let tensors = fill(&map, TINY_SEED)?;
+        candle_core::safetensors::save(&tensors, dir.join(file))?;
+        Ok(())
+    };
+    build(TEXT_ENCODER, &|vb| {
+        let TextEncoderKind::Clip(c) = &cfg.text_encoder else {
+            unreachable!("the tiny model uses the generic CLIP encoder")
+        };
+        candle_transformers::models::clip::text_model::ClipTextTransformer::new(
+            vb.pp("text_model"),
+            c,
+        )?;
+        Ok(())
+    })?;
+    build(UNET, &|vb| {
+        candle_transformers::models::stable_diffusion::unet_2d::UNet2DConditionModel::new(
+            vb,
+            4,
+            4,
+            false,
+            cfg.unet.clone(),
+        )?;
+        Ok(())
+    })?;
+    build(VAE, &|vb| {
+        candle_transformers::models::stable_diffusion::vae::AutoEncoderKL::new(
+            vb,
+            3,
+            3,
+            cfg.vae.clone(),
+        )?;
+        Ok(())
+    })?;
+    let (vocab, merges) = super::tokenizer::byte_level_files();
+    std::fs::write(dir.join(VOCAB), vocab)?;
+    std::fs::write(dir.join(MERGES), merges)?;
+    std::fs::write(
+        dir.join("model_index.json"),
+        "{\"_class_name\": \"StableDiffusionPipeline\", \"_glia_family\": \"tiny\"}\n",
+    )?;
+    model_sha256(dir)
+}
