@@ -3,14 +3,17 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { echo "usage: $0 [--validators N] [--accounts N] [--app gliad|kvstore] [--reset]" >&2; exit 2; }
-N=4 ACCOUNTS=4 APP=gliad RESET=0 NSET=0
+usage() { echo "usage: $0 [--validators N] [--accounts N] [--app gliad|kvstore] [--reset] [--test-fixtures]" >&2; exit 2; }
+N=4 ACCOUNTS=4 APP=gliad RESET=0 NSET=0 FIXTURES=0
 while (($#)); do
   case $1 in
     --validators) N=${2:?}; NSET=1; shift 2 ;;
     --accounts) ACCOUNTS=${2:?}; shift 2 ;;
     --app) APP=${2:?}; shift 2 ;;
     --reset) RESET=1; shift ;;
+    # For tests/run.sh: node 3's executor perturbs its images, and a model "tiny-unserved"
+    # is held only by nodes 2 and 3 (the tests delete its weights there to make them silent).
+    --test-fixtures) FIXTURES=1; shift ;;
     -h | --help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
@@ -25,7 +28,7 @@ exec 9<"$LOCALNET"; flock -n 9 || die "another localnet/up.sh is running"
 MODE=fresh
 if [[ -f $NETJSON && $RESET == 0 ]]; then
   MODE=resume
-  read -r NAPP N < <(python3 -c 'import json,sys; n=json.load(open(sys.argv[1])); print(n["app"], n["validators"])' "$NETJSON")
+  read -r NAPP N FIXTURES < <(python3 -c 'import json,sys; n=json.load(open(sys.argv[1])); print(n["app"], n["validators"], int(n.get("test_fixtures", False)))' "$NETJSON")
   [[ $NAPP == "$APP" ]] || die "the network in $(rel "$RUN_DIR") runs app '$NAPP'; use --app $NAPP, or --reset to replace it"
   ((NSET == 0)) || log "resuming the existing $N-validator network; --validators is ignored (use --reset to rebuild)"
   read -r ALIVE TOTAL < <(count_alive)
@@ -56,11 +59,15 @@ if [[ $MODE == fresh ]]; then
   "$COMETBFT" testnet --v "$N" --o "$RUN_DIR" --populate-persistent-peers --starting-ip-address 127.0.0.1 >/dev/null
   if [[ $APP == gliad ]]; then
     ACCOUNTS_JSON="$("$GLIAD" dev-accounts --count "$ACCOUNTS")" || die "'$GLIAD dev-accounts --count $ACCOUNTS' failed"
+    # Each validator's operator account: registers its executor and is paid for its work.
+    OPERATORS_JSON="$("$GLIAD" dev-accounts --count "$N" --first 1000 --prefix operator)" || die "dev-accounts failed"
+    # The embedded tiny model: weights generated from a fixed seed, registered in genesis.
+    TINY_SHA256="$("$GLIAD" tiny-model --out "$RUN_DIR/models/tiny")" || die "writing the tiny model failed"
   else
-    ACCOUNTS_JSON='[]'
+    ACCOUNTS_JSON='[]' OPERATORS_JSON='[]' TINY_SHA256=''
   fi
   IDS=(); for ((i = 0; i < N; i++)); do IDS+=("$("$COMETBFT" show-node-id --home "$RUN_DIR/node$i")"); done
-  export ACCOUNTS_JSON CHAIN_ID DENOM
+  export ACCOUNTS_JSON OPERATORS_JSON TINY_SHA256 FIXTURES CHAIN_ID DENOM
   python3 - "$RUN_DIR" "$N" "$APP" "${IDS[@]}" <<'PY'
 import json, os, re, sys
 run, n, app, ids = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
@@ -111,13 +118,33 @@ g["consensus_params"].setdefault("abci", {})["vote_extensions_enable_height"] = 
 accounts = json.loads(os.environ["ACCOUNTS_JSON"])
 assert isinstance(accounts, list) and all({"name", "address", "mnemonic"} <= set(a) for a in accounts), \
     "dev-accounts must print a JSON array of {name, address, mnemonic}"
-g["app_state"] = {} if app == "kvstore" else {"bank": {"balances": [
-    {"address": a["address"], "coins": [{"denom": os.environ["DENOM"], "amount": "1000000000000"}]}
-    for a in sorted(accounts, key=lambda a: a["address"])]}}
+operators = json.loads(os.environ["OPERATORS_JSON"])
+def tiny(model_id):
+    return {"id": model_id, "family": "tiny", "weights_sha256": os.environ["TINY_SHA256"],
+            "phash_threshold": 10, "price_per_step_megapixel": 1000000,
+            "max_steps": 50, "max_width": 512, "max_height": 512}
+models = [tiny("tiny")] + ([tiny("tiny-unserved")] if os.environ["FIXTURES"] == "1" else [])
+g["app_state"] = {} if app == "kvstore" else {
+    "bank": {"balances": [
+        {"address": a["address"], "coins": [{"denom": os.environ["DENOM"], "amount": "1000000000000"}]}
+        for a in sorted(accounts + operators, key=lambda a: a["address"])]},
+    "inference": {"models": models}}
+for i, op in enumerate(operators):
+    path = f"{run}/node{i}/glia/operator.mnemonic"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write(op["mnemonic"] + "\n")
 for i in range(n):
     with open(f"{run}/node{i}/config/genesis.json", "w") as f:
         json.dump(g, f, indent=2)
 PY
+  if [[ $APP == gliad ]]; then
+    for ((i = 0; i < N; i++)); do
+      mkdir -p "$RUN_DIR/node$i/glia/models"
+      cp -al "$RUN_DIR/models/tiny" "$RUN_DIR/node$i/glia/models/tiny"
+      ((FIXTURES == 1 && i >= 2)) && cp -al "$RUN_DIR/models/tiny" "$RUN_DIR/node$i/glia/models/tiny-unserved"
+    done
+  fi
 fi
 
 # Start: apps first (each must accept ABCI connections), then CometBFT. On failure, stop what started.
@@ -128,7 +155,10 @@ if [[ $APP == gliad ]]; then
     home="$RUN_DIR/node$i"; mkdir -p "$home/glia"
     start_proc "gliad$i" "$home/gliad.log" "$GLIAD" start --home "$home/glia" --abci "127.0.0.1:$((26658 + 10 * i))" \
       --grpc "127.0.0.1:$((9090 + 10 * i))" --api "127.0.0.1:$((1317 + 10 * i))" --min-gas-price "$GAS_PRICE" \
-      --rpc "http://127.0.0.1:$((26657 + 10 * i))"
+      --rpc "http://127.0.0.1:$((26657 + 10 * i))" \
+      --priv-validator-key "$home/config/priv_validator_key.json" --models "$home/glia/models" \
+      --operator-mnemonic-file "$home/glia/operator.mnemonic" \
+      $( ((FIXTURES == 1 && i == 3)) && echo --executor-fault perturb)
     GPIDS[i]=$LAST_PID
   done
   for ((i = 0; i < N; i++)); do wait_port $((26658 + 10 * i)) "${GPIDS[i]}" "$RUN_DIR/node$i/gliad.log" 120; done
@@ -155,6 +185,9 @@ net = {
     "gas_price": gas, "web": "http://127.0.0.1:1317/" if g else "",
     "metrics": [f"http://127.0.0.1:{26660 + 10 * i}/metrics" for i in range(n)],
     "accounts": json.loads(os.environ["ACCOUNTS_JSON"]),
+    "operators": json.loads(os.environ["OPERATORS_JSON"]),
+    "models": {"tiny": os.environ["TINY_SHA256"]} if g else {},
+    "test_fixtures": os.environ["FIXTURES"] == "1",
     "app": app, "validators": n, "homes": [f"{run}/node{i}" for i in range(n)],
 }
 with open(path + ".tmp", "w") as f:

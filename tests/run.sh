@@ -32,7 +32,7 @@ export GLIA_CHECK_INVARIANTS=true
 export GLIA_NETWORK="$GLIA_RUN_DIR/network.json"
 cleanup() { localnet/down.sh --run-dir "$GLIA_RUN_DIR" || true; }
 trap cleanup EXIT
-localnet/up.sh --reset --validators 4 --accounts 8
+localnet/up.sh --reset --validators 4 --accounts 12 --test-fixtures
 
 step "Rust end-to-end tests"
 cargo test -p glia-e2e --locked -- --test-threads=1

@@ -20,8 +20,14 @@ pub mod abci_server;
 #[cfg(feature = "node")]
 pub mod app;
 #[cfg(feature = "node")]
+pub mod executor;
+#[cfg(feature = "node")]
 pub mod grpc;
 #[cfg(feature = "node")]
+pub mod inference_cli;
+#[cfg(feature = "node")]
 pub mod rest;
+#[cfg(feature = "node")]
+pub mod rpc;
 #[cfg(feature = "node")]
 pub mod storage;

@@ -43,14 +43,64 @@ enum Cmd {
         /// Check the supply invariant after every block.
         #[arg(long, env = "GLIA_CHECK_INVARIANTS")]
         check_invariants: bool,
+        /// CometBFT's priv_validator_key.json: turns on the workload executor for this
+        /// validator.
+        #[arg(long)]
+        priv_validator_key: Option<PathBuf>,
+        /// Directory with one diffusers-layout sub-directory per model id.
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// File holding the operator account's mnemonic; the executor registers itself with it.
+        #[arg(long)]
+        operator_mnemonic_file: Option<PathBuf>,
+        /// Public base URL of this node's HTTP API (default: http://<--api>).
+        #[arg(long)]
+        blob_url: Option<String>,
+        /// Executor outputs older than this are deleted from the blob store.
+        #[arg(long, default_value_t = 168)]
+        blob_retention_hours: u64,
+        /// Testing only: make the executor misbehave.
+        #[arg(long, value_enum)]
+        executor_fault: Option<gliad::executor::Fault>,
+    },
+    /// Build, sign and send transactions.
+    Tx {
+        #[command(subcommand)]
+        module: TxModule,
+    },
+    /// Write the embedded tiny model (weights generated from a fixed seed) and print its hash.
+    TinyModel {
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Print the localnet's development accounts as JSON (name, address, mnemonic).
     DevAccounts {
         #[arg(long, default_value_t = 4)]
         count: usize,
+        /// Index of the first account (validator operators use 1000 and up).
+        #[arg(long, default_value_t = 0)]
+        first: usize,
+        /// Name prefix ("dev0", "dev1", ...).
+        #[arg(long, default_value = "dev")]
+        prefix: String,
     },
     /// Print the address of a mnemonic.
     Address { mnemonic: String },
+}
+
+#[derive(Subcommand)]
+enum TxModule {
+    /// Image generation.
+    Inference {
+        #[command(subcommand)]
+        cmd: InferenceTx,
+    },
+}
+
+#[derive(Subcommand)]
+enum InferenceTx {
+    /// Pay for images of a prompt; with --wait, follow the task and save the PNGs.
+    GenerateImage(gliad::inference_cli::GenerateImageArgs),
 }
 
 fn main() -> Result<()> {
@@ -70,6 +120,12 @@ fn main() -> Result<()> {
             rpc,
             min_gas_price,
             check_invariants,
+            priv_validator_key,
+            models,
+            operator_mnemonic_file,
+            blob_url,
+            executor_fault,
+            blob_retention_hours,
         } => {
             let min_gas_price = min_gas_price
                 .map(|p| GasPrice::parse(&p).map_err(anyhow::Error::msg))
@@ -98,6 +154,47 @@ fn main() -> Result<()> {
                 }
             });
             let blobs = glia_validator_gpu::blobstore::BlobStore::open(data.join("blobs"))?;
+            {
+                // Outputs are kept for the retention window, then pruned (node-local clock:
+                // nothing on chain depends on it).
+                let store = glia_validator_gpu::blobstore::BlobStore::open(data.join("blobs"))?;
+                let keep = std::time::Duration::from_secs(blob_retention_hours * 3600);
+                std::thread::Builder::new()
+                    .name("blob-prune".into())
+                    .spawn(move || loop {
+                        match store.prune(keep, std::time::SystemTime::now()) {
+                            Ok(n) if n > 0 => tracing::info!(removed = n, "pruned old outputs"),
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!("pruning outputs: {e:#}"),
+                        }
+                        std::thread::sleep(std::time::Duration::from_secs(600));
+                    })?;
+            }
+            if let Some(key) = priv_validator_key {
+                let operator = operator_mnemonic_file
+                    .map(|f| -> Result<Key> {
+                        let m = std::fs::read_to_string(&f)
+                            .with_context(|| format!("reading {}", f.display()))?;
+                        Key::from_mnemonic(m.trim())
+                    })
+                    .transpose()?;
+                let cfg = gliad::executor::ExecutorConfig {
+                    priv_validator_key: key,
+                    models_dir: models.unwrap_or_else(|| home.join("models")),
+                    operator,
+                    blob_url: blob_url.unwrap_or_else(|| format!("http://{api}")),
+                    rpc: rpc.clone(),
+                    fault: executor_fault,
+                };
+                let exec = gliad::executor::Executor::new(
+                    app.clone(),
+                    glia_validator_gpu::blobstore::BlobStore::open(data.join("blobs"))?,
+                    cfg,
+                )?;
+                std::thread::Builder::new()
+                    .name("executor".into())
+                    .spawn(move || exec.run())?;
+            }
             rt.spawn({
                 let app = app.clone();
                 async move {
@@ -112,19 +209,33 @@ fn main() -> Result<()> {
             gliad::abci_server::serve(listener, app).context("ABCI server")?;
             Ok(())
         }
-        Cmd::DevAccounts { count } => {
+        Cmd::DevAccounts {
+            count,
+            first,
+            prefix,
+        } => {
             let accounts: Vec<_> = (0..count)
                 .map(|i| {
-                    let m = dev_mnemonic(i);
+                    let m = dev_mnemonic(first + i);
                     let k = Key::from_mnemonic(&m)?;
                     Ok(serde_json::json!({
-                        "name": format!("dev{i}"),
+                        "name": format!("{prefix}{i}"),
                         "address": k.address.to_bech32(),
                         "mnemonic": m,
                     }))
                 })
                 .collect::<Result<_>>()?;
             println!("{}", serde_json::to_string_pretty(&accounts)?);
+            Ok(())
+        }
+        Cmd::Tx {
+            module:
+                TxModule::Inference {
+                    cmd: InferenceTx::GenerateImage(args),
+                },
+        } => gliad::inference_cli::generate_image(args),
+        Cmd::TinyModel { out } => {
+            println!("{}", glia_validator_gpu::sd::weights::write_tiny(&out)?);
             Ok(())
         }
         Cmd::Address { mnemonic } => {

@@ -146,7 +146,7 @@ impl Net {
     }
 
     fn generate(&mut self, seeds: Vec<u64>, replicas: u32) -> Task {
-        let next = self.step(|ctx| Ok(state::next_task_id(ctx)?)).unwrap();
+        let next = self.step(state::next_task_id).unwrap();
         // next_task_id advanced the counter in that step; put it back.
         self.store.0.insert(
             state::state_key::NEXT_TASK_ID.into(),
@@ -377,7 +377,13 @@ fn bad_requests_are_refused_with_their_own_codes_and_nothing_changes() {
     let mut net = Net::new(2);
     let before = net.store.0.clone();
     let base = net.request(vec![1], 1);
-    let cases: Vec<(&str, Box<dyn Fn(&mut MsgGenerateImage)>, u32, &str)> = vec![
+    type Case = (
+        &'static str,
+        Box<dyn Fn(&mut MsgGenerateImage)>,
+        u32,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
         (
             "unknown model",
             Box::new(|m| m.model_id = "sd-9".into()),

@@ -1,23 +1,16 @@
 //! Helpers for end-to-end tests against a running Glia localnet: its connection profile, a
 //! CometBFT JSON-RPC client, and wallets that sign as cosmjs does.
 
-use anyhow::{anyhow, bail, Context, Result};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
+use anyhow::{anyhow, Context, Result};
 use glia_modules::coins::Coin;
-use glia_proto::cosmos::cosmos::auth::v1beta1::{
-    BaseAccount, QueryAccountRequest, QueryAccountResponse,
-};
-use glia_proto::cosmos::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
 use glia_proto::cosmos::Any;
 use gliad::client::{sign_tx, TxParams};
 use gliad::keys::Key;
-use prost::Message;
-use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 pub mod grpc;
+
+pub use gliad::rpc::{deliver, event_attr, Broadcast, QueryResult, Rpc};
 
 /// The localnet's connection profile (`network.json`).
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -29,6 +22,9 @@ pub struct Network {
     pub rest: Vec<String>,
     pub gas_price: String,
     pub accounts: Vec<DevAccount>,
+    /// Validator operators (operator0 runs node 0's executor, ...).
+    #[serde(default)]
+    pub operators: Vec<DevAccount>,
     pub homes: Vec<String>,
     #[serde(skip)]
     pub path: PathBuf,
@@ -75,6 +71,7 @@ impl Network {
         let a = self
             .accounts
             .iter()
+            .chain(&self.operators)
             .find(|a| a.name == name)
             .ok_or_else(|| anyhow!("no dev account {name}"))?;
         let key = Key::from_mnemonic(&a.mnemonic)?;
@@ -83,180 +80,6 @@ impl Network {
             "mnemonic of {name} derives another address"
         );
         Ok(Wallet { key })
-    }
-}
-
-/// Result of an ABCI query.
-#[derive(Clone, Debug)]
-pub struct QueryResult {
-    pub code: u32,
-    pub codespace: String,
-    pub log: String,
-    pub value: Vec<u8>,
-    pub height: u64,
-}
-
-/// Result of `broadcast_tx_sync` (CheckTx).
-#[derive(Clone, Debug)]
-pub struct Broadcast {
-    pub code: u32,
-    pub codespace: String,
-    pub log: String,
-    pub hash: String,
-}
-
-/// A CometBFT JSON-RPC endpoint.
-#[derive(Clone, Debug)]
-pub struct Rpc {
-    pub url: String,
-    agent: ureq::Agent,
-}
-
-fn num(v: &Value) -> u64 {
-    match v {
-        Value::String(s) => s.parse().unwrap_or(0),
-        Value::Number(n) => n.as_u64().unwrap_or(0),
-        _ => 0,
-    }
-}
-
-impl Rpc {
-    pub fn new(url: &str) -> Rpc {
-        let agent = ureq::AgentBuilder::new()
-            .timeout(Duration::from_secs(20))
-            .build();
-        Rpc {
-            url: url.trim_end_matches('/').to_string(),
-            agent,
-        }
-    }
-
-    pub fn call(&self, method: &str, params: Value) -> Result<Value> {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let resp: Value = self
-            .agent
-            .post(&self.url)
-            .send_json(body)
-            .with_context(|| format!("{method} on {}", self.url))?
-            .into_json()?;
-        if let Some(e) = resp.get("error") {
-            bail!("{method} on {}: {e}", self.url);
-        }
-        Ok(resp["result"].clone())
-    }
-
-    pub fn height(&self) -> Result<u64> {
-        Ok(num(
-            &self.call("status", json!({}))?["sync_info"]["latest_block_height"]
-        ))
-    }
-
-    /// Waits until the node's height reaches `h`.
-    pub fn wait_height(&self, h: u64, timeout: Duration) -> Result<u64> {
-        let start = Instant::now();
-        loop {
-            if let Ok(now) = self.height() {
-                if now >= h {
-                    return Ok(now);
-                }
-            }
-            if start.elapsed() > timeout {
-                bail!("{} did not reach height {h} within {timeout:?}", self.url);
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    pub fn abci_query(&self, path: &str, data: &[u8], height: u64) -> Result<QueryResult> {
-        let r = self.call(
-            "abci_query",
-            json!({"path": path, "data": hex::encode(data), "height": height.to_string(), "prove": false}),
-        )?;
-        let r = &r["response"];
-        Ok(QueryResult {
-            code: num(&r["code"]) as u32,
-            codespace: r["codespace"].as_str().unwrap_or_default().into(),
-            log: r["log"].as_str().unwrap_or_default().into(),
-            value: B64.decode(r["value"].as_str().unwrap_or_default())?,
-            height: num(&r["height"]),
-        })
-    }
-
-    /// A module query that must succeed, decoded.
-    pub fn query<Req: Message, Resp: Message + Default>(
-        &self,
-        path: &str,
-        req: &Req,
-    ) -> Result<Resp> {
-        let r = self.abci_query(path, &req.encode_to_vec(), 0)?;
-        if r.code != 0 {
-            bail!("{path}: code {} ({}): {}", r.code, r.codespace, r.log);
-        }
-        Ok(Resp::decode(r.value.as_slice())?)
-    }
-
-    pub fn account(&self, address: &str) -> Result<Option<BaseAccount>> {
-        let req = QueryAccountRequest {
-            address: address.into(),
-        };
-        let r = self.abci_query(
-            "/cosmos.auth.v1beta1.Query/Account",
-            &req.encode_to_vec(),
-            0,
-        )?;
-        if r.code != 0 {
-            if r.log.contains("rpc error: code = NotFound") {
-                return Ok(None);
-            }
-            bail!("account query: {}", r.log);
-        }
-        let any = QueryAccountResponse::decode(r.value.as_slice())?
-            .account
-            .context("no account")?;
-        Ok(Some(BaseAccount::decode(any.value.as_slice())?))
-    }
-
-    pub fn balance(&self, address: &str, denom: &str) -> Result<u128> {
-        let req = QueryBalanceRequest {
-            address: address.into(),
-            denom: denom.into(),
-        };
-        let r: QueryBalanceResponse = self.query("/cosmos.bank.v1beta1.Query/Balance", &req)?;
-        Ok(r.balance.context("no coin")?.amount.parse()?)
-    }
-
-    pub fn broadcast(&self, tx: &[u8]) -> Result<Broadcast> {
-        let r = self.call("broadcast_tx_sync", json!({"tx": B64.encode(tx)}))?;
-        Ok(Broadcast {
-            code: num(&r["code"]) as u32,
-            codespace: r["codespace"].as_str().unwrap_or_default().into(),
-            log: r["log"].as_str().unwrap_or_default().into(),
-            hash: r["hash"].as_str().unwrap_or_default().into(),
-        })
-    }
-
-    /// Waits for a tx to be committed and returns `/tx`'s result (height, tx_result).
-    pub fn wait_tx(&self, hash_hex: &str, timeout: Duration) -> Result<Value> {
-        let start = Instant::now();
-        let hash = B64.encode(hex::decode(hash_hex)?);
-        loop {
-            if let Ok(r) = self.call("tx", json!({"hash": hash})) {
-                return Ok(r);
-            }
-            if start.elapsed() > timeout {
-                bail!("tx {hash_hex} not committed within {timeout:?}");
-            }
-            std::thread::sleep(Duration::from_millis(250));
-        }
-    }
-
-    /// App hash in the header of block `h` (the state after block h-1).
-    pub fn header_app_hash(&self, h: u64) -> Result<String> {
-        let r = self.call("header", json!({"height": h.to_string()}))?;
-        Ok(r["header"]["app_hash"]
-            .as_str()
-            .context("no app_hash")?
-            .to_string())
     }
 }
 
@@ -295,33 +118,4 @@ impl Wallet {
     pub fn sign(&self, msgs: Vec<Any>, p: &TxParams) -> Vec<u8> {
         sign_tx(&self.key, msgs, p)
     }
-}
-
-/// Sends a signed tx and waits for its block; fails unless CheckTx admitted it.
-pub fn deliver(rpc: &Rpc, tx: &[u8]) -> Result<Value> {
-    let b = rpc.broadcast(tx)?;
-    if b.code != 0 {
-        bail!(
-            "CheckTx rejected the tx: code {} ({}): {}",
-            b.code,
-            b.codespace,
-            b.log
-        );
-    }
-    rpc.wait_tx(&b.hash, Duration::from_secs(30))
-}
-
-/// Attribute value of the first event of `kind` with `key` in a `/tx` result.
-pub fn event_attr(tx: &Value, kind: &str, key: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in tx["tx_result"]["events"].as_array().into_iter().flatten() {
-        if e["type"] == kind {
-            for a in e["attributes"].as_array().into_iter().flatten() {
-                if a["key"] == key {
-                    out.push(a["value"].as_str().unwrap_or_default().to_string());
-                }
-            }
-        }
-    }
-    out
 }

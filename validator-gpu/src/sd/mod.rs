@@ -12,5 +12,6 @@ mod tests;
 pub mod tokenizer;
 pub mod weights;
 
+pub use candle_core::Device;
 pub use image::RgbImage;
 pub use pipeline::{Family, GenerateRequest, Pipeline, SamplerKind, SdConfig};

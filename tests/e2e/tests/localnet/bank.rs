@@ -138,7 +138,8 @@ fn supply_equals_sum_of_balances_and_grpc_matches_abci() -> Result<()> {
     let supply_amt: u128 = supply.amount.unwrap().amount.parse()?;
     assert_eq!(total.supply.len(), 1);
     assert_eq!(total.supply[0].amount.parse::<u128>()?, supply_amt);
-    assert_eq!(supply_amt, 1_000_000_000_000 * net.accounts.len() as u128);
+    let funded = net.accounts.len() + net.operators.len();
+    assert_eq!(supply_amt, 1_000_000_000_000 * funded as u128);
     let req = QueryDenomOwnersRequest {
         denom: "uglia".into(),
         pagination: Some(

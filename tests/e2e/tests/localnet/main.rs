@@ -5,5 +5,6 @@
 mod bad_input;
 mod bank;
 mod consensus;
+mod inference;
 mod rest;
 mod z_crash_restart;

@@ -1,0 +1,318 @@
+//! The validator's workload executor, beside consensus: it watches committed state for
+//! tasks assigned to this validator's executor, runs them on the local devices, stores the
+//! PNGs in the blob store and leaves the results for the next vote extension. It also
+//! registers the executor on chain when it is not (yet) registered.
+
+use crate::app::App;
+use crate::client::{any, sign_tx, TxParams};
+use crate::keys::Key;
+use anyhow::{bail, Context, Result};
+use base64::Engine;
+use glia_modules::coins::{Coin, BASE_DENOM};
+use glia_modules::inference::{handler::register_sign_bytes, state};
+use glia_modules::{auth, ReadOnly};
+use glia_proto::inference::v1::{
+    Device as DeviceInfo, HeldModel, ImageResult, ModelFamily, MsgRegisterExecutor, Scheduler, Task,
+};
+use glia_validator_gpu::blobstore::BlobStore;
+use glia_validator_gpu::sd::{self, GenerateRequest, Pipeline, SamplerKind, SdConfig};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Misbehaviour for tests of the chain's defences (never set in production).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fault {
+    /// Report images with inverted colours: a different perceptual hash.
+    Perturb,
+    /// Never report.
+    Silent,
+}
+
+pub struct ExecutorConfig {
+    /// CometBFT's `priv_validator_key.json`: whose assignments to run, and the key that
+    /// signs the registration.
+    pub priv_validator_key: PathBuf,
+    /// One sub-directory per model id, in the diffusers layout.
+    pub models_dir: PathBuf,
+    /// The account that registers (and is paid); without it the executor only runs work.
+    pub operator: Option<Key>,
+    /// Public base URL of this node's HTTP API (where `/blobs/<sha256>` is served).
+    pub blob_url: String,
+    /// CometBFT RPC for broadcasting the registration.
+    pub rpc: String,
+    pub fault: Option<Fault>,
+}
+
+struct ValidatorKey {
+    address: String,
+    pubkey: Vec<u8>,
+    signing: ed25519_consensus::SigningKey,
+}
+
+fn read_validator_key(path: &PathBuf) -> Result<ValidatorKey> {
+    let v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+    )?;
+    let b64 = |p: &str| -> Result<Vec<u8>> {
+        let s = v
+            .pointer(p)
+            .and_then(|x| x.as_str())
+            .with_context(|| format!("{} lacks {p}", path.display()))?;
+        Ok(base64::engine::general_purpose::STANDARD.decode(s)?)
+    };
+    let pubkey = b64("/pub_key/value")?;
+    let priv_key = b64("/priv_key/value")?;
+    if priv_key.len() != 64 || pubkey.len() != 32 {
+        bail!("{} is not an ed25519 validator key", path.display());
+    }
+    let seed: [u8; 32] = priv_key[..32].try_into()?;
+    let signing = ed25519_consensus::SigningKey::from(seed);
+    if signing.verification_key().to_bytes().as_slice() != pubkey.as_slice() {
+        bail!("{}: private and public keys do not match", path.display());
+    }
+    Ok(ValidatorKey {
+        address: hex::encode_upper(glia_modules::staking::state::consensus_address(&pubkey)),
+        pubkey,
+        signing,
+    })
+}
+
+fn family(f: i32) -> Option<sd::Family> {
+    match ModelFamily::try_from(f).ok()? {
+        ModelFamily::Sd15 => Some(sd::Family::Sd15),
+        ModelFamily::Sd21 => Some(sd::Family::Sd21),
+        ModelFamily::Tiny => Some(sd::Family::Tiny),
+        _ => None,
+    }
+}
+
+pub struct Executor {
+    app: App,
+    blobs: BlobStore,
+    cfg: ExecutorConfig,
+    key: ValidatorKey,
+    pipelines: BTreeMap<String, Pipeline>,
+    failed: BTreeSet<u64>,
+    last_registration: Option<Instant>,
+    device: sd::Device,
+}
+
+impl Executor {
+    pub fn new(app: App, blobs: BlobStore, cfg: ExecutorConfig) -> Result<Self> {
+        let key = read_validator_key(&cfg.priv_validator_key)?;
+        app.0.results.set_validator(key.address.clone());
+        tracing::info!(validator = %key.address, models = %cfg.models_dir.display(), "executor ready");
+        Ok(Executor {
+            app,
+            blobs,
+            cfg,
+            key,
+            pipelines: BTreeMap::new(),
+            failed: BTreeSet::new(),
+            last_registration: None,
+            device: sd::Device::Cpu,
+        })
+    }
+
+    pub fn run(mut self) {
+        loop {
+            if let Err(e) = self.tick() {
+                tracing::warn!("executor: {e:#}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Models in the registry whose weights we hold (hash checked).
+    fn held_models(&self) -> Result<Vec<HeldModel>> {
+        let latest = self.app.0.store.latest();
+        let mut out = vec![];
+        for m in state::models(&mut ReadOnly(&latest))? {
+            let dir = self.cfg.models_dir.join(&m.id);
+            if !dir.is_dir() {
+                continue;
+            }
+            match sd::weights::model_sha256(&dir) {
+                Ok(h) if h == m.weights_sha256 => out.push(HeldModel {
+                    model_id: m.id.clone(),
+                    weights_sha256: h,
+                }),
+                Ok(h) => {
+                    tracing::warn!(model = %m.id, "weights hash to {h}, registry says {}: not offered", m.weights_sha256)
+                }
+                Err(e) => tracing::warn!(model = %m.id, "cannot hash weights: {e:#}"),
+            }
+        }
+        Ok(out)
+    }
+
+    fn register(&mut self) -> Result<()> {
+        let Some(op) = &self.cfg.operator else {
+            return Ok(());
+        };
+        let latest = self.app.0.store.latest();
+        if latest.height() == 0 {
+            return Ok(());
+        }
+        let kv = &mut ReadOnly(&latest);
+        if state::operator_of_validator(kv, &self.key.address)?.as_deref()
+            == Some(op.address.as_str())
+        {
+            return Ok(());
+        }
+        if self
+            .last_registration
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(6))
+        {
+            return Ok(());
+        }
+        self.last_registration = Some(Instant::now());
+        let acc = auth::get_account(kv, &op.address)?
+            .with_context(|| format!("operator {} has no account (fund it first)", op.address))?;
+        let operator = op.address.to_bech32();
+        let chain_id = crate::params::ChainParams::load(kv)?.chain_id;
+        let msg = MsgRegisterExecutor {
+            operator: operator.clone(),
+            validator_pubkey: self.key.pubkey.clone(),
+            devices: vec![DeviceInfo {
+                name: "cpu".into(),
+                memory_bytes: 0,
+                count: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
+            }],
+            models: self.held_models()?,
+            blob_url: self.cfg.blob_url.clone(),
+            validator_signature: self
+                .key
+                .signing
+                .sign(&register_sign_bytes(&chain_id, &operator))
+                .to_bytes()
+                .to_vec(),
+        };
+        let tx = sign_tx(
+            op,
+            vec![any(&msg)],
+            &TxParams {
+                chain_id,
+                account_number: acc.account_number,
+                sequence: acc.sequence,
+                fee: vec![Coin::new(BASE_DENOM, 10_000)],
+                gas_limit: 400_000,
+                memo: String::new(),
+            },
+        );
+        let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "broadcast_tx_sync",
+            "params": {"tx": base64::engine::general_purpose::STANDARD.encode(tx)}});
+        let r: serde_json::Value = ureq::post(&self.cfg.rpc).send_json(body)?.into_json()?;
+        let code = r
+            .pointer("/result/code")
+            .and_then(|c| c.as_u64())
+            .unwrap_or(u64::MAX);
+        if code != 0 {
+            bail!("registering executor: {}", r);
+        }
+        tracing::info!(%operator, models = msg.models.len(), "executor registration sent");
+        Ok(())
+    }
+
+    fn tick(&mut self) -> Result<()> {
+        self.register()?;
+        let app = self.app.clone();
+        let latest = app.0.store.latest();
+        let height = latest.height();
+        let kv = &mut ReadOnly(&latest);
+        let Some(operator) = state::operator_of_validator(kv, &self.key.address)? else {
+            return Ok(());
+        };
+        for id in state::open_task_ids(kv)? {
+            if self.app.0.results.has(id) || self.failed.contains(&id) {
+                continue;
+            }
+            let Some(task) = state::task(kv, id)? else {
+                continue;
+            };
+            let mine = task.assignments.iter().any(|a| {
+                a.executor == operator && a.results.is_empty() && height <= a.deadline_height
+            });
+            if !mine {
+                continue;
+            }
+            if self.cfg.fault == Some(Fault::Silent) {
+                self.failed.insert(id);
+                tracing::warn!(task = id, "fault injection: staying silent");
+                continue;
+            }
+            match self.execute(&task) {
+                Ok(images) => {
+                    tracing::info!(task = id, images = images.len(), "task executed");
+                    self.app.0.results.finish(id, images);
+                }
+                Err(e) => {
+                    tracing::warn!(task = id, "task failed: {e:#}");
+                    self.failed.insert(id);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn pipeline(&mut self, model_id: &str) -> Result<&Pipeline> {
+        if !self.pipelines.contains_key(model_id) {
+            let latest = self.app.0.store.latest();
+            let m = state::model(&mut ReadOnly(&latest), model_id)?
+                .with_context(|| format!("model {model_id} is not registered"))?;
+            let fam = family(m.family).with_context(|| {
+                format!(
+                    "model family {} is not supported by this executor",
+                    m.family
+                )
+            })?;
+            let p = Pipeline::load(
+                &self.cfg.models_dir.join(model_id),
+                SdConfig::for_family(fam),
+                &m.weights_sha256,
+                &self.device,
+            )?;
+            self.pipelines.insert(model_id.to_string(), p);
+        }
+        Ok(&self.pipelines[model_id])
+    }
+
+    fn execute(&mut self, task: &Task) -> Result<Vec<ImageResult>> {
+        let req = GenerateRequest {
+            prompt: task.prompt.clone(),
+            negative_prompt: task.negative_prompt.clone(),
+            width: task.width,
+            height: task.height,
+            steps: task.steps,
+            guidance: task.guidance_scale.parse().unwrap_or(7.5),
+            sampler: if task.scheduler == Scheduler::EulerAncestral as i32 {
+                SamplerKind::EulerAncestral
+            } else {
+                SamplerKind::Ddim
+            },
+        };
+        let fault = self.cfg.fault;
+        let pipeline = self.pipeline(&task.model_id)?;
+        let mut made = Vec::with_capacity(task.seeds.len());
+        for seed in &task.seeds {
+            let started = Instant::now();
+            let mut img = pipeline.generate(&req, *seed)?;
+            if fault == Some(Fault::Perturb) {
+                img.pixels.iter_mut().for_each(|p| *p = 255 - *p);
+            }
+            made.push((*seed, img, started.elapsed().as_millis() as u64));
+        }
+        let mut out = Vec::with_capacity(made.len());
+        for (seed, img, device_time_ms) in made {
+            let hash = self.blobs.put(&img.to_png()?)?;
+            out.push(ImageResult {
+                seed,
+                output_sha256: hex::decode(&hash)?,
+                phash: img.phash(),
+                device_time_ms,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,247 @@
+//! `gliad tx inference generate-image`: a user's path from prompt to PNG files. It prices
+//! the request from the registry, signs and broadcasts `MsgGenerateImage`, follows the task
+//! until it settles (printing progress), downloads each accepted image from the executors'
+//! blob stores and saves it only if its sha256 matches the chain's record.
+
+use crate::client::{any, sign_tx, TxParams};
+use crate::keys::Key;
+use crate::rpc::Rpc;
+use anyhow::{bail, ensure, Context, Result};
+use glia_modules::coins::{Coin, GasPrice, BASE_DENOM};
+use glia_modules::inference::handler::price_per_result;
+use glia_proto::cosmos::cosmos::base::abci::v1beta1::TxMsgData;
+use glia_proto::cosmos::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
+use glia_proto::inference::v1::*;
+use prost::Message;
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct GenerateImageArgs {
+    /// What to draw.
+    pub prompt: String,
+    #[arg(long, default_value = "")]
+    pub negative_prompt: String,
+    #[arg(long, default_value = "tiny")]
+    pub model: String,
+    /// Number of images (seeds start at --seed).
+    #[arg(long, default_value_t = 1)]
+    pub seeds: u64,
+    /// First seed (default: from the clock).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long, default_value_t = 64)]
+    pub width: u32,
+    #[arg(long, default_value_t = 64)]
+    pub height: u32,
+    #[arg(long, default_value_t = 8)]
+    pub steps: u32,
+    #[arg(long, default_value = "7.5")]
+    pub guidance: String,
+    /// ddim or euler-a.
+    #[arg(long, default_value = "ddim")]
+    pub scheduler: String,
+    /// Executors that independently make each image (the verification level paid for).
+    #[arg(long, default_value_t = 1)]
+    pub replicas: u32,
+    #[arg(long, default_value_t = 0)]
+    pub timeout_blocks: u64,
+    /// File with the paying account's mnemonic.
+    #[arg(long)]
+    pub mnemonic_file: PathBuf,
+    #[arg(long, default_value = "http://127.0.0.1:26657")]
+    pub node: String,
+    #[arg(long, default_value = "0.025uglia")]
+    pub gas_prices: String,
+    /// Wait for settlement and download the images.
+    #[arg(long)]
+    pub wait: bool,
+    /// Where to save the images (with --wait).
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+}
+
+fn status_name(s: i32) -> &'static str {
+    TaskStatus::try_from(s).map_or("UNKNOWN", |s| s.as_str_name())
+}
+
+pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
+    let rpc = Rpc::new(&a.node);
+    let chain_id = rpc.call("status", serde_json::json!({}))?["node_info"]["network"]
+        .as_str()
+        .context("status has no network")?
+        .to_string();
+    let key = Key::from_mnemonic(
+        std::fs::read_to_string(&a.mnemonic_file)
+            .with_context(|| format!("reading {}", a.mnemonic_file.display()))?
+            .trim(),
+    )?;
+    let models: QueryModelsResponse =
+        rpc.query("/glia.inference.v1.Query/Models", &QueryModelsRequest {})?;
+    let model = models
+        .models
+        .iter()
+        .find(|m| m.id == a.model)
+        .with_context(|| format!("model {} is not registered", a.model))?;
+    let price = price_per_result(model, a.steps, a.width, a.height)
+        * u128::from(a.seeds)
+        * u128::from(a.replicas);
+    let first = a.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64 % 1_000_000_007)
+    });
+    let scheduler = match a.scheduler.as_str() {
+        "ddim" => Scheduler::Ddim,
+        "euler-a" | "euler_ancestral" => Scheduler::EulerAncestral,
+        s => bail!("unknown scheduler {s:?}: use ddim or euler-a"),
+    };
+    let msg = MsgGenerateImage {
+        creator: key.address.to_bech32(),
+        model_id: a.model.clone(),
+        prompt: a.prompt.clone(),
+        negative_prompt: a.negative_prompt.clone(),
+        width: a.width,
+        height: a.height,
+        steps: a.steps,
+        guidance_scale: a.guidance.clone(),
+        scheduler: scheduler as i32,
+        seeds: (0..a.seeds).map(|i| first + i).collect(),
+        replicas: a.replicas,
+        max_fee: Some(Coin::new(BASE_DENOM, price).to_proto()),
+        timeout_blocks: a.timeout_blocks,
+    };
+    let acc = rpc
+        .account(&key.address.to_bech32())?
+        .context("the paying account does not exist on chain (fund it first)")?;
+    let gas_price = GasPrice::parse(&a.gas_prices).map_err(anyhow::Error::msg)?;
+    let mut params = TxParams {
+        chain_id,
+        account_number: acc.account_number,
+        sequence: acc.sequence,
+        fee: vec![],
+        gas_limit: 0,
+        memo: String::new(),
+    };
+    let sim: SimulateResponse = rpc.query(
+        "/cosmos.tx.v1beta1.Service/Simulate",
+        &SimulateRequest {
+            tx_bytes: sign_tx(&key, vec![any(&msg)], &params),
+            ..Default::default()
+        },
+    )?;
+    let gas = sim.gas_info.context("simulation gave no gas")?.gas_used * 14 / 10;
+    params.gas_limit = gas;
+    params.fee = vec![Coin::new(&gas_price.denom, gas_price.fee_for(gas))];
+    let tx = sign_tx(&key, vec![any(&msg)], &params);
+    let b = rpc.broadcast(&tx)?;
+    ensure!(
+        b.code == 0,
+        "rejected: code {} ({}): {}",
+        b.code,
+        b.codespace,
+        b.log
+    );
+    eprintln!(
+        "broadcast {} (escrow {price}{BASE_DENOM}, gas {gas})",
+        b.hash
+    );
+    let r = rpc.wait_tx(&b.hash, Duration::from_secs(60))?;
+    let code = r["tx_result"]["code"].as_u64().unwrap_or(0);
+    ensure!(code == 0, "tx failed: {}", r["tx_result"]["log"]);
+    let data = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        r["tx_result"]["data"].as_str().unwrap_or_default(),
+    )?;
+    let resp = TxMsgData::decode(data.as_slice())?
+        .msg_responses
+        .first()
+        .map(|a| MsgGenerateImageResponse::decode(a.value.as_slice()))
+        .transpose()?
+        .context("tx returned no task id")?;
+    let id = resp.task_id;
+    println!("task {id}");
+    if !a.wait {
+        return Ok(());
+    }
+    let start = Instant::now();
+    let mut last = String::new();
+    let task = loop {
+        let t: QueryTaskResponse =
+            rpc.query("/glia.inference.v1.Query/Task", &QueryTaskRequest { id })?;
+        let t = t.task.context("no task")?;
+        let answered = t
+            .assignments
+            .iter()
+            .filter(|a| !a.results.is_empty())
+            .count();
+        let line = format!(
+            "task {id}: {} — {answered}/{} executors answered",
+            status_name(t.status),
+            t.replicas
+        );
+        if line != last {
+            eprintln!("{line}");
+            last = line;
+        }
+        if t.status != TaskStatus::Pending as i32 {
+            break t;
+        }
+        ensure!(
+            start.elapsed() < Duration::from_secs(600),
+            "task {id} did not settle in 10 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    std::fs::create_dir_all(&a.out)?;
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .build();
+    let mut saved = 0;
+    for o in &task.outcomes {
+        if o.output_sha256.is_empty() {
+            eprintln!("seed {}: no agreement; refunded", o.seed);
+            continue;
+        }
+        let want = hex::encode(&o.output_sha256);
+        let mut got = None;
+        for url in &o.urls {
+            let mut bytes = Vec::new();
+            match agent.get(url).call() {
+                Ok(r) => {
+                    std::io::Read::read_to_end(&mut r.into_reader(), &mut bytes)?;
+                }
+                Err(e) => {
+                    eprintln!("seed {}: {url}: {e}", o.seed);
+                    continue;
+                }
+            }
+            if hex::encode(Sha256::digest(&bytes)) == want {
+                got = Some(bytes);
+                break;
+            }
+            eprintln!(
+                "seed {}: {url} served bytes that do not match the chain's hash",
+                o.seed
+            );
+        }
+        let bytes =
+            got.with_context(|| format!("seed {}: no executor served the image {want}", o.seed))?;
+        let path = a.out.join(format!("task{id}-seed{}.png", o.seed));
+        std::fs::write(&path, bytes)?;
+        println!("{}", path.display());
+        saved += 1;
+    }
+    eprintln!(
+        "task {id} {}: paid {}, refunded {}, {saved} image(s) saved",
+        status_name(task.status),
+        task.paid
+            .as_ref()
+            .map_or(String::new(), |c| format!("{}{}", c.amount, c.denom)),
+        task.refunded
+            .as_ref()
+            .map_or(String::new(), |c| format!("{}{}", c.amount, c.denom)),
+    );
+    Ok(())
+}
