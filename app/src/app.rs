@@ -89,6 +89,19 @@ impl App {
         }))
     }
 
+    /// The state a proposal for the next height builds on: the latest commit, plus genesis
+    /// while block 1 (which commits it) is still being decided.
+    fn proposal_base(&self) -> (crate::storage::LatestView<'_>, Changes) {
+        let genesis = self
+            .0
+            .consensus
+            .lock()
+            .expect("consensus lock")
+            .genesis
+            .clone();
+        (self.0.store.latest(), genesis.unwrap_or_default())
+    }
+
     fn params(view: &dyn KvRead) -> AppResult<(ChainParams, GasPrice)> {
         let p = ChainParams::load(&mut ReadOnly(view))?;
         let price = p
@@ -503,19 +516,10 @@ impl Application for App {
     }
 
     fn prepare_proposal(&self, req: RequestPrepareProposal) -> ResponsePrepareProposal {
-        let latest = self.0.store.latest();
-        let genesis = self
-            .0
-            .consensus
-            .lock()
-            .expect("consensus lock")
-            .genesis
-            .clone();
-        let empty = Changes::new();
-        // Before block 1 commits, the state is genesis waiting to be committed with it.
+        let (latest, genesis) = self.proposal_base();
         let latest = Layered {
             base: &latest,
-            changes: genesis.as_ref().unwrap_or(&empty),
+            changes: &genesis,
         };
         let expects = Self::params(&latest)
             .map(|(p, _)| p.expects_injected_votes(req.height as u64))
@@ -547,18 +551,10 @@ impl Application for App {
 
     fn process_proposal(&self, req: RequestProcessProposal) -> ResponseProcessProposal {
         use response_process_proposal::ProposalStatus;
-        let latest = self.0.store.latest();
-        let genesis = self
-            .0
-            .consensus
-            .lock()
-            .expect("consensus lock")
-            .genesis
-            .clone();
-        let empty = Changes::new();
+        let (latest, genesis) = self.proposal_base();
         let latest = Layered {
             base: &latest,
-            changes: genesis.as_ref().unwrap_or(&empty),
+            changes: &genesis,
         };
         let verdict = (|| {
             let (params, _) = Self::params(&latest)?;

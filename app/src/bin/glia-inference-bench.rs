@@ -41,7 +41,9 @@ fn block_time(rpc: &Rpc, h: u64) -> Result<f64> {
 }
 
 fn intervals(rpc: &Rpc, from: u64, to: u64) -> Result<Vec<f64>> {
-    let times: Vec<f64> = (from..=to).map(|h| block_time(rpc, h)).collect::<Result<_>>()?;
+    let times: Vec<f64> = (from..=to)
+        .map(|h| block_time(rpc, h))
+        .collect::<Result<_>>()?;
     Ok(times.windows(2).map(|w| w[1] - w[0]).collect())
 }
 
@@ -73,7 +75,9 @@ fn main() -> Result<()> {
     let mut seed = 1000u64;
     while start.elapsed() < Duration::from_secs(a.seconds) {
         let h = rpc.height()?;
-        let acc = rpc.account(&key.address.to_bech32())?.context("no account")?;
+        let acc = rpc
+            .account(&key.address.to_bech32())?
+            .context("no account")?;
         let msg = MsgGenerateImage {
             creator: key.address.to_bech32(),
             model_id: "tiny".into(),
@@ -114,8 +118,10 @@ fn main() -> Result<()> {
     let mut rows = Vec::new();
     for (id, included) in &tasks {
         let t = loop {
-            let r: QueryTaskResponse =
-                rpc.query("/glia.inference.v1.Query/Task", &QueryTaskRequest { id: *id })?;
+            let r: QueryTaskResponse = rpc.query(
+                "/glia.inference.v1.Query/Task",
+                &QueryTaskRequest { id: *id },
+            )?;
             let t = r.task.context("no task")?;
             if t.status != TaskStatus::Pending as i32 {
                 break t;
@@ -136,7 +142,10 @@ fn main() -> Result<()> {
     let busy_to = rpc.height()?;
     let busy = intervals(&rpc, busy_from, busy_to)?;
     let col = |i: usize| rows.iter().map(|r| [r.0, r.1, r.2][i]).collect::<Vec<_>>();
-    let completed = rows.iter().filter(|r| r.3 == TaskStatus::Completed as i32).count();
+    let completed = rows
+        .iter()
+        .filter(|r| r.3 == TaskStatus::Completed as i32)
+        .count();
     println!(
         "{} tasks ({} completed), {} seeds x {} replicas, {}x{} px, {} steps, tiny model",
         rows.len(),
@@ -171,6 +180,9 @@ fn main() -> Result<()> {
         pct(&busy, 0.99),
         busy.len()
     );
-    println!("busy / idle p99: {:.2}", pct(&busy, 0.99) / pct(&idle, 0.99));
+    println!(
+        "busy / idle p99: {:.2}",
+        pct(&busy, 0.99) / pct(&idle, 0.99)
+    );
     Ok(())
 }
