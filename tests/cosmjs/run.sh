@@ -35,5 +35,14 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   npm ci --no-audit --no-fund
 fi
 
+# The glia.* TypeScript types, generated from proto/ by buf + ts-proto (no protoc needed).
+(
+  cd "$repo/proto/ts"
+  if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    npm ci --no-audit --no-fund
+  fi
+  npm run --silent build
+)
+
 # One test file at a time: the files share the funded dev accounts.
 exec node --test --test-concurrency=1 "$@"

@@ -1,0 +1,12 @@
+// Entry point: the glia.* message types, for `new Registry([...defaultRegistryTypes, ...gliaTypes])`.
+import { MsgGenerateImage, MsgRegisterExecutor } from "./glia/inference/v1/tx.js";
+
+export * as inference from "./glia/inference/v1/tx.js";
+export * as inferenceQuery from "./glia/inference/v1/query.js";
+export * as inferenceTypes from "./glia/inference/v1/types.js";
+
+/** Type URL and codec of every glia message a wallet can sign. */
+export const gliaTypes = [
+  ["/glia.inference.v1.MsgGenerateImage", MsgGenerateImage],
+  ["/glia.inference.v1.MsgRegisterExecutor", MsgRegisterExecutor],
+] as const;
