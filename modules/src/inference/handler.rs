@@ -49,6 +49,15 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage) -> AppResult<Any> {
             m.width, m.height, model.max_width, model.max_height, model.id
         )));
     }
+    let multiple = model.size_multiple.max(8);
+    for (name, v) in [("width", m.width), ("height", m.height)] {
+        if v % multiple != 0 {
+            return Err(errors::invalid_size(format!(
+                "{name} {v} is not a multiple of {multiple}, which model {} needs",
+                model.id
+            )));
+        }
+    }
     for (name, p) in [
         ("prompt", &m.prompt),
         ("negative_prompt", &m.negative_prompt),

@@ -23,6 +23,9 @@ pub struct GenesisModel {
     pub max_steps: u32,
     pub max_width: u32,
     pub max_height: u32,
+    /// Width and height must be multiples of this (default: 16 for `tiny`, else 64).
+    #[serde(default)]
+    pub size_multiple: Option<u32>,
 }
 
 /// `app_state.inference`; params left out keep their defaults.
@@ -109,6 +112,15 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
                 m.id
             )));
         }
+        let multiple = m
+            .size_multiple
+            .unwrap_or(if family == ModelFamily::Tiny { 16 } else { 64 });
+        if multiple == 0 || multiple % 8 != 0 {
+            return Err(AppError::invalid_request(format!(
+                "model {}: size_multiple {multiple} must be a positive multiple of 8",
+                m.id
+            )));
+        }
         if m.max_width == 0 || m.max_width % 8 != 0 || m.max_height == 0 || m.max_height % 8 != 0 {
             return Err(AppError::invalid_request(format!(
                 "model {}: max_width and max_height must be positive multiples of 8",
@@ -126,6 +138,7 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
                 max_steps: m.max_steps,
                 max_width: m.max_width,
                 max_height: m.max_height,
+                size_multiple: multiple,
             },
         )?;
     }

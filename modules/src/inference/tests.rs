@@ -83,6 +83,7 @@ impl Net {
                 max_steps: 50,
                 max_width: 512,
                 max_height: 512,
+                size_multiple: None,
             }],
         };
         let creator = net.creator.clone();
@@ -402,6 +403,12 @@ fn bad_requests_are_refused_with_their_own_codes_and_nothing_changes() {
             Box::new(|m| m.width = 65),
             4,
             "multiple of 8",
+        ),
+        (
+            "width not /16 (tiny)",
+            Box::new(|m| m.width = 72),
+            4,
+            "not a multiple of 16",
         ),
         (
             "height too big",
