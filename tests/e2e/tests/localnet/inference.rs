@@ -7,6 +7,7 @@ use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
 use glia_proto::inference::v1::*;
 use glia_validator_gpu::sd::RgbImage;
 use gliad::client::any;
+use prost::Message;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::process::Command;
@@ -205,6 +206,33 @@ fn inference_a_cli_request_settles_and_images_match_their_hashes() -> Result<()>
     assert_eq!(
         rpc.balance(&creator.address(), DENOM)?,
         before - per * 4 - fee
+    );
+    // The inference queries answer the same over gRPC as over ABCI, at a pinned height.
+    let h = rpc.height()?;
+    let via_abci = rpc.abci_query(
+        "/glia.inference.v1.Query/Task",
+        &QueryTaskRequest { id }.encode_to_vec(),
+        h,
+    )?;
+    let via_grpc: QueryTaskResponse = glia_e2e::grpc::call(
+        &net.grpc[1],
+        "/glia.inference.v1.Query/Task",
+        &QueryTaskRequest { id },
+        Some(h),
+    )?;
+    assert_eq!(via_grpc.encode_to_vec(), via_abci.value);
+    let mine: QueryTasksResponse = glia_e2e::grpc::call(
+        &net.grpc[1],
+        "/glia.inference.v1.Query/Tasks",
+        &QueryTasksRequest {
+            creator: creator.address(),
+            ..Default::default()
+        },
+        None,
+    )?;
+    assert!(
+        mine.tasks.iter().any(|t| t.id == id)
+            && mine.tasks.iter().all(|t| t.creator == creator.address())
     );
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
