@@ -201,15 +201,14 @@ impl Executor {
                 memo: String::new(),
             },
         );
-        let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "broadcast_tx_sync",
-            "params": {"tx": base64::engine::general_purpose::STANDARD.encode(tx)}});
-        let r: serde_json::Value = ureq::post(&self.cfg.rpc).send_json(body)?.into_json()?;
-        let code = r
-            .pointer("/result/code")
-            .and_then(|c| c.as_u64())
-            .unwrap_or(u64::MAX);
-        if code != 0 {
-            bail!("registering executor: {}", r);
+        let b = crate::rpc::Rpc::new(&self.cfg.rpc).broadcast(&tx)?;
+        if b.code != 0 {
+            bail!(
+                "registering executor: code {} ({}): {}",
+                b.code,
+                b.codespace,
+                b.log
+            );
         }
         tracing::info!(%operator, models = msg.models.len(), "executor registration sent");
         Ok(())
