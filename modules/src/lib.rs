@@ -14,6 +14,7 @@ pub mod context;
 pub mod error;
 pub mod gas;
 pub mod inference;
+pub mod neuro;
 pub mod staking;
 pub mod store;
 
