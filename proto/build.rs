@@ -8,6 +8,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "glia/inference/v1/query.proto",
         "glia/inference/v1/genesis.proto",
         "glia/inference/v1/abci.proto",
+        "glia/neuro/v1/types.proto",
+        "glia/neuro/v1/tx.proto",
+        "glia/neuro/v1/query.proto",
+        "glia/neuro/v1/genesis.proto",
     ];
     println!("cargo:rerun-if-changed=glia");
     println!("cargo:rerun-if-changed=third_party");

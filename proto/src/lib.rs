@@ -9,3 +9,10 @@ pub mod inference {
         include!(concat!(env!("OUT_DIR"), "/glia.inference.v1.rs"));
     }
 }
+
+/// `glia.neuro.v1`: neuromorphic jobs (SAT, MaxSAT, QUBO), solutions, the review committee.
+pub mod neuro {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/glia.neuro.v1.rs"));
+    }
+}

@@ -1,5 +1,22 @@
 //! Neuromorphic jobs (`glia.neuro.v1`): customers post SAT, MaxSAT and QUBO problems with a
 //! per-block fee and a solution reward; anyone (in practice validators' DMM solvers) submits
-//! assignments, which the chain verifies exactly and pays for.
+//! assignments, which the chain verifies exactly and pays for. Jobs above a size threshold
+//! wait for a review committee first. Money rules: see `handler`.
 
+pub mod errors;
+pub mod events;
+pub mod handler;
+pub mod lifecycle;
+pub mod msgs;
 pub mod problem;
+pub mod query;
+pub mod state;
+#[cfg(test)]
+mod tests;
+
+pub use msgs::NeuroMsg;
+
+/// The module account that holds job escrows.
+pub const MODULE_ACCOUNT: &str = "neuro";
+/// Codespace of this module's errors.
+pub const CODESPACE: &str = "neuro";

@@ -308,7 +308,7 @@ pub fn unpack(bits: &[u8], n: u32) -> Result<Vec<bool>, VerifyError> {
             got: bits.len(),
         });
     }
-    if n % 8 != 0 && bits[n / 8] >> (n % 8) != 0 {
+    if !n.is_multiple_of(8) && bits[n / 8] >> (n % 8) != 0 {
         return Err(VerifyError::PaddingBits);
     }
     Ok((0..n).map(|i| bits[i / 8] >> (i % 8) & 1 == 1).collect())
@@ -778,6 +778,39 @@ fn parse_qubo(text: &str, limits: &Limits) -> Result<Qubo, ParseError> {
     })
 }
 
+/// Parses an energy written in a problem's units ("-12.5") into its scaled integer form
+/// (× 10^`decimals`); more decimals than the problem's scale cannot be represented exactly.
+pub fn parse_energy(s: &str, decimals: u32) -> Result<i64, String> {
+    let (m, d) = decimal(0, s.trim()).map_err(|e| e.msg)?;
+    if d > decimals {
+        return Err(format!(
+            "energy {s:?} has {d} decimals but the problem's scale has {decimals}"
+        ));
+    }
+    let v = m * 10i128.pow(decimals - d);
+    if v.unsigned_abs() >= MAX_TOTAL_WEIGHT {
+        return Err(format!("energy {s:?} is out of range"));
+    }
+    Ok(v as i64)
+}
+
+/// Formats a scaled energy in the problem's units: 1250 at 2 decimals is "12.5".
+pub fn format_energy(e: i64, decimals: u32) -> String {
+    if decimals == 0 {
+        return e.to_string();
+    }
+    let scale = 10u64.pow(decimals);
+    let mag = e.unsigned_abs();
+    let frac = format!("{:0width$}", mag % scale, width = decimals as usize);
+    let frac = frac.trim_end_matches('0');
+    let sign = if e < 0 { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}{}", mag / scale)
+    } else {
+        format!("{sign}{}.{frac}", mag / scale)
+    }
+}
+
 /// Writes clauses back as DIMACS CNF (the generator and benchmarks use it).
 pub fn write_cnf(c: &Clauses) -> String {
     let mut s = format!("p cnf {} {}\n", c.num_vars, c.num_clauses());
@@ -910,6 +943,18 @@ mod tests {
             let e = parse_qubo(text, &Limits::LOCAL).expect_err(text);
             assert!(e.to_string().contains(want), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn energies_round_trip_through_their_scale() {
+        assert_eq!(parse_energy("-12.5", 2), Ok(-1250));
+        assert_eq!(parse_energy("3", 0), Ok(3));
+        assert!(parse_energy("0.125", 2).is_err());
+        assert!(parse_energy("x", 2).is_err());
+        assert_eq!(format_energy(-1250, 2), "-12.5");
+        assert_eq!(format_energy(-5, 2), "-0.05");
+        assert_eq!(format_energy(300, 2), "3");
+        assert_eq!(format_energy(7, 0), "7");
     }
 
     #[test]

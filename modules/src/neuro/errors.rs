@@ -1,0 +1,36 @@
+//! The neuro module's error codes (codespace `neuro`); logs name the values at fault.
+
+use super::CODESPACE;
+use crate::error::AppError;
+use std::fmt::Display;
+
+macro_rules! codes {
+    ($($fn:ident = $code:literal;)*) => {
+        $(
+            pub fn $fn(msg: impl Display) -> AppError {
+                AppError { codespace: CODESPACE, code: $code, log: msg.to_string() }
+            }
+        )*
+    };
+}
+
+codes! {
+    invalid_format = 2;
+    invalid_problem = 3;
+    problem_too_large = 4;
+    invalid_fee = 5;
+    invalid_max_blocks = 6;
+    invalid_target = 7;
+    unknown_job = 8;
+    job_not_open = 9;
+    invalid_assignment = 10;
+    energy_mismatch = 11;
+    not_improving = 12;
+    not_creator = 13;
+    solution_accepted = 14;
+    not_committee = 15;
+    already_reviewed = 16;
+    not_awaiting_review = 17;
+    review_unavailable = 18;
+    invalid_reason = 19;
+}

@@ -1,0 +1,415 @@
+//! Neuro execution: every check that reads state runs before the first write.
+//!
+//! Money rules (the README repeats them):
+//! - Submission escrows `max_blocks × block_fee + solution_reward` in the `neuro` account.
+//! - A job is open for `max_blocks` blocks. A block's fee is paid, in that block's end, to
+//!   the solvers whose valid, improving solutions landed in it, split equally between
+//!   distinct solvers (remainder and the creator's own share stay in escrow). A block with no
+//!   improvement pays nothing: its fee stays in escrow and goes back to the creator at close.
+//! - The first solution that meets the target wins the reward and closes the job. An
+//!   optimisation job without a target closes at its deadline and the best solution wins.
+//!   A SAT job, or a job whose target was not reached, refunds the reward at its deadline.
+//! - A creator solving its own job is never paid: its shares stay in escrow.
+//! - Whatever the escrow still holds when a job closes goes back to its creator.
+
+use super::msgs::{CancelJob, NeuroMsg, ReviewJob, SubmitJob, SubmitSolution};
+use super::problem::{Format, Limits, Problem};
+use super::{errors, events, state, MODULE_ACCOUNT};
+use crate::address::Address;
+use crate::bank;
+use crate::coins::{Coin, BASE_DENOM};
+use crate::context::Ctx;
+use crate::error::{AppError, AppResult};
+use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
+use glia_proto::cosmos::Any;
+use glia_proto::neuro::v1::{
+    Job, JobStatus, MsgCancelJobResponse, MsgReviewJobResponse, MsgSubmitJobResponse,
+    MsgSubmitSolutionResponse, Params, ProblemFormat, Review, Solution,
+};
+use prost::{Message, Name};
+use sha2::{Digest, Sha256};
+
+pub fn execute(ctx: &mut Ctx<'_>, msg: &NeuroMsg) -> AppResult<Any> {
+    match msg {
+        NeuroMsg::SubmitJob(m) => submit_job(ctx, m),
+        NeuroMsg::SubmitSolution(m) => submit_solution(ctx, m),
+        NeuroMsg::CancelJob(m) => cancel_job(ctx, m),
+        NeuroMsg::ReviewJob(m) => review_job(ctx, m),
+    }
+}
+
+fn any<M: Message + Name>(m: &M) -> Any {
+    Any {
+        type_url: M::type_url(),
+        value: m.encode_to_vec(),
+    }
+}
+
+/// An amount of a stored coin (absent is 0).
+pub fn amount(c: &Option<ProtoCoin>) -> AppResult<u128> {
+    c.as_ref().map_or(Ok(0), |c| {
+        crate::coins::parse_amount(&c.amount).map_err(AppError::internal)
+    })
+}
+
+pub fn coin(a: u128) -> Option<ProtoCoin> {
+    Some(Coin::new(BASE_DENOM, a).to_proto())
+}
+
+fn add(c: &mut Option<ProtoCoin>, a: u128) -> AppResult<()> {
+    *c = coin(amount(c)? + a);
+    Ok(())
+}
+
+fn sub(c: &mut Option<ProtoCoin>, a: u128) -> AppResult<()> {
+    let have = amount(c)?;
+    let left = have
+        .checked_sub(a)
+        .ok_or_else(|| AppError::internal(format!("escrow of {have} cannot pay {a}")))?;
+    *c = coin(left);
+    Ok(())
+}
+
+pub fn status_name(s: i32) -> &'static str {
+    JobStatus::try_from(s).map_or("UNKNOWN", |s| s.as_str_name())
+}
+
+fn limits(p: &Params) -> Limits {
+    Limits {
+        max_vars: p.max_vars,
+        max_clauses: p.max_clauses.min(u64::from(u32::MAX)) as u32,
+        max_literals: p.max_clauses.saturating_mul(16),
+    }
+}
+
+/// Parses a stored or submitted problem, charging gas per byte and then per unit of size.
+pub fn parse_metered(
+    ctx: &mut Ctx<'_>,
+    params: &Params,
+    format: Format,
+    text: &str,
+) -> AppResult<Problem> {
+    ctx.gas.consume(text.len() as u64, "ParseProblemPerByte")?;
+    let p = Problem::parse(format, text, &limits(params))
+        .map_err(|e| errors::invalid_problem(format!("{} problem: {e}", format.name())))?;
+    ctx.gas.consume(
+        p.size().saturating_mul(params.verify_gas_per_unit),
+        "VerifyPerUnit",
+    )?;
+    Ok(p)
+}
+
+pub fn format_of(f: i32) -> AppResult<Format> {
+    match ProblemFormat::try_from(f) {
+        Ok(ProblemFormat::Cnf) => Ok(Format::Cnf),
+        Ok(ProblemFormat::Wcnf) => Ok(Format::Wcnf),
+        Ok(ProblemFormat::Qubo) => Ok(Format::Qubo),
+        _ => Err(AppError::internal(format!("stored job has format {f}"))),
+    }
+}
+
+fn proto_format(f: Format) -> ProblemFormat {
+    match f {
+        Format::Cnf => ProblemFormat::Cnf,
+        Format::Wcnf => ProblemFormat::Wcnf,
+        Format::Qubo => ProblemFormat::Qubo,
+    }
+}
+
+fn submit_job(ctx: &mut Ctx<'_>, m: &SubmitJob) -> AppResult<Any> {
+    let params = state::params(ctx)?;
+    if m.problem.len() as u64 > params.max_problem_bytes {
+        return Err(errors::problem_too_large(format!(
+            "problem is {} bytes, above the maximum {}",
+            m.problem.len(),
+            params.max_problem_bytes
+        )));
+    }
+    if m.max_blocks > params.max_blocks {
+        return Err(errors::invalid_max_blocks(format!(
+            "max_blocks {} above the maximum {}",
+            m.max_blocks, params.max_blocks
+        )));
+    }
+    let problem = parse_metered(ctx, &params, m.format, &m.problem)?;
+    let decimals = match &problem {
+        Problem::Qubo(q) => q.decimals,
+        _ => 0,
+    };
+    let target = match (&m.target, m.format) {
+        (_, Format::Cnf) => Some(0),
+        (None, _) => None,
+        (Some(t), _) => Some(
+            super::problem::parse_energy(t, decimals)
+                .map_err(|e| errors::invalid_target(format!("target_energy: {e}")))?,
+        ),
+    };
+    let escrow = m
+        .block_fee
+        .checked_mul(u128::from(m.max_blocks))
+        .and_then(|f| f.checked_add(m.reward))
+        .ok_or_else(|| errors::invalid_fee("max_blocks × block_fee + solution_reward overflows"))?;
+    let size = problem.size();
+    let needs_review = size > params.review_size_threshold;
+    if needs_review && params.committee.is_empty() {
+        return Err(errors::review_unavailable(format!(
+            "problem size {size} is above the review threshold {} and this chain has no review committee",
+            params.review_size_threshold
+        )));
+    }
+    // Checks done; from here on only writes.
+    bank::transfer(
+        ctx,
+        &m.creator,
+        &Address::module(MODULE_ACCOUNT),
+        &[Coin::new(BASE_DENOM, escrow)],
+    )?;
+    let id = state::next_job_id(ctx)?;
+    let height = ctx.block.height;
+    let (num_clauses, num_vars) = match &problem {
+        Problem::Sat(c) | Problem::MaxSat(c) => (c.num_clauses() as u64, c.num_vars),
+        Problem::Qubo(q) => (q.terms.len() as u64, q.num_vars),
+    };
+    let mut job = Job {
+        id,
+        creator: m.creator.as_str().to_string(),
+        format: proto_format(m.format) as i32,
+        problem_sha256: Sha256::digest(m.problem.as_bytes()).to_vec(),
+        problem: String::new(),
+        num_vars,
+        num_clauses,
+        size,
+        decimals,
+        block_fee: coin(m.block_fee),
+        max_blocks: m.max_blocks,
+        solution_reward: coin(m.reward),
+        has_target: target.is_some(),
+        target_energy: target.unwrap_or(0),
+        status: JobStatus::Open as i32,
+        created_height: height,
+        escrow: coin(escrow),
+        fees_paid: coin(0),
+        reward_paid: coin(0),
+        refunded: coin(0),
+        pay_per_unit_micro: (escrow.saturating_mul(1_000_000) / u128::from(size.max(1)))
+            .min(u128::from(u64::MAX)) as u64,
+        ..Default::default()
+    };
+    if needs_review {
+        job.status = JobStatus::AwaitingReview as i32;
+        job.review_deadline_height = height + params.review_timeout_blocks;
+        ctx.put(state_key_review(job.review_deadline_height, id), vec![])?;
+    } else {
+        open(ctx, &mut job)?;
+    }
+    state::set_problem(ctx, id, &m.problem)?;
+    ctx.put(state::state_key::by_creator(&job.creator, id), vec![])?;
+    state::set_job(ctx, &job)?;
+    events::job_submitted(
+        ctx,
+        id,
+        &job.creator,
+        m.format.name(),
+        size,
+        &Coin::new(BASE_DENOM, escrow).to_string(),
+        status_name(job.status),
+    );
+    Ok(any(&MsgSubmitJobResponse {
+        job_id: id,
+        status: job.status,
+    }))
+}
+
+fn state_key_review(height: u64, id: u64) -> String {
+    state::state_key::review_deadline(height, id)
+}
+
+/// Puts a job on the board from this block for `max_blocks` blocks.
+fn open(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
+    let h = ctx.block.height;
+    job.status = JobStatus::Open as i32;
+    job.start_height = h;
+    job.deadline_height = h + job.max_blocks - 1;
+    ctx.put(state::state_key::open(job.id), vec![])?;
+    ctx.put(
+        state::state_key::deadline(job.deadline_height, job.id),
+        vec![],
+    )
+}
+
+/// Takes a job off the board (its escrow is refunded at the end of the block).
+fn close(ctx: &mut Ctx<'_>, job: &mut Job, status: JobStatus) -> AppResult<()> {
+    if job.status == JobStatus::Open as i32 {
+        ctx.delete(state::state_key::open(job.id))?;
+        ctx.delete(state::state_key::deadline(job.deadline_height, job.id))?;
+    } else if job.status == JobStatus::AwaitingReview as i32 {
+        ctx.delete(state_key_review(job.review_deadline_height, job.id))?;
+    }
+    job.status = status as i32;
+    job.closed_height = ctx.block.height;
+    ctx.put(state::state_key::closing(job.id), vec![])
+}
+
+fn pay(ctx: &mut Ctx<'_>, to: &str, a: u128) -> AppResult<()> {
+    if a == 0 {
+        return Ok(());
+    }
+    let to = Address::parse(to).map_err(AppError::internal)?;
+    bank::transfer(
+        ctx,
+        &Address::module(MODULE_ACCOUNT),
+        &to,
+        &[Coin::new(BASE_DENOM, a)],
+    )
+}
+
+/// Pays a job's reward to `solver` (unless it is the creator) and records the winner.
+pub fn pay_reward(ctx: &mut Ctx<'_>, job: &mut Job, solver: &str) -> AppResult<()> {
+    let reward = amount(&job.solution_reward)?;
+    job.winner = solver.to_string();
+    if solver == job.creator {
+        return Ok(());
+    }
+    pay(ctx, solver, reward)?;
+    sub(&mut job.escrow, reward)?;
+    add(&mut job.reward_paid, reward)
+}
+
+fn load_job(ctx: &mut Ctx<'_>, id: u64) -> AppResult<Job> {
+    state::job(ctx, id)?.ok_or_else(|| errors::unknown_job(format!("job {id} does not exist")))
+}
+
+fn submit_solution(ctx: &mut Ctx<'_>, s: &SubmitSolution) -> AppResult<Any> {
+    let params = state::params(ctx)?;
+    let mut job = load_job(ctx, s.job_id)?;
+    if job.status != JobStatus::Open as i32 {
+        return Err(errors::job_not_open(format!(
+            "job {} is {}, not open for solutions",
+            job.id,
+            status_name(job.status)
+        )));
+    }
+    let text = state::problem(ctx, job.id)?;
+    let problem = parse_metered(ctx, &params, format_of(job.format)?, &text)?;
+    let energy = problem
+        .energy_packed(&s.assignment)
+        .map_err(|e| errors::invalid_assignment(format!("job {}: {e}", job.id)))?;
+    if energy != s.claimed_energy {
+        return Err(errors::energy_mismatch(format!(
+            "job {}: claimed energy {} but the assignment's energy is {energy}",
+            job.id, s.claimed_energy
+        )));
+    }
+    if job.has_best && energy >= job.best_energy {
+        return Err(errors::not_improving(format!(
+            "job {}: energy {energy} does not improve on the best so far, {}",
+            job.id, job.best_energy
+        )));
+    }
+    let met = job.has_target && energy <= job.target_energy;
+    let index = job.solutions;
+    let solver = s.solver.as_str().to_string();
+    state::set_solution(
+        ctx,
+        &Solution {
+            job_id: job.id,
+            index,
+            solver: solver.clone(),
+            assignment: s.assignment.clone(),
+            energy,
+            height: ctx.block.height,
+            fee_share: "0".into(),
+            met_target: met,
+        },
+    )?;
+    ctx.put(state::state_key::improved(job.id, index), vec![])?;
+    job.solutions += 1;
+    job.has_best = true;
+    job.best_energy = energy;
+    job.best_solver = solver.clone();
+    if met {
+        pay_reward(ctx, &mut job, &solver)?;
+        close(ctx, &mut job, JobStatus::Solved)?;
+    }
+    state::set_job(ctx, &job)?;
+    events::solution_accepted(ctx, job.id, &solver, index, energy, met);
+    Ok(any(&MsgSubmitSolutionResponse {
+        index,
+        met_target: met,
+    }))
+}
+
+fn cancel_job(ctx: &mut Ctx<'_>, c: &CancelJob) -> AppResult<Any> {
+    let mut job = load_job(ctx, c.job_id)?;
+    if job.creator != c.creator.as_str() {
+        return Err(errors::not_creator(format!(
+            "job {} belongs to {}, not {}",
+            job.id,
+            job.creator,
+            c.creator.as_str()
+        )));
+    }
+    let open = job.status == JobStatus::Open as i32;
+    if !(open || job.status == JobStatus::AwaitingReview as i32) {
+        return Err(errors::job_not_open(format!(
+            "job {} is {} and can no longer be cancelled",
+            job.id,
+            status_name(job.status)
+        )));
+    }
+    if job.solutions > 0 {
+        return Err(errors::solution_accepted(format!(
+            "job {} has {} accepted solutions: it runs to its target or deadline",
+            job.id, job.solutions
+        )));
+    }
+    let refund = amount(&job.escrow)?;
+    close(ctx, &mut job, JobStatus::Cancelled)?;
+    state::set_job(ctx, &job)?;
+    Ok(any(&MsgCancelJobResponse {
+        refunded: coin(refund),
+    }))
+}
+
+fn review_job(ctx: &mut Ctx<'_>, r: &ReviewJob) -> AppResult<Any> {
+    let params = state::params(ctx)?;
+    let reviewer = r.reviewer.as_str().to_string();
+    if !params.committee.contains(&reviewer) {
+        return Err(errors::not_committee(format!(
+            "{reviewer} is not on the review committee"
+        )));
+    }
+    let mut job = load_job(ctx, r.job_id)?;
+    if job.status != JobStatus::AwaitingReview as i32 {
+        return Err(errors::not_awaiting_review(format!(
+            "job {} is {}, not awaiting review",
+            job.id,
+            status_name(job.status)
+        )));
+    }
+    if job.reviews.iter().any(|v| v.reviewer == reviewer) {
+        return Err(errors::already_reviewed(format!(
+            "{reviewer} already reviewed job {}",
+            job.id
+        )));
+    }
+    job.reviews.push(Review {
+        reviewer: reviewer.clone(),
+        approve: r.approve,
+        reason: r.reason.clone(),
+        height: ctx.block.height,
+    });
+    let approvals = job.reviews.iter().filter(|v| v.approve).count() as u64;
+    let rejections = job.reviews.len() as u64 - approvals;
+    let members = params.committee.len() as u64;
+    let quorum = u64::from(params.quorum);
+    if approvals >= quorum {
+        ctx.delete(state_key_review(job.review_deadline_height, job.id))?;
+        open(ctx, &mut job)?;
+    } else if rejections > members.saturating_sub(quorum) {
+        close(ctx, &mut job, JobStatus::Rejected)?;
+    }
+    state::set_job(ctx, &job)?;
+    events::job_reviewed(ctx, job.id, &reviewer, r.approve, status_name(job.status));
+    Ok(any(&MsgReviewJobResponse { status: job.status }))
+}

@@ -1,0 +1,213 @@
+//! Neuro messages and their stateless checks (those that need no params or state).
+
+use super::errors;
+use super::problem::Format;
+use crate::address::Address;
+use crate::coins::{parse_coins, Coin, BASE_DENOM};
+use crate::error::{AppError, AppResult};
+use glia_proto::cosmos::Any;
+use glia_proto::neuro::v1::{
+    MsgCancelJob, MsgReviewJob, MsgSubmitJob, MsgSubmitSolution, ProblemFormat,
+};
+use prost::{Message, Name};
+
+/// Caps that hold whatever the params say, so a decoder never holds absurd input.
+pub const MAX_PROBLEM_BYTES_CAP: usize = 1 << 20;
+pub const MAX_ASSIGNMENT_BYTES_CAP: usize = 1 << 20;
+pub const MAX_TARGET_BYTES: usize = 64;
+pub const MAX_REASON_BYTES: usize = 512;
+
+#[derive(Clone, Debug)]
+pub struct SubmitJob {
+    pub creator: Address,
+    pub format: Format,
+    pub problem: String,
+    /// 0 when no block fee is offered.
+    pub block_fee: u128,
+    pub max_blocks: u64,
+    pub reward: u128,
+    /// The target as written; scaled once the problem is parsed.
+    pub target: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SubmitSolution {
+    pub solver: Address,
+    pub job_id: u64,
+    pub assignment: Vec<u8>,
+    pub claimed_energy: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct CancelJob {
+    pub creator: Address,
+    pub job_id: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReviewJob {
+    pub reviewer: Address,
+    pub job_id: u64,
+    pub approve: bool,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum NeuroMsg {
+    SubmitJob(Box<SubmitJob>),
+    SubmitSolution(Box<SubmitSolution>),
+    CancelJob(CancelJob),
+    ReviewJob(ReviewJob),
+}
+
+fn address(s: &str, role: &str) -> AppResult<Address> {
+    Address::parse(s).map_err(|e| AppError::invalid_address(format!("invalid {role} address: {e}")))
+}
+
+/// An optional uglia amount: absent or zero is 0.
+fn amount(
+    c: &Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin>,
+    what: &str,
+) -> AppResult<u128> {
+    let Some(c) = c else { return Ok(0) };
+    if c.amount == "0" {
+        return Ok(0);
+    }
+    let coins: Vec<Coin> = parse_coins(std::slice::from_ref(c), false)
+        .map_err(|e| errors::invalid_fee(format!("{what}: {}", e.log)))?;
+    if coins[0].denom != BASE_DENOM {
+        return Err(errors::invalid_fee(format!(
+            "{what} must be paid in {BASE_DENOM}, not {}",
+            coins[0].denom
+        )));
+    }
+    Ok(coins[0].amount)
+}
+
+fn check_submit_job(m: MsgSubmitJob) -> AppResult<SubmitJob> {
+    let creator = address(&m.creator, "creator")?;
+    let format = match ProblemFormat::try_from(m.format) {
+        Ok(ProblemFormat::Cnf) => Format::Cnf,
+        Ok(ProblemFormat::Wcnf) => Format::Wcnf,
+        Ok(ProblemFormat::Qubo) => Format::Qubo,
+        _ => {
+            return Err(errors::invalid_format(format!(
+                "format {} is not CNF (1), WCNF (2) or QUBO (3)",
+                m.format
+            )))
+        }
+    };
+    if m.problem.trim().is_empty() {
+        return Err(errors::invalid_problem("problem is empty"));
+    }
+    if m.problem.len() > MAX_PROBLEM_BYTES_CAP {
+        return Err(errors::problem_too_large(format!(
+            "problem is {} bytes, above the cap of {MAX_PROBLEM_BYTES_CAP}",
+            m.problem.len()
+        )));
+    }
+    let block_fee = amount(&m.block_fee, "block_fee")?;
+    let reward = amount(&m.solution_reward, "solution_reward")?;
+    if block_fee == 0 && reward == 0 {
+        return Err(errors::invalid_fee(
+            "a job must pay something: block_fee and solution_reward are both zero",
+        ));
+    }
+    if m.max_blocks == 0 {
+        return Err(errors::invalid_max_blocks("max_blocks must be at least 1"));
+    }
+    let target = match m.target_energy.trim() {
+        "" => None,
+        t if format == Format::Cnf => {
+            return Err(errors::invalid_target(format!(
+                "target_energy {t:?} given for a CNF job, whose target is always every clause"
+            )))
+        }
+        t if t.len() > MAX_TARGET_BYTES => {
+            return Err(errors::invalid_target("target_energy is over 64 bytes"))
+        }
+        t => Some(t.to_string()),
+    };
+    Ok(SubmitJob {
+        creator,
+        format,
+        problem: m.problem,
+        block_fee,
+        max_blocks: m.max_blocks,
+        reward,
+        target,
+    })
+}
+
+fn check_submit_solution(m: MsgSubmitSolution) -> AppResult<SubmitSolution> {
+    let solver = address(&m.solver, "solver")?;
+    if m.assignment.is_empty() || m.assignment.len() > MAX_ASSIGNMENT_BYTES_CAP {
+        return Err(errors::invalid_assignment(format!(
+            "assignment is {} bytes: it must hold 1 to {MAX_ASSIGNMENT_BYTES_CAP} bytes",
+            m.assignment.len()
+        )));
+    }
+    Ok(SubmitSolution {
+        solver,
+        job_id: m.job_id,
+        assignment: m.assignment,
+        claimed_energy: m.claimed_energy,
+    })
+}
+
+fn check_review(m: MsgReviewJob) -> AppResult<ReviewJob> {
+    if m.reason.len() > MAX_REASON_BYTES {
+        return Err(errors::invalid_reason(format!(
+            "reason is {} bytes, above {MAX_REASON_BYTES}",
+            m.reason.len()
+        )));
+    }
+    Ok(ReviewJob {
+        reviewer: address(&m.reviewer, "reviewer")?,
+        job_id: m.job_id,
+        approve: m.approve,
+        reason: m.reason,
+    })
+}
+
+fn decode<M: Message + Name + Default, T>(
+    any: &Any,
+    check: impl FnOnce(M) -> AppResult<T>,
+) -> AppResult<T> {
+    M::decode(any.value.as_slice())
+        .map_err(|e| AppError::tx_decode(format!("{}: {e}", M::NAME)))
+        .and_then(check)
+}
+
+impl NeuroMsg {
+    /// Decodes and checks an `Any` if it is a neuro message; `None` otherwise.
+    pub fn decode(any: &Any) -> Option<AppResult<NeuroMsg>> {
+        let t = any.type_url.as_str();
+        Some(if t == MsgSubmitJob::type_url() {
+            decode(any, check_submit_job).map(|m| NeuroMsg::SubmitJob(Box::new(m)))
+        } else if t == MsgSubmitSolution::type_url() {
+            decode(any, check_submit_solution).map(|m| NeuroMsg::SubmitSolution(Box::new(m)))
+        } else if t == MsgCancelJob::type_url() {
+            decode(any, |m: MsgCancelJob| {
+                Ok(CancelJob {
+                    creator: address(&m.creator, "creator")?,
+                    job_id: m.job_id,
+                })
+            })
+            .map(NeuroMsg::CancelJob)
+        } else if t == MsgReviewJob::type_url() {
+            decode(any, check_review).map(NeuroMsg::ReviewJob)
+        } else {
+            return None;
+        })
+    }
+
+    pub fn signers(&self) -> Vec<Address> {
+        match self {
+            NeuroMsg::SubmitJob(m) => vec![m.creator.clone()],
+            NeuroMsg::SubmitSolution(m) => vec![m.solver.clone()],
+            NeuroMsg::CancelJob(m) => vec![m.creator.clone()],
+            NeuroMsg::ReviewJob(m) => vec![m.reviewer.clone()],
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Neuro keys and typed state access. Records are stored as their protobuf encoding.
+
+use crate::context::{Ctx, Kv};
+use crate::error::{AppError, AppResult};
+use glia_proto::neuro::v1::{Job, Params, Solution};
+use prost::Message;
+
+/// Every key the module writes.
+pub mod state_key {
+    pub const PARAMS: &str = "neuro/params";
+    pub const NEXT_JOB_ID: &str = "neuro/next_job_id";
+    pub const JOBS_PREFIX: &str = "neuro/jobs/";
+    pub const PROBLEMS_PREFIX: &str = "neuro/problems/";
+    pub const OPEN_PREFIX: &str = "neuro/open/";
+    pub const BY_CREATOR_PREFIX: &str = "neuro/jobs_by_creator/";
+    pub const DEADLINE_PREFIX: &str = "neuro/deadline/";
+    pub const REVIEW_DEADLINE_PREFIX: &str = "neuro/review_deadline/";
+    pub const SOLUTIONS_PREFIX: &str = "neuro/solutions/";
+    /// Improving solutions of the block being executed, paid and cleared at its end.
+    pub const IMPROVED_PREFIX: &str = "neuro/improved/";
+    /// Jobs that closed during the block being executed, refunded and cleared at its end.
+    pub const CLOSING_PREFIX: &str = "neuro/closing/";
+
+    /// Ids and heights are zero-padded so key order is numeric order.
+    pub fn n(v: u64) -> String {
+        format!("{v:020}")
+    }
+    pub fn job(id: u64) -> String {
+        format!("{JOBS_PREFIX}{}", n(id))
+    }
+    pub fn problem(id: u64) -> String {
+        format!("{PROBLEMS_PREFIX}{}", n(id))
+    }
+    pub fn open(id: u64) -> String {
+        format!("{OPEN_PREFIX}{}", n(id))
+    }
+    pub fn by_creator_prefix(creator: &str) -> String {
+        format!("{BY_CREATOR_PREFIX}{creator}/")
+    }
+    pub fn by_creator(creator: &str, id: u64) -> String {
+        format!("{BY_CREATOR_PREFIX}{creator}/{}", n(id))
+    }
+    pub fn deadline_prefix(height: u64) -> String {
+        format!("{DEADLINE_PREFIX}{}/", n(height))
+    }
+    pub fn deadline(height: u64, id: u64) -> String {
+        format!("{DEADLINE_PREFIX}{}/{}", n(height), n(id))
+    }
+    pub fn review_deadline_prefix(height: u64) -> String {
+        format!("{REVIEW_DEADLINE_PREFIX}{}/", n(height))
+    }
+    pub fn review_deadline(height: u64, id: u64) -> String {
+        format!("{REVIEW_DEADLINE_PREFIX}{}/{}", n(height), n(id))
+    }
+    pub fn solutions_prefix(job: u64) -> String {
+        format!("{SOLUTIONS_PREFIX}{}/", n(job))
+    }
+    pub fn solution(job: u64, index: u64) -> String {
+        format!("{SOLUTIONS_PREFIX}{}/{}", n(job), n(index))
+    }
+    pub fn improved(job: u64, index: u64) -> String {
+        format!("{IMPROVED_PREFIX}{}/{}", n(job), n(index))
+    }
+    pub fn closing(id: u64) -> String {
+        format!("{CLOSING_PREFIX}{}", n(id))
+    }
+}
+
+fn decode<T: Message + Default>(what: &str, b: &[u8]) -> AppResult<T> {
+    T::decode(b).map_err(|e| AppError::internal(format!("stored {what} is corrupt: {e}")))
+}
+
+/// The trailing zero-padded number of a key.
+pub fn trailing_id(key: &str) -> AppResult<u64> {
+    key.rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| AppError::internal(format!("malformed neuro key {key:?}")))
+}
+
+pub fn default_params() -> Params {
+    Params {
+        // A job travels in one tx (64 KiB at most by default).
+        max_problem_bytes: 60_000,
+        max_vars: 100_000,
+        max_clauses: 1_000_000,
+        max_blocks: 100_000,
+        review_size_threshold: 20_000,
+        committee: Vec::new(),
+        quorum: 1,
+        review_timeout_blocks: 100,
+        verify_gas_per_unit: 10,
+    }
+}
+
+pub fn params(kv: &mut impl Kv) -> AppResult<Params> {
+    match kv.kv_get(state_key::PARAMS)? {
+        Some(b) => decode("neuro params", &b),
+        None => Ok(default_params()),
+    }
+}
+
+pub fn set_params(ctx: &mut Ctx<'_>, p: &Params) -> AppResult<()> {
+    ctx.put(state_key::PARAMS.into(), p.encode_to_vec())
+}
+
+pub fn next_job_id(ctx: &mut Ctx<'_>) -> AppResult<u64> {
+    let id = match ctx.get(state_key::NEXT_JOB_ID)? {
+        Some(b) => u64::from_be_bytes(
+            b.as_slice()
+                .try_into()
+                .map_err(|_| AppError::internal("stored next job id is corrupt"))?,
+        ),
+        None => 1,
+    };
+    ctx.put(
+        state_key::NEXT_JOB_ID.into(),
+        (id + 1).to_be_bytes().to_vec(),
+    )?;
+    Ok(id)
+}
+
+pub fn job(kv: &mut impl Kv, id: u64) -> AppResult<Option<Job>> {
+    kv.kv_get(&state_key::job(id))?
+        .map(|b| decode("job", &b))
+        .transpose()
+}
+
+pub fn set_job(ctx: &mut Ctx<'_>, j: &Job) -> AppResult<()> {
+    ctx.put(state_key::job(j.id), j.encode_to_vec())
+}
+
+pub fn problem(kv: &mut impl Kv, id: u64) -> AppResult<String> {
+    let b = kv
+        .kv_get(&state_key::problem(id))?
+        .ok_or_else(|| AppError::internal(format!("job {id} has no stored problem")))?;
+    String::from_utf8(b).map_err(|_| AppError::internal(format!("job {id}'s problem is not UTF-8")))
+}
+
+pub fn set_problem(ctx: &mut Ctx<'_>, id: u64, text: &str) -> AppResult<()> {
+    ctx.put(state_key::problem(id), text.as_bytes().to_vec())
+}
+
+/// Ids under a prefix whose keys end in a zero-padded id, in order.
+pub fn ids(kv: &mut impl Kv, prefix: &str) -> AppResult<Vec<u64>> {
+    kv.kv_scan(prefix)?
+        .iter()
+        .map(|(k, _)| trailing_id(k))
+        .collect()
+}
+
+pub fn open_job_ids(kv: &mut impl Kv) -> AppResult<Vec<u64>> {
+    ids(kv, state_key::OPEN_PREFIX)
+}
+
+pub fn all_job_ids(kv: &mut impl Kv, creator: Option<&str>) -> AppResult<Vec<u64>> {
+    match creator {
+        Some(c) => ids(kv, &state_key::by_creator_prefix(c)),
+        None => ids(kv, state_key::JOBS_PREFIX),
+    }
+}
+
+pub fn set_solution(ctx: &mut Ctx<'_>, s: &Solution) -> AppResult<()> {
+    ctx.put(state_key::solution(s.job_id, s.index), s.encode_to_vec())
+}
+
+pub fn solution(kv: &mut impl Kv, job: u64, index: u64) -> AppResult<Option<Solution>> {
+    kv.kv_get(&state_key::solution(job, index))?
+        .map(|b| decode("solution", &b))
+        .transpose()
+}
+
+pub fn solutions(kv: &mut impl Kv, job: u64) -> AppResult<Vec<(Vec<u8>, Solution)>> {
+    kv.kv_scan(&state_key::solutions_prefix(job))?
+        .into_iter()
+        .map(|(k, b)| Ok((k.into_bytes(), decode("solution", &b)?)))
+        .collect()
+}

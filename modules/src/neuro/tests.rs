@@ -1,0 +1,568 @@
+//! The job market over an in-memory store: escrow, exact verification, block fees for
+//! improvements, the reward, cancellation, the review committee and deadlines — with the
+//! escrow invariant and the total supply checked after every block.
+
+use super::lifecycle::{self, Genesis, GenesisParams};
+use super::msgs::NeuroMsg;
+use super::problem::pack;
+use super::{handler, state, MODULE_ACCOUNT};
+use crate::address::Address;
+use crate::bank;
+use crate::coins::{Coin, BASE_DENOM};
+use crate::context::{BlockInfo, Ctx};
+use crate::error::{AppError, AppResult};
+use crate::gas::GasMeter;
+use crate::store::MemStore;
+use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
+use glia_proto::cosmos::Any;
+use glia_proto::neuro::v1::*;
+use prost::{Message, Name};
+
+const FUNDS: u128 = 1_000_000_000;
+/// x1 ∨ ¬x2, x2 ∨ x3, ¬x1 ∨ ¬x3: satisfied by (1, 1, 0).
+const CNF: &str = "p cnf 3 3\n1 -2 0\n2 3 0\n-1 -3 0\n";
+/// Minimise -x0 - x1 + 2 x0 x1 + 0.5 x2 + 1: optimum -0 (one of x0, x1 set, x2 clear) = 0.
+const QUBO: &str = "p qubo 3 4 1\n0 0 -1\n1 1 -1\n0 1 2\n2 2 0.5\n";
+
+struct Net {
+    store: MemStore,
+    height: u64,
+    creator: Address,
+    solvers: Vec<Address>,
+    committee: Vec<Address>,
+}
+
+fn uglia(a: u128) -> Option<ProtoCoin> {
+    Some(Coin::new(BASE_DENOM, a).to_proto())
+}
+
+fn any<M: Message + Name>(m: &M) -> Any {
+    Any {
+        type_url: M::type_url(),
+        value: m.encode_to_vec(),
+    }
+}
+
+impl Net {
+    fn new(committee: usize, quorum: u32, threshold: u64) -> Net {
+        let mut net = Net {
+            store: MemStore::default(),
+            height: 1,
+            creator: Address::module("creator"),
+            solvers: (0..3)
+                .map(|i| Address::module(&format!("solver{i}")))
+                .collect(),
+            committee: (0..committee)
+                .map(|i| Address::module(&format!("member{i}")))
+                .collect(),
+        };
+        let genesis = Genesis {
+            params: Some(GenesisParams {
+                committee: Some(net.committee.iter().map(|a| a.to_bech32()).collect()),
+                quorum: Some(quorum),
+                review_size_threshold: Some(threshold),
+                review_timeout_blocks: Some(5),
+                ..Default::default()
+            }),
+        };
+        let funded: Vec<Address> = std::iter::once(net.creator.clone())
+            .chain(net.solvers.clone())
+            .collect();
+        net.block(|ctx| {
+            lifecycle::init_genesis(ctx, &genesis)?;
+            for a in &funded {
+                bank::mint(ctx, a, &[Coin::new(BASE_DENOM, FUNDS)])?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        net
+    }
+
+    fn ctx_step<T>(&mut self, f: impl FnOnce(&mut Ctx<'_>) -> AppResult<T>) -> AppResult<T> {
+        let block = BlockInfo {
+            chain_id: "glia-test-1".into(),
+            height: self.height,
+            time_unix: 0,
+        };
+        let mut ctx = Ctx::new(&self.store, GasMeter::infinite(), &block);
+        let out = ctx.atomic(f);
+        let (changes, _, _) = ctx.into_parts();
+        self.store.apply(changes);
+        out
+    }
+
+    /// Runs `f` as a block's body, then end of block and the invariants.
+    fn block<T>(&mut self, f: impl FnOnce(&mut Ctx<'_>) -> AppResult<T>) -> AppResult<T> {
+        let out = self.ctx_step(f);
+        self.end_block();
+        out
+    }
+
+    fn end_block(&mut self) {
+        self.ctx_step(|ctx| {
+            lifecycle::end_block(ctx)?;
+            lifecycle::check_invariants(ctx)?;
+            bank::invariants::check(ctx)
+        })
+        .unwrap();
+        self.height += 1;
+    }
+
+    /// Executes one message in the current block (no end of block).
+    fn tx(&mut self, msg: Any) -> AppResult<Any> {
+        let m = NeuroMsg::decode(&msg).expect("a neuro message")?;
+        self.ctx_step(|ctx| handler::execute(ctx, &m))
+    }
+
+    fn balance(&mut self, a: &Address) -> u128 {
+        self.ctx_step(|ctx| bank::state::balance(ctx, a, BASE_DENOM))
+            .unwrap()
+    }
+
+    fn job(&mut self, id: u64) -> Job {
+        self.ctx_step(|ctx| state::job(ctx, id)).unwrap().unwrap()
+    }
+
+    fn submit(
+        &mut self,
+        format: ProblemFormat,
+        problem: &str,
+        fee: u128,
+        blocks: u64,
+        reward: u128,
+        target: &str,
+    ) -> AppResult<u64> {
+        let r = self.tx(any(&MsgSubmitJob {
+            creator: self.creator.to_bech32(),
+            format: format as i32,
+            problem: problem.into(),
+            block_fee: uglia(fee),
+            max_blocks: blocks,
+            solution_reward: uglia(reward),
+            target_energy: target.into(),
+        }))?;
+        Ok(MsgSubmitJobResponse::decode(r.value.as_slice())
+            .unwrap()
+            .job_id)
+    }
+
+    fn solve(&mut self, who: &Address, job: u64, x: &[bool], energy: i64) -> AppResult<Any> {
+        self.tx(any(&MsgSubmitSolution {
+            solver: who.to_bech32(),
+            job_id: job,
+            assignment: pack(x),
+            claimed_energy: energy,
+        }))
+    }
+
+    fn review(&mut self, member: usize, job: u64, approve: bool) -> AppResult<Any> {
+        self.tx(any(&MsgReviewJob {
+            reviewer: self.committee[member].to_bech32(),
+            job_id: job,
+            approve,
+            reason: "test".into(),
+        }))
+    }
+}
+
+fn code(r: AppResult<impl std::fmt::Debug>) -> (u32, String) {
+    let e: AppError = r.expect_err("should fail");
+    assert_eq!(e.codespace, "neuro", "{}", e.log);
+    (e.code, e.log)
+}
+
+#[test]
+fn sat_job_pays_block_fees_for_improvements_and_the_reward_for_the_solution() {
+    let mut n = Net::new(0, 1, 1_000_000);
+    let module = Address::module(MODULE_ACCOUNT);
+    let id = n
+        .submit(ProblemFormat::Cnf, CNF, 100, 10, 5_000, "")
+        .unwrap();
+    assert_eq!(n.balance(&n.creator.clone()), FUNDS - 6_000);
+    assert_eq!(n.balance(&module), 6_000);
+    let job = n.job(id);
+    assert_eq!(
+        (job.status, job.start_height, job.deadline_height),
+        (JobStatus::Open as i32, 2, 11)
+    );
+    assert!(job.has_target && job.target_energy == 0);
+    n.end_block();
+
+    // Block 3: two solvers improve (energies 2 then 1), a third candidate does not improve.
+    let (s0, s1, s2) = (
+        n.solvers[0].clone(),
+        n.solvers[1].clone(),
+        n.solvers[2].clone(),
+    );
+    // (0,0,0): clause 2 (x2 ∨ x3) fails → energy 1; (0,1,1): clause 1 and 3 hold? x1=0,x2=1: clause 1 fails.
+    let e = |x: &[bool]| {
+        let p = super::problem::Problem::parse(
+            super::problem::Format::Cnf,
+            CNF,
+            &super::problem::Limits::LOCAL,
+        )
+        .unwrap();
+        p.energy(x).unwrap()
+    };
+    assert_eq!(e(&[true, false, true]), 1);
+    assert_eq!(e(&[false, true, true]), 1);
+    assert_eq!(e(&[true, true, true]), 1);
+    assert_eq!(e(&[true, true, false]), 0);
+    n.solve(&s0, id, &[true, false, true], 1).unwrap();
+    let (c, log) = code(n.solve(&s1, id, &[false, true, true], 1));
+    assert_eq!(c, 12, "{log}");
+    assert!(log.contains("does not improve"), "{log}");
+    // Wrong claims, lengths and padding are refused with their own codes.
+    let (c, log) = code(n.solve(&s2, id, &[true, true, false], 1));
+    assert_eq!(c, 11);
+    assert!(
+        log.contains("claimed energy 1 but the assignment's energy is 0"),
+        "{log}"
+    );
+    let (c, _) = code(n.tx(any(&MsgSubmitSolution {
+        solver: s2.to_bech32(),
+        job_id: id,
+        assignment: vec![0b1000_0011],
+        claimed_energy: 0,
+    })));
+    assert_eq!(c, 10);
+    let (c, _) = code(n.tx(any(&MsgSubmitSolution {
+        solver: s2.to_bech32(),
+        job_id: id,
+        assignment: vec![3, 0],
+        claimed_energy: 0,
+    })));
+    assert_eq!(c, 10);
+    n.end_block();
+    assert_eq!(
+        n.balance(&s0),
+        FUNDS + 100,
+        "the only improver takes the block fee"
+    );
+
+    // Block 4: no improvement → the fee stays in escrow.
+    n.end_block();
+    assert_eq!(n.balance(&module), 6_000 - 100);
+
+    // Block 5: s1 and s2 both... s1 solves; a later candidate in the same block is refused.
+    n.solve(&s1, id, &[true, true, false], 0).unwrap();
+    let (c, _) = code(n.solve(&s2, id, &[true, true, false], 0));
+    assert_eq!(c, 9, "a solved job takes no more solutions");
+    n.end_block();
+    let job = n.job(id);
+    assert_eq!(job.status, JobStatus::Solved as i32);
+    assert_eq!(job.winner, s1.to_bech32());
+    assert_eq!(n.balance(&s1), FUNDS + 5_000 + 100);
+    // 6000 escrowed: 100 + 100 block fees, 5000 reward, 800 refunded.
+    assert_eq!(n.balance(&n.creator.clone()), FUNDS - 6_000 + 800);
+    assert_eq!(n.balance(&module), 0);
+    assert_eq!(handler::amount(&job.refunded).unwrap(), 800);
+    assert_eq!(handler::amount(&job.fees_paid).unwrap(), 200);
+    assert_eq!(job.solutions, 2);
+    // Cancelling a closed job is refused.
+    let (c, _) = code(n.tx(any(&MsgCancelJob {
+        creator: n.creator.to_bech32(),
+        job_id: id,
+    })));
+    assert_eq!(c, 9);
+}
+
+#[test]
+fn block_fee_is_split_between_distinct_solvers_and_the_creator_earns_nothing() {
+    let mut n = Net::new(0, 1, 1_000_000);
+    let id = n
+        .submit(ProblemFormat::Qubo, QUBO, 101, 3, 1_000, "")
+        .unwrap();
+    let job = n.job(id);
+    assert_eq!((job.decimals, job.has_target), (1, false));
+    n.end_block();
+    let (s0, s1) = (n.solvers[0].clone(), n.solvers[1].clone());
+    let creator = n.creator.clone();
+    // Energies in tenths: all zero → 10; x2 set → 15.
+    n.solve(&s0, id, &[false, false, true], 15).unwrap();
+    n.solve(&creator, id, &[false, false, false], 10).unwrap();
+    n.solve(&s1, id, &[true, true, false], 10 - 10 - 10 + 20 - 1)
+        .map(|_| ())
+        .unwrap_err();
+    n.solve(&s1, id, &[true, false, false], 0).unwrap();
+    n.solve(&s0, id, &[false, true, false], 0).unwrap_err();
+    n.end_block();
+    // s0 and s1 improved, the creator too: 101 / 2 = 50 each, 1 stays.
+    assert_eq!(n.balance(&s0), FUNDS + 50);
+    assert_eq!(n.balance(&s1), FUNDS + 50);
+    n.end_block(); // block 4: the deadline (2 + 3 - 1), no improvement
+    let job = n.job(id);
+    assert_eq!(job.status, JobStatus::Expired as i32);
+    assert_eq!(
+        job.winner,
+        s1.to_bech32(),
+        "best at the deadline wins an optimisation job"
+    );
+    assert_eq!(n.balance(&s1), FUNDS + 50 + 1_000);
+    // Escrow 303 + 1000: paid 100 + 1000, refunded 203.
+    assert_eq!(n.balance(&creator), FUNDS - 1_303 + 203);
+    let sols = n.ctx_step(|ctx| state::solutions(ctx, id)).unwrap();
+    let shares: Vec<(String, String)> = sols
+        .iter()
+        .map(|(_, s)| (s.solver.clone(), s.fee_share.clone()))
+        .collect();
+    assert_eq!(
+        shares,
+        vec![
+            (s0.to_bech32(), "50".into()),
+            (creator.to_bech32(), "0".into()),
+            (s1.to_bech32(), "50".into()),
+        ]
+    );
+}
+
+#[test]
+fn an_optimisation_target_ends_the_job_and_an_unmet_one_refunds_the_reward() {
+    let mut n = Net::new(0, 1, 1_000_000);
+    let s0 = n.solvers[0].clone();
+    let creator = n.creator.clone();
+    let hit = n.submit(ProblemFormat::Qubo, QUBO, 0, 5, 700, "0").unwrap();
+    let miss = n
+        .submit(ProblemFormat::Qubo, QUBO, 0, 2, 900, "-1")
+        .unwrap();
+    assert_eq!(n.job(miss).target_energy, -10);
+    n.end_block();
+    n.solve(&s0, hit, &[true, false, false], 0).unwrap();
+    n.solve(&s0, miss, &[true, false, false], 0).unwrap();
+    n.end_block();
+    assert_eq!(n.job(hit).status, JobStatus::Solved as i32);
+    assert_eq!(n.job(miss).status, JobStatus::Expired as i32);
+    assert_eq!(n.job(miss).winner, "");
+    assert_eq!(n.balance(&s0), FUNDS + 700);
+    assert_eq!(n.balance(&creator), FUNDS - 700);
+    // Bad targets are refused.
+    let (c, log) = code(n.submit(ProblemFormat::Qubo, QUBO, 1, 1, 0, "0.25"));
+    assert_eq!(c, 7, "{log}");
+    let (c, _) = code(n.submit(ProblemFormat::Cnf, CNF, 1, 1, 0, "0"));
+    assert_eq!(c, 7);
+}
+
+#[test]
+fn cancel_refunds_everything_until_a_solution_is_accepted() {
+    let mut n = Net::new(0, 1, 1_000_000);
+    let creator = n.creator.clone();
+    let s0 = n.solvers[0].clone();
+    let a = n.submit(ProblemFormat::Cnf, CNF, 10, 10, 100, "").unwrap();
+    let b = n.submit(ProblemFormat::Cnf, CNF, 10, 10, 100, "").unwrap();
+    n.end_block();
+    let (c, _) = code(n.tx(any(&MsgCancelJob {
+        creator: s0.to_bech32(),
+        job_id: a,
+    })));
+    assert_eq!(c, 13);
+    n.tx(any(&MsgCancelJob {
+        creator: creator.to_bech32(),
+        job_id: a,
+    }))
+    .unwrap();
+    n.solve(&s0, b, &[true, false, true], 1).unwrap();
+    let (c, log) = code(n.tx(any(&MsgCancelJob {
+        creator: creator.to_bech32(),
+        job_id: b,
+    })));
+    assert_eq!(c, 14, "{log}");
+    n.end_block();
+    assert_eq!(n.job(a).status, JobStatus::Cancelled as i32);
+    assert_eq!(handler::amount(&n.job(a).refunded).unwrap(), 200);
+    assert_eq!(
+        n.balance(&creator),
+        FUNDS - 200,
+        "job b still holds its escrow"
+    );
+    let (c, _) = code(n.tx(any(&MsgCancelJob {
+        creator: creator.to_bech32(),
+        job_id: 99,
+    })));
+    assert_eq!(c, 8);
+}
+
+#[test]
+fn the_committee_approves_rejects_or_lets_large_jobs_expire() {
+    // Size of CNF is 7 literals + 3 clauses = 10; the threshold 5 sends it to review.
+    let mut n = Net::new(3, 2, 5);
+    let creator = n.creator.clone();
+    let approved = n.submit(ProblemFormat::Cnf, CNF, 10, 4, 100, "").unwrap();
+    let rejected = n.submit(ProblemFormat::Cnf, CNF, 10, 4, 100, "").unwrap();
+    let ignored = n.submit(ProblemFormat::Cnf, CNF, 10, 4, 100, "").unwrap();
+    let small = n
+        .submit(
+            ProblemFormat::Qubo,
+            "p qubo 1 1 0\n0 0 -1\n",
+            10,
+            4,
+            100,
+            "",
+        )
+        .unwrap();
+    assert_eq!(n.job(approved).status, JobStatus::AwaitingReview as i32);
+    assert_eq!(
+        n.job(small).status,
+        JobStatus::Open as i32,
+        "below the threshold: no review"
+    );
+    let (c, _) = code(n.solve(&n.solvers[0].clone(), approved, &[true, true, false], 0));
+    assert_eq!(c, 9, "no solutions before approval");
+    n.end_block();
+
+    n.review(0, approved, true).unwrap();
+    let (c, _) = code(n.review(0, approved, true));
+    assert_eq!(c, 16);
+    let (c, _) = code(n.tx(any(&MsgReviewJob {
+        reviewer: creator.to_bech32(),
+        job_id: approved,
+        approve: true,
+        reason: String::new(),
+    })));
+    assert_eq!(c, 15);
+    n.review(1, approved, true).unwrap();
+    let j = n.job(approved);
+    assert_eq!(
+        (j.status, j.start_height, j.deadline_height),
+        (JobStatus::Open as i32, 3, 6)
+    );
+    n.review(0, rejected, false).unwrap();
+    assert_eq!(
+        n.job(rejected).status,
+        JobStatus::AwaitingReview as i32,
+        "one no of three, quorum 2"
+    );
+    n.review(1, rejected, false).unwrap();
+    assert_eq!(n.job(rejected).status, JobStatus::Rejected as i32);
+    let (c, _) = code(n.review(2, rejected, true));
+    assert_eq!(c, 17);
+    n.end_block();
+    assert_eq!(handler::amount(&n.job(rejected).refunded).unwrap(), 140);
+    for _ in 0..4 {
+        n.end_block();
+    }
+    // Review deadline 2 + 5 = 7 has passed.
+    assert_eq!(n.job(ignored).status, JobStatus::ReviewExpired as i32);
+    assert_eq!(handler::amount(&n.job(ignored).refunded).unwrap(), 140);
+    assert_eq!(n.job(approved).status, JobStatus::Expired as i32);
+}
+
+#[test]
+fn bad_jobs_are_refused_with_their_own_codes_and_charge_nothing() {
+    let mut n = Net::new(0, 1, 1_000_000);
+    let creator = n.creator.clone();
+    let cases: Vec<(MsgSubmitJob, u32, &str)> = vec![
+        (
+            MsgSubmitJob {
+                format: 0,
+                ..job(CNF)
+            },
+            2,
+            "format 0",
+        ),
+        (
+            MsgSubmitJob {
+                problem: "p cnf 3 1\n1 4 0\n".into(),
+                ..job(CNF)
+            },
+            3,
+            "literal 4 is out of range",
+        ),
+        (
+            MsgSubmitJob {
+                problem: "p cnf 3 2\n1 0\n".into(),
+                ..job(CNF)
+            },
+            3,
+            "declares 2 clauses",
+        ),
+        (
+            MsgSubmitJob {
+                problem: "   ".into(),
+                ..job(CNF)
+            },
+            3,
+            "empty",
+        ),
+        (
+            MsgSubmitJob {
+                problem: "c\n".repeat(40_000),
+                ..job(CNF)
+            },
+            4,
+            "above the maximum",
+        ),
+        (
+            MsgSubmitJob {
+                block_fee: None,
+                solution_reward: None,
+                ..job(CNF)
+            },
+            5,
+            "both zero",
+        ),
+        (
+            MsgSubmitJob {
+                block_fee: Some(ProtoCoin {
+                    denom: "atom".into(),
+                    amount: "5".into(),
+                }),
+                ..job(CNF)
+            },
+            5,
+            "uglia",
+        ),
+        (
+            MsgSubmitJob {
+                max_blocks: 0,
+                ..job(CNF)
+            },
+            6,
+            "at least 1",
+        ),
+        (
+            MsgSubmitJob {
+                max_blocks: 10_000_000,
+                ..job(CNF)
+            },
+            6,
+            "above the maximum",
+        ),
+        (
+            MsgSubmitJob {
+                solution_reward: uglia(FUNDS * 2),
+                ..job(CNF)
+            },
+            5,
+            "",
+        ),
+    ];
+    for (m, want, text) in cases {
+        let msg = MsgSubmitJob {
+            creator: creator.to_bech32(),
+            ..m
+        };
+        let r = n.tx(any(&msg));
+        let e = r.expect_err(text);
+        if want == 5 && text.is_empty() {
+            assert_eq!(e.codespace, "sdk", "overspend is bank's error: {}", e.log);
+        } else {
+            assert_eq!((e.codespace, e.code), ("neuro", want), "{}", e.log);
+            assert!(e.log.contains(text), "{:?} lacks {text:?}", e.log);
+        }
+    }
+    assert_eq!(n.balance(&creator), FUNDS);
+    n.end_block();
+}
+
+fn job(problem: &str) -> MsgSubmitJob {
+    MsgSubmitJob {
+        creator: String::new(),
+        format: ProblemFormat::Cnf as i32,
+        problem: problem.into(),
+        block_fee: uglia(1),
+        max_blocks: 5,
+        solution_reward: uglia(10),
+        target_energy: String::new(),
+    }
+}
