@@ -10,9 +10,20 @@ use glia_proto::cosmos::cosmos::bank::v1beta1::{MsgMultiSendResponse, MsgSendRes
 use glia_proto::cosmos::Any;
 use prost::{Message, Name};
 
-/// Module accounts that may not receive funds through user messages.
+/// Module accounts that may not receive funds through user messages: their balances must
+/// equal what their modules owe (fees collected, escrows), which the invariants check.
 pub fn is_blocked(addr: &Address) -> bool {
-    *addr == Address::module(FEE_COLLECTOR)
+    static BLOCKED: std::sync::OnceLock<[Address; 3]> = std::sync::OnceLock::new();
+    BLOCKED
+        .get_or_init(|| {
+            [
+                FEE_COLLECTOR,
+                crate::inference::MODULE_ACCOUNT,
+                crate::neuro::MODULE_ACCOUNT,
+            ]
+            .map(Address::module)
+        })
+        .contains(addr)
 }
 
 /// Fails unless `addr` holds at least `coins`.

@@ -566,3 +566,20 @@ fn job(problem: &str) -> MsgSubmitJob {
         target_energy: String::new(),
     }
 }
+
+#[test]
+fn nobody_can_send_coins_into_an_escrow_account() {
+    let mut n = Net::new(0, 1, 1_000_000);
+    for module in [MODULE_ACCOUNT, crate::inference::MODULE_ACCOUNT] {
+        let send = bank::BankMsg::Send {
+            from: n.creator.clone(),
+            to: Address::module(module),
+            amount: vec![Coin::new(BASE_DENOM, 5)],
+        };
+        let e = n
+            .ctx_step(|ctx| bank::handler::execute(ctx, &send))
+            .expect_err("escrow accounts are blocked");
+        assert!(e.log.contains("not allowed to receive funds"), "{}", e.log);
+    }
+    n.end_block();
+}
