@@ -226,7 +226,10 @@ impl App {
                 codespace: out.codespace,
             });
         }
-        let (changes, events) = block_step(&overlay, block, inference::lifecycle::end_block)?;
+        let (changes, events) = block_step(&overlay, block, |ctx| {
+            inference::lifecycle::end_block(ctx)?;
+            glia_modules::neuro::lifecycle::end_block(ctx)
+        })?;
         overlay.absorb(changes);
         block_events.extend(events);
         let changes = overlay.into_changes();
@@ -236,7 +239,10 @@ impl App {
                 changes: &changes,
             };
             glia_modules::bank::invariants::check(&mut ReadOnly(&after))?;
-            block_step(&after, block, inference::lifecycle::check_invariants)?;
+            block_step(&after, block, |ctx| {
+                inference::lifecycle::check_invariants(ctx)?;
+                glia_modules::neuro::lifecycle::check_invariants(ctx)
+            })?;
         }
         Ok((results, changes, block_events))
     }

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use glia_modules::address::Address;
 use glia_modules::gas::GasMeter;
 use glia_modules::store::{Changes, KvRead};
-use glia_modules::{auth, bank, inference, staking, BlockInfo, Ctx};
+use glia_modules::{auth, bank, inference, neuro, staking, BlockInfo, Ctx};
 use serde::{Deserialize, Serialize};
 use tendermint_proto::v0_38::abci::ValidatorUpdate;
 
@@ -29,6 +29,8 @@ pub struct AppGenesis {
     pub bank: bank::lifecycle::Genesis,
     #[serde(default)]
     pub inference: inference::lifecycle::Genesis,
+    #[serde(default)]
+    pub neuro: neuro::lifecycle::Genesis,
 }
 
 /// What InitChain says beyond the app state.
@@ -72,6 +74,7 @@ pub fn build(base: &dyn KvRead, init: &InitChain<'_>, app_state: &[u8]) -> Resul
     bank::lifecycle::init_genesis(&mut ctx, &g.bank)?;
     staking::lifecycle::init_genesis(&mut ctx, init.validators)?;
     inference::lifecycle::init_genesis(&mut ctx, &g.inference)?;
+    neuro::lifecycle::init_genesis(&mut ctx, &g.neuro)?;
     bank::invariants::check(&mut ctx)?;
     Ok(ctx.into_parts().0)
 }

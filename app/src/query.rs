@@ -2,7 +2,7 @@
 
 use glia_modules::error::{AppError, AppResult};
 use glia_modules::store::KvRead;
-use glia_modules::{auth, bank, inference, ReadOnly};
+use glia_modules::{auth, bank, inference, neuro, ReadOnly};
 use prost::Message;
 
 fn call<Req: Message + Default, Resp: Message>(
@@ -41,6 +41,10 @@ pub fn module_query(view: &dyn KvRead, path: &str, data: &[u8]) -> Option<AppRes
         "/glia.inference.v1.Query/Executors" => call(data, |r| inference::query::executors(kv, r)),
         "/glia.inference.v1.Query/Models" => call(data, |r| inference::query::models(kv, r)),
         "/glia.inference.v1.Query/Params" => call(data, |r| inference::query::params(kv, r)),
+        "/glia.neuro.v1.Query/Job" => call(data, |r| neuro::query::job(kv, r)),
+        "/glia.neuro.v1.Query/Jobs" => call(data, |r| neuro::query::jobs(kv, r)),
+        "/glia.neuro.v1.Query/Solutions" => call(data, |r| neuro::query::solutions(kv, r)),
+        "/glia.neuro.v1.Query/Params" => call(data, |r| neuro::query::params(kv, r)),
         _ => return None,
     })
 }

@@ -4,6 +4,7 @@ use glia_modules::address::Address;
 use glia_modules::bank::{self, BankMsg};
 use glia_modules::error::{AppError, AppResult};
 use glia_modules::inference::{self, InferenceMsg};
+use glia_modules::neuro::{self, NeuroMsg};
 use glia_modules::Ctx;
 use glia_proto::cosmos::Any;
 
@@ -12,6 +13,7 @@ use glia_proto::cosmos::Any;
 pub enum Msg {
     Bank(BankMsg),
     Inference(InferenceMsg),
+    Neuro(NeuroMsg),
 }
 
 impl Msg {
@@ -23,6 +25,9 @@ impl Msg {
         if let Some(m) = InferenceMsg::decode(any) {
             return m.map(Msg::Inference);
         }
+        if let Some(m) = NeuroMsg::decode(any) {
+            return m.map(Msg::Neuro);
+        }
         Err(AppError::tx_decode(format!(
             "unable to resolve type URL {:?}",
             any.type_url
@@ -33,6 +38,7 @@ impl Msg {
         match self {
             Msg::Bank(m) => m.signers(),
             Msg::Inference(m) => m.signers(),
+            Msg::Neuro(m) => m.signers(),
         }
     }
 
@@ -41,6 +47,7 @@ impl Msg {
         match self {
             Msg::Bank(_) => "bank",
             Msg::Inference(_) => "inference",
+            Msg::Neuro(_) => "neuro",
         }
     }
 
@@ -48,6 +55,7 @@ impl Msg {
         match self {
             Msg::Bank(m) => bank::handler::execute(ctx, m),
             Msg::Inference(m) => inference::handler::execute(ctx, m),
+            Msg::Neuro(m) => neuro::handler::execute(ctx, m),
         }
     }
 }
