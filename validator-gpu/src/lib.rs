@@ -3,4 +3,5 @@
 //! here runs inside block processing; results reach the chain through vote extensions and txs.
 
 pub mod blobstore;
+pub mod dmm;
 pub mod sd;

@@ -1,0 +1,265 @@
+//! The digital memcomputing machine (DMM): the solver behind neuromorphic jobs (../shared/dmm.md).
+//!
+//! A SAT problem becomes a circuit of self-organising logic gates: each variable a voltage
+//! v ∈ [−1, 1], each clause a short-term memory x_s and a long-term memory x_l. Integrating the
+//! circuit's equations (Bearden, Pei & Di Ventra 2020) drives the voltages' signs to a
+//! satisfying assignment. MaxSAT and QUBO (as weighted 2-clauses, Dynex SDK formula 2) run the
+//! weighted equations until a time or step budget or a target energy, keeping the best
+//! assignment seen. Every reported candidate is checked exactly with [`Problem::energy`].
+//!
+//! [`solve`] runs a population of *chips* (parameter settings and initial states, DynexSolve's
+//! practice) on all CPU cores ([`cpu`]) or, with the `dmm-cuda` feature, on a GPU.
+
+pub mod cpu;
+#[cfg(feature = "dmm-cuda")]
+pub mod cuda;
+pub mod generate;
+#[cfg(test)]
+mod tests;
+
+use anyhow::Result;
+use glia_modules::neuro::problem::Problem;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// Where the chips run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    Cpu,
+    /// A CUDA GPU by ordinal (needs the `dmm-cuda` feature).
+    Cuda(usize),
+}
+
+/// Which published form of the equations the chips integrate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// Bearden, Pei, Di Ventra, Sci. Rep. 10:19741 (2020).
+    Bearden2020,
+    /// The tuned variant of Sipling, Zhang, Di Ventra, Phys. Rev. Applied 25, 014048 (2026).
+    Sipling2026,
+    /// Even chips Bearden, odd chips Sipling.
+    Mixed,
+}
+
+/// Arithmetic of the CPU kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    /// 16 chips per vector group.
+    F32,
+    /// 8 chips per vector group.
+    F64,
+}
+
+/// How to run a solve.
+#[derive(Clone, Debug)]
+pub struct SolveOptions {
+    /// Wall-clock budget, set-up included.
+    pub time_limit: Duration,
+    /// Stop each chip after this many integration steps (tests, reproducible runs).
+    pub max_steps: Option<u64>,
+    /// Worker threads; 0 = every core.
+    pub threads: usize,
+    /// Chips in the population, rounded up to whole vector groups; 0 = one group per thread.
+    pub chips: usize,
+    pub seed: u64,
+    /// Stop once an assignment this good (in [`Problem::energy`] units) is found. A SAT problem
+    /// always stops at energy 0, and any problem once its clause energy reaches 0 (optimal).
+    pub target_energy: Option<i64>,
+    pub device: Device,
+    pub variant: Variant,
+    pub precision: Precision,
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        SolveOptions {
+            time_limit: Duration::from_secs(60),
+            max_steps: None,
+            threads: 0,
+            chips: 0,
+            seed: 0,
+            target_energy: None,
+            device: Device::Cpu,
+            variant: Variant::Bearden2020,
+            precision: Precision::F64,
+        }
+    }
+}
+
+/// An assignment and its exact energy.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    /// Variable i + 1 is `assignment[i]`.
+    pub assignment: Vec<bool>,
+    /// [`Problem::energy`] of the assignment: lower is better.
+    pub energy: i64,
+    /// Since the solve began.
+    pub elapsed: Duration,
+    /// The chip that found it, and after how many of its integration steps.
+    pub chip: usize,
+    pub steps: u64,
+}
+
+/// How a solve ended.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The best assignment found (for MaxSAT, only assignments with every hard clause
+    /// satisfied count).
+    pub best: Option<Candidate>,
+    /// SAT solved, the target energy reached, or an assignment proved optimal (no weighted
+    /// clause left unsatisfied).
+    pub solved: bool,
+    /// The most integration steps any chip took.
+    pub steps: u64,
+    pub elapsed: Duration,
+    pub chips: usize,
+    pub threads: usize,
+}
+
+/// Integrates `problem` until it is solved, the target is reached, the time or step budget is
+/// spent, or `stop` is set; calls `on_improve` (on this thread) each time a strictly better
+/// exact energy is found.
+pub fn solve(
+    problem: &Problem,
+    opts: &SolveOptions,
+    stop: &AtomicBool,
+    mut on_improve: impl FnMut(&Candidate),
+) -> Result<Outcome> {
+    let start = Instant::now();
+    let inst = cpu::Instance::build(problem);
+    if inst.num_clauses() == 0 {
+        // Only tautologies (or an all-zero QUBO): every assignment is optimal.
+        let assignment = vec![false; problem.num_vars() as usize];
+        let energy = problem.energy(&assignment)?;
+        let c = Candidate {
+            assignment,
+            energy,
+            elapsed: start.elapsed(),
+            chip: 0,
+            steps: 0,
+        };
+        on_improve(&c);
+        return Ok(Outcome {
+            best: Some(c),
+            solved: true,
+            steps: 0,
+            elapsed: start.elapsed(),
+            chips: 0,
+            threads: 0,
+        });
+    }
+    match opts.device {
+        Device::Cpu => Ok(solve_cpu(
+            problem,
+            &inst,
+            opts,
+            stop,
+            start,
+            &mut on_improve,
+        )),
+        #[cfg(feature = "dmm-cuda")]
+        Device::Cuda(ordinal) => {
+            cuda::solve(problem, &inst, opts, ordinal, stop, start, &mut on_improve)
+        }
+        #[cfg(not(feature = "dmm-cuda"))]
+        Device::Cuda(_) => anyhow::bail!(
+            "this build has no CUDA support: rebuild with the glia-validator-gpu feature \
+             \"dmm-cuda\" (e.g. cargo build -p gliad --features glia-validator-gpu/dmm-cuda)"
+        ),
+    }
+}
+
+/// Whether the CUDA back end was compiled in.
+pub fn cuda_available() -> bool {
+    cfg!(feature = "dmm-cuda")
+}
+
+fn solve_cpu(
+    problem: &Problem,
+    inst: &cpu::Instance,
+    opts: &SolveOptions,
+    stop: &AtomicBool,
+    start: Instant,
+    on_improve: &mut dyn FnMut(&Candidate),
+) -> Outcome {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = if opts.threads == 0 {
+        cores
+    } else {
+        opts.threads
+    };
+    // Weighted energies are summed in the kernels' precision: f32 is exact only to 2^24.
+    let precision = if inst.weighted {
+        Precision::F64
+    } else {
+        opts.precision
+    };
+    let lanes = cpu::Work::lanes(precision);
+    let groups = if opts.chips == 0 {
+        threads
+    } else {
+        opts.chips.div_ceil(lanes)
+    };
+    let threads = threads.min(groups).max(1);
+    let shared = cpu::Shared {
+        done: AtomicBool::new(false),
+        best: AtomicI64::new(i64::MAX),
+        target: opts.target_energy,
+        start,
+        max_steps: opts.max_steps,
+    };
+    let deadline = start + opts.time_limit;
+    let (tx, rx) = mpsc::channel::<Candidate>();
+    let mut best: Option<Candidate> = None;
+    let steps = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                // Groups split as evenly as possible, lower threads taking the remainder.
+                let first = t * (groups / threads) + t.min(groups % threads);
+                let count = groups / threads + usize::from(t < groups % threads);
+                let (tx, shared) = (tx.clone(), &shared);
+                s.spawn(move || {
+                    let mut work = cpu::Work::new(inst, opts, precision, first, count);
+                    work.run(inst, problem, shared, &tx)
+                })
+            })
+            .collect();
+        drop(tx);
+        loop {
+            let now = Instant::now();
+            if stop.load(Ordering::Relaxed) || now >= deadline {
+                shared.done.store(true, Ordering::Relaxed);
+            }
+            let wait = deadline
+                .saturating_duration_since(now)
+                .clamp(Duration::from_millis(1), Duration::from_millis(20));
+            match rx.recv_timeout(wait) {
+                Ok(c) => {
+                    if best.as_ref().is_none_or(|b| c.energy < b.energy) {
+                        on_improve(&c);
+                        best = Some(c);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .max()
+            .unwrap_or(0)
+    });
+    let solved = best.as_ref().is_some_and(|b| {
+        b.energy - inst.constant <= 0 || opts.target_energy.is_some_and(|t| b.energy <= t)
+    });
+    Outcome {
+        best,
+        solved,
+        steps,
+        elapsed: start.elapsed(),
+        chips: groups * lanes,
+        threads,
+    }
+}
