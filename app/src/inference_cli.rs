@@ -3,16 +3,13 @@
 //! until it settles (printing progress), downloads each accepted image from the executors'
 //! blob stores and saves it only if its sha256 matches the chain's record.
 
-use crate::client::{any, sign_tx, TxParams};
+use crate::client::any;
 use crate::keys::Key;
 use crate::rpc::Rpc;
 use anyhow::{bail, ensure, Context, Result};
 use glia_modules::coins::{Coin, GasPrice, BASE_DENOM};
 use glia_modules::inference::handler::price_per_result;
-use glia_proto::cosmos::cosmos::base::abci::v1beta1::TxMsgData;
-use glia_proto::cosmos::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
 use glia_proto::inference::v1::*;
-use prost::Message;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -68,10 +65,6 @@ fn status_name(s: i32) -> &'static str {
 
 pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
     let rpc = Rpc::new(&a.node);
-    let chain_id = rpc.call("status", serde_json::json!({}))?["node_info"]["network"]
-        .as_str()
-        .context("status has no network")?
-        .to_string();
     let key = Key::from_mnemonic(
         std::fs::read_to_string(&a.mnemonic_file)
             .with_context(|| format!("reading {}", a.mnemonic_file.display()))?
@@ -112,54 +105,10 @@ pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
         max_fee: Some(Coin::new(BASE_DENOM, price).to_proto()),
         timeout_blocks: a.timeout_blocks,
     };
-    let acc = rpc
-        .account(&key.address.to_bech32())?
-        .context("the paying account does not exist on chain (fund it first)")?;
     let gas_price = GasPrice::parse(&a.gas_prices).map_err(anyhow::Error::msg)?;
-    let mut params = TxParams {
-        chain_id,
-        account_number: acc.account_number,
-        sequence: acc.sequence,
-        fee: vec![],
-        gas_limit: 0,
-        memo: String::new(),
-    };
-    let sim: SimulateResponse = rpc.query(
-        "/cosmos.tx.v1beta1.Service/Simulate",
-        &SimulateRequest {
-            tx_bytes: sign_tx(&key, vec![any(&msg)], &params),
-            ..Default::default()
-        },
-    )?;
-    let gas = sim.gas_info.context("simulation gave no gas")?.gas_used * 14 / 10;
-    params.gas_limit = gas;
-    params.fee = vec![Coin::new(&gas_price.denom, gas_price.fee_for(gas))];
-    let tx = sign_tx(&key, vec![any(&msg)], &params);
-    let b = rpc.broadcast(&tx)?;
-    ensure!(
-        b.code == 0,
-        "rejected: code {} ({}): {}",
-        b.code,
-        b.codespace,
-        b.log
-    );
-    eprintln!(
-        "broadcast {} (escrow {price}{BASE_DENOM}, gas {gas})",
-        b.hash
-    );
-    let r = rpc.wait_tx(&b.hash, Duration::from_secs(60))?;
-    let code = r["tx_result"]["code"].as_u64().unwrap_or(0);
-    ensure!(code == 0, "tx failed: {}", r["tx_result"]["log"]);
-    let data = base64::Engine::decode(
-        &base64::engine::general_purpose::STANDARD,
-        r["tx_result"]["data"].as_str().unwrap_or_default(),
-    )?;
-    let resp = TxMsgData::decode(data.as_slice())?
-        .msg_responses
-        .first()
-        .map(|a| MsgGenerateImageResponse::decode(a.value.as_slice()))
-        .transpose()?
-        .context("tx returned no task id")?;
+    let (hash, r, fee) = crate::rpc::send_auto(&rpc, &key, vec![any(&msg)], &gas_price)?;
+    eprintln!("broadcast {hash} (escrow {price}{BASE_DENOM}, fee {fee})");
+    let resp: MsgGenerateImageResponse = crate::rpc::msg_response(&r)?;
     let id = resp.task_id;
     println!("task {id}");
     if !a.wait {

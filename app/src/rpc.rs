@@ -214,3 +214,72 @@ pub fn event_attr(tx: &Value, kind: &str, key: &str) -> Vec<String> {
     }
     out
 }
+
+/// Signs `msgs` from `key` with gas from a simulation (× 1.4, as cosmjs' "auto"), broadcasts,
+/// waits for the block and fails unless the tx succeeded. Returns the tx hash, the `/tx`
+/// result and the fee paid.
+pub fn send_auto(
+    rpc: &Rpc,
+    key: &crate::keys::Key,
+    msgs: Vec<glia_proto::cosmos::Any>,
+    gas_price: &glia_modules::coins::GasPrice,
+) -> Result<(String, Value, glia_modules::coins::Coin)> {
+    use crate::client::{sign_tx, TxParams};
+    use glia_proto::cosmos::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
+    let chain_id = rpc.call("status", json!({}))?["node_info"]["network"]
+        .as_str()
+        .context("status has no network")?
+        .to_string();
+    let acc = rpc.account(&key.address.to_bech32())?.with_context(|| {
+        format!(
+            "account {} does not exist on chain (fund it first)",
+            key.address
+        )
+    })?;
+    let mut params = TxParams {
+        chain_id,
+        account_number: acc.account_number,
+        sequence: acc.sequence,
+        fee: vec![],
+        gas_limit: 0,
+        memo: String::new(),
+    };
+    let sim: SimulateResponse = rpc.query(
+        "/cosmos.tx.v1beta1.Service/Simulate",
+        &SimulateRequest {
+            tx_bytes: sign_tx(key, msgs.clone(), &params),
+            ..Default::default()
+        },
+    )?;
+    let gas = sim.gas_info.context("simulation gave no gas")?.gas_used * 14 / 10;
+    let fee = glia_modules::coins::Coin::new(&gas_price.denom, gas_price.fee_for(gas));
+    params.gas_limit = gas;
+    params.fee = vec![fee.clone()];
+    let b = rpc.broadcast(&sign_tx(key, msgs, &params))?;
+    if b.code != 0 {
+        bail!("rejected: code {} ({}): {}", b.code, b.codespace, b.log);
+    }
+    let r = rpc.wait_tx(&b.hash, Duration::from_secs(60))?;
+    if r["tx_result"]["code"].as_u64().unwrap_or(0) != 0 {
+        bail!(
+            "tx {} failed: code {} ({}): {}",
+            b.hash,
+            r["tx_result"]["code"],
+            r["tx_result"]["codespace"],
+            r["tx_result"]["log"]
+        );
+    }
+    Ok((b.hash, r, fee))
+}
+
+/// The first message response of a delivered tx, decoded as `T`.
+pub fn msg_response<T: Message + Default>(tx: &Value) -> Result<T> {
+    use glia_proto::cosmos::cosmos::base::abci::v1beta1::TxMsgData;
+    let data = B64.decode(tx["tx_result"]["data"].as_str().unwrap_or_default())?;
+    let first = TxMsgData::decode(data.as_slice())?
+        .msg_responses
+        .into_iter()
+        .next()
+        .context("the tx returned no message response")?;
+    Ok(T::decode(first.value.as_slice())?)
+}
