@@ -123,12 +123,18 @@ def tiny(model_id):
     return {"id": model_id, "family": "tiny", "weights_sha256": os.environ["TINY_SHA256"],
             "phash_threshold": 10, "price_per_step_megapixel": 1000000,
             "max_steps": 50, "max_width": 512, "max_height": 512}
+# Neuromorphic jobs above 5000 units of size (literals + clauses) wait for a review committee:
+# the last three development accounts, two approvals needed.
+neuro_params = {"committee": [a["address"] for a in accounts[-3:]] if len(accounts) >= 3 else [],
+                "quorum": 2 if len(accounts) >= 3 else 1, "review_size_threshold": 5000,
+                "review_timeout_blocks": 200}
 models = [tiny("tiny")] + ([tiny("tiny-unserved")] if os.environ["FIXTURES"] == "1" else [])
 g["app_state"] = {} if app == "kvstore" else {
     "bank": {"balances": [
         {"address": a["address"], "coins": [{"denom": os.environ["DENOM"], "amount": "1000000000000"}]}
         for a in sorted(accounts + operators, key=lambda a: a["address"])]},
-    "inference": {"models": models}}
+    "inference": {"models": models},
+    "neuro": {"params": neuro_params}}
 for i, op in enumerate(operators):
     path = f"{run}/node{i}/glia/operator.mnemonic"
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -158,6 +164,7 @@ if [[ $APP == gliad ]]; then
       --rpc "http://127.0.0.1:$((26657 + 10 * i))" \
       --priv-validator-key "$home/config/priv_validator_key.json" --models "$home/glia/models" \
       --operator-mnemonic-file "$home/glia/operator.mnemonic" \
+      --neuro-threads "${GLIA_NEURO_THREADS:-1}" --neuro-max-seconds "${GLIA_NEURO_MAX_SECONDS:-60}" \
       $( ((FIXTURES == 1 && i == 3)) && echo --executor-fault perturb)
     GPIDS[i]=$LAST_PID
   done
@@ -188,6 +195,9 @@ net = {
     "operators": json.loads(os.environ["OPERATORS_JSON"]),
     "models": {"tiny": os.environ["TINY_SHA256"]} if g else {},
     "test_fixtures": os.environ["FIXTURES"] == "1",
+    "neuro": ({"committee": [a["name"] for a in json.loads(os.environ["ACCOUNTS_JSON"])[-3:]],
+               "quorum": 2, "review_size_threshold": 5000}
+              if g and len(json.loads(os.environ["ACCOUNTS_JSON"])) >= 3 else {}),
     "app": app, "validators": n, "homes": [f"{run}/node{i}" for i in range(n)],
 }
 with open(path + ".tmp", "w") as f:

@@ -26,8 +26,14 @@ pub mod grpc;
 #[cfg(feature = "node")]
 pub mod inference_cli;
 #[cfg(feature = "node")]
+pub mod neuro_cli;
+#[cfg(feature = "node")]
+pub mod neuro_worker;
+#[cfg(feature = "node")]
 pub mod rest;
 #[cfg(feature = "node")]
 pub mod rpc;
+#[cfg(feature = "node")]
+pub mod solve_cli;
 #[cfg(feature = "node")]
 pub mod storage;

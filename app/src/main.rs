@@ -62,6 +62,21 @@ enum Cmd {
         /// Testing only: make the executor misbehave.
         #[arg(long, value_enum)]
         executor_fault: Option<gliad::executor::Fault>,
+        /// Solver threads for neuromorphic jobs (0 = every core).
+        #[arg(long, default_value_t = 0)]
+        neuro_threads: usize,
+        /// Seconds the solver spends on one job before leaving it to others.
+        #[arg(long, default_value_t = 300)]
+        neuro_max_seconds: u64,
+        /// Largest neuromorphic job (in variables) this validator takes.
+        #[arg(long, default_value_t = 1_000_000)]
+        neuro_max_vars: u32,
+        /// Where the solver runs: cpu, or cuda:N (needs the dmm-cuda build feature).
+        #[arg(long, default_value = "cpu")]
+        neuro_device: String,
+        /// Do not solve neuromorphic jobs.
+        #[arg(long)]
+        no_neuro: bool,
     },
     /// Build, sign and send transactions.
     Tx {
@@ -86,6 +101,10 @@ enum Cmd {
     },
     /// Print the address of a mnemonic.
     Address { mnemonic: String },
+    /// Solve a CNF, WCNF or QUBO file with the memcomputing solver (exit 10: SATISFIABLE).
+    Solve(gliad::solve_cli::SolveArgs),
+    /// Write a seeded benchmark instance (planted 3-SAT, Max-Cut QUBO).
+    Gen(gliad::solve_cli::GenArgs),
 }
 
 #[derive(Subcommand)]
@@ -95,6 +114,21 @@ enum TxModule {
         #[command(subcommand)]
         cmd: InferenceTx,
     },
+    /// Neuromorphic jobs (SAT, MaxSAT, QUBO).
+    Neuro {
+        #[command(subcommand)]
+        cmd: NeuroTx,
+    },
+}
+
+#[derive(Subcommand)]
+enum NeuroTx {
+    /// Post a problem file with its pay; with --wait, follow it and print the best assignment.
+    SubmitJob(gliad::neuro_cli::SubmitJobArgs),
+    /// A committee member approves or rejects a job awaiting review.
+    Review(gliad::neuro_cli::ReviewArgs),
+    /// Cancel your job (only before a solution is accepted); the escrow comes back.
+    Cancel(gliad::neuro_cli::CancelArgs),
 }
 
 #[derive(Subcommand)]
@@ -126,7 +160,13 @@ fn main() -> Result<()> {
             blob_url,
             executor_fault,
             blob_retention_hours,
+            neuro_threads,
+            neuro_max_seconds,
+            neuro_max_vars,
+            neuro_device,
+            no_neuro,
         } => {
+            let neuro_device = parse_device(&neuro_device)?;
             let min_gas_price = min_gas_price
                 .map(|p| GasPrice::parse(&p).map_err(anyhow::Error::msg))
                 .transpose()
@@ -178,6 +218,22 @@ fn main() -> Result<()> {
                         Key::from_mnemonic(m.trim())
                     })
                     .transpose()?;
+                if let (Some(op), false) = (&operator, no_neuro) {
+                    let worker = gliad::neuro_worker::NeuroWorker::new(
+                        app.clone(),
+                        gliad::neuro_worker::NeuroWorkerConfig {
+                            operator: op.clone(),
+                            rpc: rpc.clone(),
+                            threads: neuro_threads,
+                            max_seconds_per_job: neuro_max_seconds,
+                            max_vars: neuro_max_vars,
+                            device: neuro_device,
+                        },
+                    );
+                    std::thread::Builder::new()
+                        .name("neuro-worker".into())
+                        .spawn(move || worker.run())?;
+                }
                 let cfg = gliad::executor::ExecutorConfig {
                     priv_validator_key: key,
                     models_dir: models.unwrap_or_else(|| home.join("models")),
@@ -234,6 +290,13 @@ fn main() -> Result<()> {
                     cmd: InferenceTx::GenerateImage(args),
                 },
         } => gliad::inference_cli::generate_image(args),
+        Cmd::Tx {
+            module: TxModule::Neuro { cmd },
+        } => match cmd {
+            NeuroTx::SubmitJob(a) => gliad::neuro_cli::submit_job(a),
+            NeuroTx::Review(a) => gliad::neuro_cli::review(a),
+            NeuroTx::Cancel(a) => gliad::neuro_cli::cancel(a),
+        },
         Cmd::TinyModel { out } => {
             println!("{}", glia_validator_gpu::sd::weights::write_tiny(&out)?);
             Ok(())
@@ -242,5 +305,18 @@ fn main() -> Result<()> {
             println!("{}", Key::from_mnemonic(&mnemonic)?.address);
             Ok(())
         }
+        Cmd::Solve(args) => std::process::exit(gliad::solve_cli::solve(args)),
+        Cmd::Gen(args) => gliad::solve_cli::generate(args),
     }
+}
+
+/// `cpu` or `cuda:N` (`cuda` is device 0).
+fn parse_device(s: &str) -> Result<glia_validator_gpu::dmm::Device> {
+    use glia_validator_gpu::dmm::Device;
+    Ok(match s.split_once(':') {
+        None if s == "cpu" => Device::Cpu,
+        None if s == "cuda" => Device::Cuda(0),
+        Some(("cuda", n)) => Device::Cuda(n.parse().with_context(|| format!("device {s:?}"))?),
+        _ => anyhow::bail!("unknown device {s:?}: use cpu or cuda:N"),
+    })
 }

@@ -1,0 +1,333 @@
+//! `gliad tx neuro …`: a customer's path for neuromorphic jobs. `submit-job` reads a DIMACS
+//! CNF, WCNF or `p qubo` file, checks it locally with the chain's own parser, escrows the
+//! pay, and with `--wait` follows the job until it closes and prints the winning assignment
+//! in the SAT-competition format. `review` and `cancel` are the committee's and the
+//! creator's messages.
+
+use crate::client::any;
+use crate::keys::Key;
+use crate::rpc::{msg_response, send_auto, Rpc};
+use anyhow::{ensure, Context, Result};
+use glia_modules::coins::{parse_amount, Coin, GasPrice, BASE_DENOM};
+use glia_modules::neuro::problem::{format_energy, unpack, Format, Limits, Problem};
+use glia_proto::neuro::v1::*;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct Signer {
+    /// File with the signing account's mnemonic.
+    #[arg(long)]
+    pub mnemonic_file: PathBuf,
+    #[arg(long, default_value = "http://127.0.0.1:26657")]
+    pub node: String,
+    #[arg(long, default_value = "0.025uglia")]
+    pub gas_prices: String,
+}
+
+impl Signer {
+    fn key(&self) -> Result<Key> {
+        Key::from_mnemonic(
+            std::fs::read_to_string(&self.mnemonic_file)
+                .with_context(|| format!("reading {}", self.mnemonic_file.display()))?
+                .trim(),
+        )
+    }
+
+    fn send(&self, msg: glia_proto::cosmos::Any) -> Result<(Rpc, serde_json::Value)> {
+        let rpc = Rpc::new(&self.node);
+        let price = GasPrice::parse(&self.gas_prices).map_err(anyhow::Error::msg)?;
+        let (hash, tx, fee) = send_auto(&rpc, &self.key()?, vec![msg], &price)?;
+        eprintln!("broadcast {hash} (fee {fee})");
+        Ok((rpc, tx))
+    }
+}
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct SubmitJobArgs {
+    /// The problem: DIMACS CNF, WCNF or `p qubo` text.
+    pub file: PathBuf,
+    /// cnf, wcnf or qubo (default: from the file's header).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// uglia paid each block to the solvers that improved in it.
+    #[arg(long, default_value_t = 0)]
+    pub block_fee: u64,
+    #[arg(long, default_value_t = 100)]
+    pub max_blocks: u64,
+    /// uglia for the solution that meets the target (or the best at the deadline).
+    #[arg(long, default_value_t = 0)]
+    pub reward: u64,
+    /// Optimisation jobs: an energy to reach, in the problem's units ("-12.5").
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Follow the job until it closes and print the best assignment.
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub signer: Signer,
+}
+
+/// The format a problem's first meaningful line declares.
+pub fn detect_format(text: &str) -> Option<Format> {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('c'))?;
+    let mut t = line.split_whitespace();
+    match (t.next(), t.next()) {
+        (Some("p"), Some("cnf")) => Some(Format::Cnf),
+        (Some("p"), Some("wcnf")) => Some(Format::Wcnf),
+        (Some("p"), Some("qubo")) => Some(Format::Qubo),
+        (Some("h"), _) => Some(Format::Wcnf),
+        (Some(w), _) if w.parse::<u64>().is_ok() => Some(Format::Wcnf),
+        _ => None,
+    }
+}
+
+pub fn parse_format(s: &str) -> Result<Format> {
+    Ok(match s.to_ascii_lowercase().as_str() {
+        "cnf" => Format::Cnf,
+        "wcnf" => Format::Wcnf,
+        "qubo" => Format::Qubo,
+        other => anyhow::bail!("unknown format {other:?}: use cnf, wcnf or qubo"),
+    })
+}
+
+fn proto_format(f: Format) -> ProblemFormat {
+    match f {
+        Format::Cnf => ProblemFormat::Cnf,
+        Format::Wcnf => ProblemFormat::Wcnf,
+        Format::Qubo => ProblemFormat::Qubo,
+    }
+}
+
+fn status_name(s: i32) -> &'static str {
+    JobStatus::try_from(s).map_or("UNKNOWN", |s| s.as_str_name())
+}
+
+fn uglia(a: u64) -> Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin> {
+    (a > 0).then(|| Coin::new(BASE_DENOM, u128::from(a)).to_proto())
+}
+
+pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
+    let text = std::fs::read_to_string(&a.file)
+        .with_context(|| format!("reading {}", a.file.display()))?;
+    let format = match &a.format {
+        Some(f) => parse_format(f)?,
+        None => {
+            detect_format(&text).context("cannot tell the format from the header: pass --format")?
+        }
+    };
+    // The chain's own parser first, so a malformed file fails here, for free.
+    let problem = Problem::parse(format, &text, &Limits::LOCAL)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", a.file.display()))?;
+    let key = a.signer.key()?;
+    let msg = MsgSubmitJob {
+        creator: key.address.to_bech32(),
+        format: proto_format(format) as i32,
+        problem: text.clone(),
+        block_fee: uglia(a.block_fee),
+        max_blocks: a.max_blocks,
+        solution_reward: uglia(a.reward),
+        target_energy: a.target.clone().unwrap_or_default(),
+    };
+    let (rpc, tx) = a.signer.send(any(&msg))?;
+    let resp: MsgSubmitJobResponse = msg_response(&tx)?;
+    let id = resp.job_id;
+    println!("job {id}");
+    eprintln!(
+        "job {id}: {} — {} variables, escrow {}{BASE_DENOM}",
+        status_name(resp.status),
+        problem.num_vars(),
+        u128::from(a.block_fee) * u128::from(a.max_blocks) + u128::from(a.reward)
+    );
+    if !a.wait {
+        return Ok(());
+    }
+    let start = Instant::now();
+    let mut last = String::new();
+    let job = loop {
+        let r: QueryJobResponse = rpc.query("/glia.neuro.v1.Query/Job", &QueryJobRequest { id })?;
+        let j = r.job.context("no job")?;
+        let best = if j.has_best {
+            format!("best energy {}", format_energy(j.best_energy, j.decimals))
+        } else {
+            "no solution yet".into()
+        };
+        let line = format!(
+            "job {id}: {} — {best}, {} solutions",
+            status_name(j.status),
+            j.solutions
+        );
+        if line != last {
+            eprintln!("{line}");
+            last = line;
+        }
+        let live =
+            j.status == JobStatus::Open as i32 || j.status == JobStatus::AwaitingReview as i32;
+        if !live && (j.refunded.is_some() || j.closed_height > 0) {
+            let amount = |c: &Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin>| {
+                c.as_ref()
+                    .map_or(0, |c| parse_amount(&c.amount).unwrap_or(0))
+            };
+            // The refund is paid at the end of the closing block.
+            if amount(&j.escrow) == 0 {
+                break j;
+            }
+        }
+        ensure!(
+            start.elapsed() < Duration::from_secs(3600),
+            "job {id} is still live after an hour"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let amount = |c: &Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin>| {
+        c.as_ref()
+            .map_or(0, |c| parse_amount(&c.amount).unwrap_or(0))
+    };
+    eprintln!(
+        "job {id}: {} — winner {}, paid {}{BASE_DENOM} in block fees and {}{BASE_DENOM} reward, refunded {}{BASE_DENOM}",
+        status_name(job.status),
+        if job.winner.is_empty() { "none" } else { &job.winner },
+        amount(&job.fees_paid),
+        amount(&job.reward_paid),
+        amount(&job.refunded)
+    );
+    if !job.has_best {
+        println!("s UNKNOWN");
+        return Ok(());
+    }
+    let sols: QuerySolutionsResponse = rpc.query(
+        "/glia.neuro.v1.Query/Solutions",
+        &QuerySolutionsRequest {
+            job_id: id,
+            pagination: None,
+        },
+    )?;
+    let best = sols
+        .solutions
+        .last()
+        .context("the job has a best energy but no solutions")?;
+    let x = unpack(&best.assignment, problem.num_vars())
+        .map_err(|e| anyhow::anyhow!("the chain's best assignment: {e}"))?;
+    let energy = problem.energy(&x).map_err(|e| anyhow::anyhow!("{e}"))?;
+    ensure!(
+        energy == best.energy,
+        "the chain's best assignment has energy {energy} here, {} on chain",
+        best.energy
+    );
+    if format != Format::Cnf {
+        println!("o {}", format_energy(energy, job.decimals));
+    }
+    println!(
+        "s {}",
+        if format == Format::Cnf && energy != 0 {
+            "UNKNOWN"
+        } else {
+            "SATISFIABLE"
+        }
+    );
+    print!("{}", v_lines(&x));
+    Ok(())
+}
+
+/// SAT-competition `v` lines: signed literals, about 80 columns, ending in 0.
+pub fn v_lines(x: &[bool]) -> String {
+    let mut out = String::new();
+    let mut line = String::from("v");
+    for (i, &b) in x.iter().enumerate() {
+        let lit = if b { (i + 1) as i64 } else { -((i + 1) as i64) };
+        let tok = format!(" {lit}");
+        if line.len() + tok.len() > 80 {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from("v");
+        }
+        line.push_str(&tok);
+    }
+    line.push_str(" 0");
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct ReviewArgs {
+    pub job_id: u64,
+    /// Approve the job (otherwise --reject).
+    #[arg(long, conflicts_with = "reject", required_unless_present = "reject")]
+    pub approve: bool,
+    #[arg(long)]
+    pub reject: bool,
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    #[command(flatten)]
+    pub signer: Signer,
+}
+
+pub fn review(a: ReviewArgs) -> Result<()> {
+    let msg = MsgReviewJob {
+        reviewer: a.signer.key()?.address.to_bech32(),
+        job_id: a.job_id,
+        approve: a.approve,
+        reason: a.reason.clone(),
+    };
+    let (_, tx) = a.signer.send(any(&msg))?;
+    let r: MsgReviewJobResponse = msg_response(&tx)?;
+    println!("job {}: {}", a.job_id, status_name(r.status));
+    Ok(())
+}
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct CancelArgs {
+    pub job_id: u64,
+    #[command(flatten)]
+    pub signer: Signer,
+}
+
+pub fn cancel(a: CancelArgs) -> Result<()> {
+    let msg = MsgCancelJob {
+        creator: a.signer.key()?.address.to_bech32(),
+        job_id: a.job_id,
+    };
+    let (_, tx) = a.signer.send(any(&msg))?;
+    let r: MsgCancelJobResponse = msg_response(&tx)?;
+    println!(
+        "job {}: CANCELLED, {} refunded",
+        a.job_id,
+        r.refunded
+            .map_or("nothing".into(), |c| format!("{}{}", c.amount, c.denom))
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_by_their_headers() {
+        assert_eq!(detect_format("c hi\np cnf 3 1\n1 0\n"), Some(Format::Cnf));
+        assert_eq!(detect_format("p wcnf 3 1 4\n"), Some(Format::Wcnf));
+        assert_eq!(detect_format("h 1 2 0\n3 -1 0\n"), Some(Format::Wcnf));
+        assert_eq!(detect_format("p qubo 2 1 0\n"), Some(Format::Qubo));
+        assert_eq!(detect_format("hello"), None);
+    }
+
+    #[test]
+    fn v_lines_wrap_and_end_in_zero() {
+        let x: Vec<bool> = (0..40).map(|i| i % 3 == 0).collect();
+        let v = v_lines(&x);
+        assert!(v.lines().all(|l| l.starts_with("v ") && l.len() <= 80));
+        assert!(v.trim_end().ends_with(" 0"));
+        let lits: Vec<i64> = v
+            .split_whitespace()
+            .filter(|t| *t != "v")
+            .map(|t| t.parse().unwrap())
+            .collect();
+        assert_eq!(lits.len(), 41);
+        assert_eq!(lits[0], 1);
+        assert_eq!(lits[1], -2);
+    }
+}
