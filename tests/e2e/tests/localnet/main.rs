@@ -6,5 +6,6 @@ mod bad_input;
 mod bank;
 mod consensus;
 mod inference;
+mod neuro;
 mod rest;
 mod z_crash_restart;
