@@ -81,9 +81,91 @@ pub fn check_tx_bytes(data: &[u8]) -> Option<TxOutcome> {
     Some(run_tx(&f.state, &tx, Mode::Check, &env))
 }
 
+/// Parses arbitrary bytes as a neuro problem (the first byte picks CNF, WCNF or QUBO) under
+/// small limits, and checks what parses: energies computable for assignments drawn from the
+/// input, the packed form round-trips, and a QUBO's clause form gives the same energies.
+/// Must never panic.
+pub fn check_problem_bytes(data: &[u8]) -> Option<i64> {
+    use glia_modules::neuro::problem::{pack, unpack, Format, Limits, Problem};
+    let (first, rest) = data.split_first()?;
+    let format = [Format::Cnf, Format::Wcnf, Format::Qubo][usize::from(*first % 3)];
+    let text = std::str::from_utf8(rest).ok()?;
+    let limits = Limits {
+        max_vars: 4096,
+        max_clauses: 4096,
+        max_literals: 16_384,
+    };
+    let p = Problem::parse(format, text, &limits).ok()?;
+    let n = p.num_vars() as usize;
+    let mut last = None;
+    for salt in 0..3u8 {
+        let x: Vec<bool> = (0..n)
+            .map(|i| data[i % data.len()].rotate_left(u32::from(salt)) >> (i % 8) & 1 == 1)
+            .collect();
+        let packed = pack(&x);
+        assert_eq!(unpack(&packed, n as u32).ok()?, x, "pack/unpack round trip");
+        let e = p.energy(&x);
+        assert_eq!(
+            e,
+            p.energy_packed(&packed),
+            "packed and unpacked energies differ"
+        );
+        if let (Problem::Qubo(q), Ok(e)) = (&p, &e) {
+            let (c, k) = q.to_clauses();
+            let via = Problem::MaxSat(c)
+                .energy(&x)
+                .expect("QUBO clauses are all soft");
+            assert_eq!(via + k, *e, "QUBO clause mapping disagrees");
+        }
+        last = e.ok();
+    }
+    last
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Deterministic mutations of valid problem texts: no panic, and the checks of
+    /// `check_problem_bytes` hold for everything that still parses.
+    #[test]
+    fn mutated_problems_never_panic_and_verify_consistently() {
+        let seeds: [&[u8]; 4] = [
+            b"\x00p cnf 5 3\n1 -2 0\n2 3 -5 0\n-1 4 0\n",
+            b"\x01p wcnf 3 3 10\n10 1 2 0\n3 -1 0\n4 -2 3 0\n",
+            b"\x01h 1 2 0\n3 -1 0\n7 2 0\n",
+            b"\x02p qubo 3 4 1.5\n0 0 -1\n0 1 2\n1 1 0.25\n1 2 -3e-1\n",
+        ];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        const ALPHABET: &[u8] = b"0123456789- \n.epcnfquwh";
+        let mut parsed = 0;
+        for i in 0..20_000 {
+            let mut t = seeds[i % seeds.len()].to_vec();
+            for _ in 0..(1 + rnd() % 3) {
+                let len = t.len();
+                let p = 1 + (rnd() as usize) % (len - 1).max(1);
+                match rnd() % 4 {
+                    0 if p < t.len() => t[p] = ALPHABET[(rnd() as usize) % ALPHABET.len()],
+                    1 => t.truncate(p.max(1)),
+                    2 if p < t.len() => {
+                        t.remove(p);
+                    }
+                    _ => t.insert(p.min(t.len()), ALPHABET[(rnd() as usize) % 13]),
+                }
+            }
+            parsed += check_problem_bytes(&t).is_some() as usize;
+        }
+        assert!(
+            parsed > 1000,
+            "mutations rarely parse ({parsed}): the test exercises too little"
+        );
+    }
 
     #[test]
     fn seed_tx_passes_and_conserves_supply() {
