@@ -142,14 +142,8 @@ extern "C" __global__ void clause_pass(
         const size_t cm = (size_t)c * M + m;
         const REAL s0 = xs[cm], x0 = xl[cm];
         const REAL w = weighted ? wdyn[m] : (REAL)1;
-        REAL a, b;
-        if (weighted) {
-            a = w * x0 * s0;
-            b = p[P_ZETA] * ((REAL)1 - s0);
-        } else {
-            a = x0 * s0;
-            b = ((REAL)1 + p[P_ZETA] * x0) * ((REAL)1 - s0);
-        }
+        const REAL a = w * x0 * s0;
+        const REAL b = w * ((REAL)1 + p[P_ZETA] * x0) * ((REAL)1 - s0);
         const REAL bc = b * cc;
         REAL* out = contrib + (size_t)c * L;
         for (int i = s; i < e; i++) {
@@ -512,7 +506,7 @@ fn run<R: GpuReal>(
         // most promising first.
         let global = best
             .as_ref()
-            .map_or(f64::INFINITY, |b| (b.energy - inst.constant) as f64);
+            .map_or(f64::INFINITY, |b| inst.clause_energy(b.energy) as f64);
         let mut improved: Vec<usize> = (0..chips)
             .filter(|&c| host_best[c] < chip_best[c] && host_best[c] < global)
             .collect();
@@ -538,7 +532,8 @@ fn run<R: GpuReal>(
                 steps: step,
             };
             on_improve(&cand);
-            solved = energy - inst.constant <= 0 || opts.target_energy.is_some_and(|t| energy <= t);
+            solved =
+                inst.clause_energy(energy) <= 0 || opts.target_energy.is_some_and(|t| energy <= t);
             best = Some(cand);
             if solved {
                 break;

@@ -189,8 +189,8 @@ fn solve_cpu(
     } else {
         opts.threads
     };
-    // Weighted energies are summed in the kernels' precision: f32 is exact only to 2^24.
-    let precision = if inst.weighted {
+    // Energies are summed in the kernels' precision: f32 is exact only to 2^24.
+    let precision = if inst.wraw.iter().sum::<f64>() >= (1u64 << 24) as f64 {
         Precision::F64
     } else {
         opts.precision
@@ -252,7 +252,7 @@ fn solve_cpu(
             .unwrap_or(0)
     });
     let solved = best.as_ref().is_some_and(|b| {
-        b.energy - inst.constant <= 0 || opts.target_energy.is_some_and(|t| b.energy <= t)
+        inst.clause_energy(b.energy) <= 0 || opts.target_energy.is_some_and(|t| b.energy <= t)
     });
     Outcome {
         best,

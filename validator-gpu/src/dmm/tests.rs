@@ -116,6 +116,31 @@ fn qubo_reaches_the_brute_force_optimum() {
 }
 
 #[test]
+fn qubo_clauses_keep_every_energy() {
+    let mut rng = SplitMix64::new(3);
+    for _ in 0..20 {
+        let n = 7;
+        let mut text = format!("p qubo {n} 15 {}\n", rng.below(9) as i64 - 4);
+        for _ in 0..15 {
+            let (i, j) = (rng.below(n), rng.below(n));
+            text.push_str(&format!("{i} {j} {}\n", rng.below(21) as i64 - 10));
+        }
+        let problem = Problem::parse(Format::Qubo, &text, &Limits::LOCAL).expect("parse");
+        let Problem::Qubo(q) = &problem else {
+            unreachable!()
+        };
+        let (c, k) = cpu::qubo_clauses(q);
+        let clauses = Problem::MaxSat(c);
+        for bits in 0..1u32 << n {
+            let x: Vec<bool> = (0..n).map(|i| bits >> i & 1 == 1).collect();
+            let e = i128::from(problem.energy(&x).expect("energy"));
+            let ce = i128::from(clauses.energy(&x).expect("energy"));
+            assert_eq!(2 * e, ce + k, "{text} x = {x:?}");
+        }
+    }
+}
+
+#[test]
 fn maxsat_reaches_the_brute_force_optimum_with_hard_clauses_kept() {
     let mut rng = SplitMix64::new(5);
     for _ in 0..4 {
@@ -343,4 +368,74 @@ fn step_speed() {
             );
         }
     }
+}
+
+/// Manual benchmark on Max-Cut: `DMM_MAXCUT="N:M:seconds"`, against a plain single-flip
+/// simulated annealing given the same time on one thread.
+#[test]
+#[ignore]
+fn maxcut_bench() {
+    let spec = std::env::var("DMM_MAXCUT").unwrap_or_else(|_| "800:4000:5".into());
+    let parts: Vec<u64> = spec
+        .split(':')
+        .map(|x| x.parse().expect("number"))
+        .collect();
+    let (n, m, secs) = (parts[0] as u32, parts[1], parts[2]);
+    let g = maxcut(n, m, CutWeights::Unit, 1).expect("generate");
+    let problem = Problem::parse(Format::Qubo, &g.qubo, &Limits::LOCAL).expect("parse");
+    let opts = SolveOptions {
+        time_limit: Duration::from_secs(secs),
+        precision: match std::env::var("DMM_PRECISION").as_deref() {
+            Ok("32") => Precision::F32,
+            _ => Precision::F64,
+        },
+        variant: match std::env::var("DMM_VARIANT").as_deref() {
+            Ok("s") => Variant::Sipling2026,
+            Ok("m") => Variant::Mixed,
+            _ => Variant::Bearden2020,
+        },
+        ..SolveOptions::default()
+    };
+    let mut trace = Vec::new();
+    let out = solve(&problem, &opts, &AtomicBool::new(false), |c| {
+        trace.push((c.elapsed.as_secs_f64(), c.energy))
+    })
+    .expect("solve");
+    let cut = out.best.map_or(0, |b| cut_value(&g.edges, &b.assignment));
+    let last: Vec<_> = trace.iter().rev().take(4).collect();
+    println!(
+        "DMM cut {cut} ({} improvements, last {last:?}, steps {})",
+        trace.len(),
+        out.steps
+    );
+    // Simulated annealing, Metropolis single flips, geometric schedule over the same time.
+    let mut adj: Vec<Vec<u32>> = vec![Vec::new(); n as usize];
+    for &(i, j, _) in &g.edges {
+        adj[i as usize].push(j);
+        adj[j as usize].push(i);
+    }
+    let mut rng = SplitMix64::new(7);
+    let mut x: Vec<bool> = (0..n).map(|_| rng.bit()).collect();
+    let mut cur = cut_value(&g.edges, &x);
+    let mut best = cur;
+    let t = Instant::now();
+    let total = Duration::from_secs(secs);
+    let (t_hot, t_cold) = (3.0f64, 0.05f64);
+    let mut sweeps = 0u64;
+    while t.elapsed() < total {
+        let frac = t.elapsed().as_secs_f64() / total.as_secs_f64();
+        let temp = t_hot * (t_cold / t_hot).powf(frac);
+        for _ in 0..n {
+            let i = rng.below(u64::from(n)) as usize;
+            let same = adj[i].iter().filter(|&&j| x[j as usize] == x[i]).count() as i64;
+            let gain = 2 * same - adj[i].len() as i64;
+            if gain >= 0 || rng.unit() < (gain as f64 / temp).exp() {
+                x[i] = !x[i];
+                cur += gain;
+                best = best.max(cur);
+            }
+        }
+        sweeps += 1;
+    }
+    println!("SA cut {best} ({sweeps} sweeps)");
 }
