@@ -166,7 +166,9 @@ fn main() -> Result<()> {
             neuro_device,
             no_neuro,
         } => {
-            let neuro_device = parse_device(&neuro_device)?;
+            let neuro_device = gliad::solve_cli::parse_device(&neuro_device)
+                .map_err(anyhow::Error::msg)
+                .context("--neuro-device")?;
             let min_gas_price = min_gas_price
                 .map(|p| GasPrice::parse(&p).map_err(anyhow::Error::msg))
                 .transpose()
@@ -308,15 +310,4 @@ fn main() -> Result<()> {
         Cmd::Solve(args) => std::process::exit(gliad::solve_cli::solve(args)),
         Cmd::Gen(args) => gliad::solve_cli::generate(args),
     }
-}
-
-/// `cpu` or `cuda:N` (`cuda` is device 0).
-fn parse_device(s: &str) -> Result<glia_validator_gpu::dmm::Device> {
-    use glia_validator_gpu::dmm::Device;
-    Ok(match s.split_once(':') {
-        None if s == "cpu" => Device::Cpu,
-        None if s == "cuda" => Device::Cuda(0),
-        Some(("cuda", n)) => Device::Cuda(n.parse().with_context(|| format!("device {s:?}"))?),
-        _ => anyhow::bail!("unknown device {s:?}: use cpu or cuda:N"),
-    })
 }

@@ -7,6 +7,7 @@
 use crate::client::any;
 use crate::keys::Key;
 use crate::rpc::{msg_response, send_auto, Rpc};
+use crate::solve_cli::{detect_format, v_lines};
 use anyhow::{ensure, Context, Result};
 use glia_modules::coins::{parse_amount, Coin, GasPrice, BASE_DENOM};
 use glia_modules::neuro::problem::{format_energy, unpack, Format, Limits, Problem};
@@ -66,23 +67,6 @@ pub struct SubmitJobArgs {
     pub wait: bool,
     #[command(flatten)]
     pub signer: Signer,
-}
-
-/// The format a problem's first meaningful line declares.
-pub fn detect_format(text: &str) -> Option<Format> {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('c'))?;
-    let mut t = line.split_whitespace();
-    match (t.next(), t.next()) {
-        (Some("p"), Some("cnf")) => Some(Format::Cnf),
-        (Some("p"), Some("wcnf")) => Some(Format::Wcnf),
-        (Some("p"), Some("qubo")) => Some(Format::Qubo),
-        (Some("h"), _) => Some(Format::Wcnf),
-        (Some(w), _) if w.parse::<u64>().is_ok() => Some(Format::Wcnf),
-        _ => None,
-    }
 }
 
 pub fn parse_format(s: &str) -> Result<Format> {
@@ -232,26 +216,6 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
     Ok(())
 }
 
-/// SAT-competition `v` lines: signed literals, about 80 columns, ending in 0.
-pub fn v_lines(x: &[bool]) -> String {
-    let mut out = String::new();
-    let mut line = String::from("v");
-    for (i, &b) in x.iter().enumerate() {
-        let lit = if b { (i + 1) as i64 } else { -((i + 1) as i64) };
-        let tok = format!(" {lit}");
-        if line.len() + tok.len() > 80 {
-            out.push_str(&line);
-            out.push('\n');
-            line = String::from("v");
-        }
-        line.push_str(&tok);
-    }
-    line.push_str(" 0");
-    out.push_str(&line);
-    out.push('\n');
-    out
-}
-
 #[derive(Clone, Debug, clap::Args)]
 pub struct ReviewArgs {
     pub job_id: u64,
@@ -300,34 +264,4 @@ pub fn cancel(a: CancelArgs) -> Result<()> {
             .map_or("nothing".into(), |c| format!("{}{}", c.amount, c.denom))
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_are_told_by_their_headers() {
-        assert_eq!(detect_format("c hi\np cnf 3 1\n1 0\n"), Some(Format::Cnf));
-        assert_eq!(detect_format("p wcnf 3 1 4\n"), Some(Format::Wcnf));
-        assert_eq!(detect_format("h 1 2 0\n3 -1 0\n"), Some(Format::Wcnf));
-        assert_eq!(detect_format("p qubo 2 1 0\n"), Some(Format::Qubo));
-        assert_eq!(detect_format("hello"), None);
-    }
-
-    #[test]
-    fn v_lines_wrap_and_end_in_zero() {
-        let x: Vec<bool> = (0..40).map(|i| i % 3 == 0).collect();
-        let v = v_lines(&x);
-        assert!(v.lines().all(|l| l.starts_with("v ") && l.len() <= 80));
-        assert!(v.trim_end().ends_with(" 0"));
-        let lits: Vec<i64> = v
-            .split_whitespace()
-            .filter(|t| *t != "v")
-            .map(|t| t.parse().unwrap())
-            .collect();
-        assert_eq!(lits.len(), 41);
-        assert_eq!(lits[0], 1);
-        assert_eq!(lits[1], -2);
-    }
 }
