@@ -25,8 +25,7 @@
 //! per chip, like DynexSolve's population. A group runs one variant, so its kernel is
 //! specialised for it; [`Variant::Mixed`] alternates variants between groups.
 //!
-//! Measured on this repository's 2-core dev machine (Xeon, AVX-512) with the step_speed and
-//! bench tests in `tests.rs`; see `mod.rs` for the solve-time figures.
+//! Figures (kernel speed, solve times, the choices they decided) are in the `dmm` module doc.
 
 use super::generate::SplitMix64;
 use super::{Candidate, Precision, SolveOptions, Variant};
@@ -374,7 +373,7 @@ impl Instance {
             }
         }
         // Each flip lowers the energy, so this ends; the cap bounds the time on huge inputs.
-        for _ in 0..100 {
+        for _ in 0..20 {
             let mut flipped = false;
             for (var, xv) in x.iter_mut().enumerate() {
                 let mut gain = 0.0;
@@ -582,8 +581,8 @@ impl ChipParams {
     }
 }
 
-/// Sipling et al. give dt = dt0 / max|dv| without dt0's value: this one solved planted
-/// instances fastest here.
+/// Sipling et al. give dt = dt0 / max|dv| without dt0's value; 1 is our choice (untuned; the
+/// cap of 0.1 binds most of the time).
 pub const SIPLING_DT0: f64 = 1.0;
 
 /// Whether group `group` of a run integrates the Sipling equations.
@@ -671,6 +670,9 @@ pub struct Group<T: Real, const K: usize> {
     pending_x: Vec<bool>,
     true_count: Vec<u32>,
     last_flush: Instant,
+    /// The current window: at least FLUSH, and 20 times the last check's cost, so polishing
+    /// and checking take at most ~5% of the run.
+    window: std::time::Duration,
     sipling: bool,
     pub steps: u64,
     pub first_chip: usize,
@@ -750,6 +752,7 @@ impl<T: Real, const K: usize> Group<T, K> {
             pending_x: vec![false; n],
             true_count: vec![0; m],
             last_flush: Instant::now(),
+            window: FLUSH,
             sipling,
             steps: 0,
             first_chip,
@@ -1081,7 +1084,7 @@ fn step<T: Real, const K: usize, const F: u8>(
             || shared
                 .target
                 .is_some_and(|t| e <= inst.clause_energy(t) as f64 + 0.5);
-        if decisive || g.last_flush.elapsed() >= FLUSH {
+        if decisive || g.last_flush.elapsed() >= g.window {
             flush(g, inst, problem, shared, tx);
         }
     }
@@ -1125,7 +1128,7 @@ fn run_groups<T: Real, const K: usize, const P: u8, const PS: u8, const PW: u8, 
 /// How often a group checks its best new assignment exactly.
 const FLUSH: std::time::Duration = std::time::Duration::from_millis(5);
 
-/// Checks the held assignment exactly and publishes it if it beats the best.
+/// Polishes and checks the held assignment, and opens the next window.
 #[cold]
 fn flush<T: Real, const K: usize>(
     g: &mut Group<T, K>,
@@ -1134,7 +1137,20 @@ fn flush<T: Real, const K: usize>(
     shared: &Shared,
     tx: &Sender<Candidate>,
 ) {
+    let t = Instant::now();
+    publish(g, inst, problem, shared, tx);
+    g.window = FLUSH.max(t.elapsed() * 20);
     g.last_flush = Instant::now();
+}
+
+/// Polishes the held assignment, checks it exactly, and publishes it if it beats the best.
+fn publish<T: Real, const K: usize>(
+    g: &mut Group<T, K>,
+    inst: &Instance,
+    problem: &Problem,
+    shared: &Shared,
+    tx: &Sender<Candidate>,
+) {
     let Some((_, chip, steps)) = g.pending.take() else {
         return;
     };

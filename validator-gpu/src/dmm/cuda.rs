@@ -18,7 +18,7 @@
 //! (from max|dv| of step k−1, as on the CPU) and the best-so-far bookkeeping need no host
 //! round trip: the host launches batches of steps sized to ~10 ms, then reads each chip's best
 //! energy, checks improved snapshots exactly with `Problem::energy`, and watches the stop flag,
-//! deadline and target.
+//! deadline and target. Checked snapshots get the same greedy polish as on the CPU.
 
 use super::cpu::{chip_params, group_is_sipling, ChipParams, Instance};
 use super::generate::SplitMix64;
@@ -428,6 +428,7 @@ fn run<R: GpuReal>(
     let mut chip_best = vec![f64::INFINITY; chips];
     let mut host_best = vec![0.0f64; chips];
     let mut row = vec![0u8; n];
+    let mut true_count = vec![0u32; m];
     let mut step: u64 = 0;
     let mut batch: u64 = 8;
     let mut solved = false;
@@ -517,7 +518,8 @@ fn run<R: GpuReal>(
         for c in improved {
             k.stream
                 .memcpy_dtoh(&d_best_x.slice(c * n..(c + 1) * n), &mut row)?;
-            let x: Vec<bool> = row.iter().map(|&b| b != 0).collect();
+            let mut x: Vec<bool> = row.iter().map(|&b| b != 0).collect();
+            inst.polish(&mut x, &mut true_count);
             let Ok(energy) = problem.energy(&x) else {
                 continue; // a hard clause is violated
             };
