@@ -52,7 +52,7 @@ fn wait_job(rpc: &Rpc, id: u64, timeout: Duration, done: impl Fn(&Job) -> bool) 
 fn send(
     net: &Network,
     w: &Wallet,
-    msg: impl prost::Message + prost::Name,
+    msg: impl prost::Name,
     gas: u64,
 ) -> Result<(serde_json::Value, u128)> {
     let rpc = net.node(0);
