@@ -9,7 +9,8 @@ use crate::keys::Key;
 use crate::rpc::{msg_response, send_auto, Rpc};
 use crate::solve_cli::{detect_format, v_lines};
 use anyhow::{ensure, Context, Result};
-use glia_modules::coins::{parse_amount, Coin, GasPrice, BASE_DENOM};
+use glia_modules::coins::{Coin, GasPrice, BASE_DENOM};
+use glia_modules::neuro::handler::{amount, proto_format, status_name};
 use glia_modules::neuro::problem::{format_energy, unpack, Format, Limits, Problem};
 use glia_proto::neuro::v1::*;
 use std::path::PathBuf;
@@ -78,18 +79,6 @@ pub fn parse_format(s: &str) -> Result<Format> {
     })
 }
 
-fn proto_format(f: Format) -> ProblemFormat {
-    match f {
-        Format::Cnf => ProblemFormat::Cnf,
-        Format::Wcnf => ProblemFormat::Wcnf,
-        Format::Qubo => ProblemFormat::Qubo,
-    }
-}
-
-fn status_name(s: i32) -> &'static str {
-    JobStatus::try_from(s).map_or("UNKNOWN", |s| s.as_str_name())
-}
-
 fn uglia(a: u64) -> Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin> {
     (a > 0).then(|| Coin::new(BASE_DENOM, u128::from(a)).to_proto())
 }
@@ -150,15 +139,9 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
         }
         let live =
             j.status == JobStatus::Open as i32 || j.status == JobStatus::AwaitingReview as i32;
-        if !live && (j.refunded.is_some() || j.closed_height > 0) {
-            let amount = |c: &Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin>| {
-                c.as_ref()
-                    .map_or(0, |c| parse_amount(&c.amount).unwrap_or(0))
-            };
-            // The refund is paid at the end of the closing block.
-            if amount(&j.escrow) == 0 {
-                break j;
-            }
+        // The refund is paid at the end of the closing block.
+        if !live && (j.refunded.is_some() || j.closed_height > 0) && amount(&j.escrow)? == 0 {
+            break j;
         }
         ensure!(
             start.elapsed() < Duration::from_secs(3600),
@@ -166,17 +149,13 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
         );
         std::thread::sleep(Duration::from_millis(500));
     };
-    let amount = |c: &Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin>| {
-        c.as_ref()
-            .map_or(0, |c| parse_amount(&c.amount).unwrap_or(0))
-    };
     eprintln!(
         "job {id}: {} — winner {}, paid {}{BASE_DENOM} in block fees and {}{BASE_DENOM} reward, refunded {}{BASE_DENOM}",
         status_name(job.status),
         if job.winner.is_empty() { "none" } else { &job.winner },
-        amount(&job.fees_paid),
-        amount(&job.reward_paid),
-        amount(&job.refunded)
+        amount(&job.fees_paid)?,
+        amount(&job.reward_paid)?,
+        amount(&job.refunded)?
     );
     if !job.has_best {
         println!("s UNKNOWN");

@@ -108,7 +108,8 @@ pub fn format_of(f: i32) -> AppResult<Format> {
     }
 }
 
-fn proto_format(f: Format) -> ProblemFormat {
+/// The proto enum of a problem format.
+pub fn proto_format(f: Format) -> ProblemFormat {
     match f {
         Format::Cnf => ProblemFormat::Cnf,
         Format::Wcnf => ProblemFormat::Wcnf,
