@@ -66,6 +66,10 @@ pub struct SolveArgs {
     pub variant: Option<VariantArg>,
     #[arg(long, value_enum)]
     pub precision: Option<PrecisionArg>,
+    /// Ablation (benchmarks): MaxSAT and QUBO finishers start from random states instead of
+    /// the circuit's, showing what the circuit adds.
+    #[arg(long)]
+    pub random_starts: bool,
 }
 
 /// `cpu`, `cuda` (device 0) or `cuda:N`.
@@ -195,6 +199,7 @@ fn run_solve(args: &SolveArgs) -> Result<i32, String> {
             Some(PrecisionArg::F32) => Precision::F32,
             Some(PrecisionArg::F64) => Precision::F64,
         },
+        random_starts: args.random_starts,
         ..defaults
     };
     let mut out = std::io::stdout().lock();

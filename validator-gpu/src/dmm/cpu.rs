@@ -27,7 +27,9 @@
 //!
 //! Figures (kernel speed, solve times, the choices they decided) are in the `dmm` module doc.
 
+use super::anneal::QuboAnneal;
 use super::generate::SplitMix64;
+use super::tabu::Tabu;
 use super::{Candidate, Precision, SolveOptions, Variant};
 use glia_modules::neuro::problem::{Clauses, Problem};
 use std::ops::{Add, Mul, Sub};
@@ -260,6 +262,9 @@ pub struct Instance {
     /// Variable → (clause, literal is positive), for [`Instance::polish`].
     occ_start: Vec<u32>,
     occ: Vec<(u32, bool)>,
+    /// Clause → (variable, literal is positive), for the local searches.
+    lit_start: Vec<u32>,
+    lits: Vec<(u32, bool)>,
 }
 
 impl Instance {
@@ -290,6 +295,8 @@ impl Instance {
             constant,
             occ_start: Vec::new(),
             occ: Vec::new(),
+            lit_start: vec![0],
+            lits: Vec::new(),
         };
         let mut order: [Vec<usize>; 4] = Default::default();
         let mut buf: Vec<(u32, bool)> = Vec::new();
@@ -359,6 +366,11 @@ impl Instance {
             }
         }
         inst.occ_start = count;
+        for lits in &clauses {
+            inst.lits
+                .extend(lits.iter().map(|&(var, nq)| (var, nq < 0.0)));
+            inst.lit_start.push(inst.lits.len() as u32);
+        }
         inst
     }
 
@@ -405,8 +417,14 @@ impl Instance {
         }
     }
 
-    fn occurrences(&self, var: usize) -> &[(u32, bool)] {
+    /// The clauses variable `var` occurs in: (clause, its literal is positive).
+    pub(crate) fn occurrences(&self, var: usize) -> &[(u32, bool)] {
         &self.occ[self.occ_start[var] as usize..self.occ_start[var + 1] as usize]
+    }
+
+    /// The literals of clause `m` (block order): (variable, literal is positive).
+    pub(crate) fn literals(&self, m: usize) -> &[(u32, bool)] {
+        &self.lits[self.lit_start[m] as usize..self.lit_start[m + 1] as usize]
     }
 
     pub fn num_clauses(&self) -> usize {
@@ -669,6 +687,8 @@ pub struct Group<T: Real, const K: usize> {
     pending: Option<(f64, usize, u64)>,
     pending_x: Vec<bool>,
     true_count: Vec<u32>,
+    /// What settles each held state before it is checked.
+    finisher: Finisher,
     last_flush: Instant,
     /// The current window: at least FLUSH, and 20 times the last check's cost, so polishing
     /// and checking take at most ~5% of the run.
@@ -685,6 +705,7 @@ impl<T: Real, const K: usize> Group<T, K> {
         sipling: bool,
         seed: u64,
         first_chip: usize,
+        finisher: Finisher,
     ) -> Self {
         let n = inst.num_vars;
         let m = inst.num_clauses();
@@ -751,6 +772,7 @@ impl<T: Real, const K: usize> Group<T, K> {
             pending: None,
             pending_x: vec![false; n],
             true_count: vec![0; m],
+            finisher,
             last_flush: Instant::now(),
             window: FLUSH,
             sipling,
@@ -1052,6 +1074,8 @@ pub struct Shared {
     pub target: Option<i64>,
     pub start: Instant,
     pub max_steps: Option<u64>,
+    /// [`SolveOptions::random_starts`].
+    pub random_starts: bool,
 }
 
 /// One step of one group, with the kernel flags of its kind.
@@ -1139,7 +1163,15 @@ fn flush<T: Real, const K: usize>(
 ) {
     let t = Instant::now();
     publish(g, inst, problem, shared, tx);
-    g.window = FLUSH.max(t.elapsed() * 20);
+    // The circuit runs `factor` times as long as the last finish and check took: SAT keeps
+    // the checks to ~5%; MaxSAT splits evenly with its tabu search; QUBO gives ~90% to the
+    // anneal, which did the most for the cut on random Max-Cut (see the `dmm` module doc).
+    let factor = match g.finisher {
+        Finisher::Greedy => 20.0,
+        Finisher::Tabu(_) => 1.0,
+        Finisher::Anneal(..) => 0.1,
+    };
+    g.window = FLUSH.max(t.elapsed().mul_f64(factor));
     g.last_flush = Instant::now();
 }
 
@@ -1154,7 +1186,35 @@ fn publish<T: Real, const K: usize>(
     let Some((_, chip, steps)) = g.pending.take() else {
         return;
     };
-    inst.polish(&mut g.pending_x, &mut g.true_count);
+    let keep_going = || !shared.done.load(Ordering::Relaxed);
+    if shared.random_starts && !matches!(g.finisher, Finisher::Greedy) {
+        // Ablation: finish a random state instead of the circuit's.
+        let mut rng = SplitMix64::stream(g.steps, g.first_chip as u64);
+        g.pending_x.iter_mut().for_each(|x| *x = rng.bit());
+    }
+    let n = inst.num_vars as u64;
+    // Tabu moves cost a scan of the variables: stall budgets shrink on large instances so one
+    // finish stays near 10^8 variable visits.
+    let stall = |per_var: u64| (per_var * n).min(100_000_000 / n.max(1)).max(1);
+    match &mut g.finisher {
+        Finisher::Tabu(tabu) => {
+            tabu.run(inst, &g.pending_x, stall(10), keep_going);
+            g.pending_x.copy_from_slice(&tabu.best_x);
+        }
+        Finisher::Anneal(sa, tabu) => {
+            // 3000 sweeps (≤ 2·10^8 flips) from 4× cooler than a random start needs: the
+            // circuit's state is already ordered. Then tabu takes the anneal's result past the
+            // local minimum it froze in.
+            let sweeps = (200_000_000 / n.max(1)).clamp(50, 3000);
+            sa.anneal(&g.pending_x, sweeps, 4.0, keep_going);
+            g.pending_x.copy_from_slice(&sa.best_x);
+            if let Some(tabu) = tabu {
+                tabu.run(inst, &g.pending_x, stall(5), keep_going);
+                g.pending_x.copy_from_slice(&tabu.best_x);
+            }
+        }
+        Finisher::Greedy => inst.polish(&mut g.pending_x, &mut g.true_count),
+    }
     let x = &g.pending_x;
     let Ok(energy) = problem.energy(x) else {
         return; // a hard clause is violated: not a candidate
@@ -1185,6 +1245,26 @@ fn publish<T: Real, const K: usize>(
     }
 }
 
+/// What settles a held state before it is checked: greedy descent for SAT, tabu search for
+/// MaxSAT, annealing on the variables for QUBO.
+pub enum Finisher {
+    Greedy,
+    Tabu(Tabu),
+    Anneal(Box<QuboAnneal>, Option<Tabu>),
+}
+
+impl Finisher {
+    pub fn for_problem(problem: &Problem, inst: &Instance, seed: u64) -> Finisher {
+        match problem {
+            Problem::Sat(_) => Finisher::Greedy,
+            Problem::Qubo(q) => {
+                Finisher::Anneal(Box::new(QuboAnneal::new(q, seed)), Tabu::new(inst, seed))
+            }
+            _ => Tabu::new(inst, seed).map_or(Finisher::Greedy, Finisher::Tabu),
+        }
+    }
+}
+
 /// The groups one worker thread integrates.
 pub enum Work {
     F32(Vec<Group<f32, 16>>),
@@ -1194,6 +1274,7 @@ pub enum Work {
 impl Work {
     /// Builds groups `first_group..first_group + groups` of a run.
     pub fn new(
+        problem: &Problem,
         inst: &Instance,
         opts: &SolveOptions,
         precision: Precision,
@@ -1201,6 +1282,7 @@ impl Work {
         groups: usize,
     ) -> Work {
         fn make<T: Real, const K: usize>(
+            problem: &Problem,
             inst: &Instance,
             opts: &SolveOptions,
             first_group: usize,
@@ -1212,13 +1294,15 @@ impl Work {
                         chip_params(opts.variant, inst.ratio, opts.seed, gi, K, k)
                     });
                     let sipling = group_is_sipling(opts.variant, gi);
-                    Group::new(inst, &params, sipling, opts.seed, gi * K)
+                    let seed = opts.seed ^ (gi as u64).wrapping_mul(0x9E37_79B9);
+                    let finisher = Finisher::for_problem(problem, inst, seed);
+                    Group::new(inst, &params, sipling, opts.seed, gi * K, finisher)
                 })
                 .collect()
         }
         match precision {
-            Precision::F32 => Work::F32(make(inst, opts, first_group, groups)),
-            Precision::F64 => Work::F64(make(inst, opts, first_group, groups)),
+            Precision::F32 => Work::F32(make(problem, inst, opts, first_group, groups)),
+            Precision::F64 => Work::F64(make(problem, inst, opts, first_group, groups)),
         }
     }
 

@@ -10,11 +10,13 @@
 //! [`solve`] runs a population of *chips* (parameter settings and initial states, DynexSolve's
 //! practice) on all CPU cores ([`cpu`]) or, with the `dmm-cuda` feature, on a GPU.
 //!
-//! Every FLUSH window (≥ 5 ms, and ≥ 20× the cost of the last check) each chip group's lowest
-//! state is settled by a 1-flip greedy descent ([`cpu::Instance::polish`]) and checked
-//! exactly; the trajectory samples the landscape, the descent finishes each sample. QUBOs are
-//! integrated as the Ising-style clause pairs of [`cpu::qubo_clauses`] rather than Dynex's
-//! formula 2 (see there for why).
+//! Each group holds its lowest sign state of a window; the state is then *finished* and checked
+//! exactly. SAT: a 1-flip greedy descent ([`cpu::Instance::polish`]), windows ≥ 5 ms and ≥ 20×
+//! the finish, so checks cost ≤ ~5%. MaxSAT: tabu search ([`tabu`]), even time split. QUBO:
+//! simulated annealing on the variables from 4× cooler than a random start needs ([`anneal`]),
+//! then tabu search, with ~90% of the time: the trajectory samples the landscape, the finisher
+//! settles each sample. QUBOs are integrated as the Ising-style clause pairs of
+//! [`cpu::qubo_clauses`] rather than Dynex's formula 2 (see there for why).
 //!
 //! Measured (2-core AVX-512 Xeon VM, `gliad solve` in the dev profile with this crate at
 //! opt-level 3, defaults: Mixed variant, f32, 2 threads × 16 chips; seconds to the satisfying
@@ -34,15 +36,24 @@
 //! Kernel speed (the `step_speed` test, one thread): ~15–20 ns per clause per 8-chip f64 group,
 //! ~1.2 ns per clause per chip in f32.
 //!
-//! Max-Cut (G(n, m) with unit weights, `gliad gen maxcut`): best cut in the same wall time as
-//! a single-thread Metropolis simulated annealing (the `maxcut_bench` test): G(800, 4000), 4 s:
-//! 2874–2878 against 2934; G(2000, 10000), 6 s: 7175–7195 against 7336–7342. The DMM is ~2%
-//! short of annealing there.
+//! Max-Cut (G(n, 12n), unit weights, `gliad gen maxcut`, seeds 1–3, 10 s, 2 threads; the
+//! README has the table from `validator-gpu/bench/dmm.sh`): the circuit alone with greedy
+//! finishing reached 6178 at n = 800 and 15441 at n = 2000, 1–1.3% below dwave-samplers'
+//! simulated annealing (6251, 15646). With the anneal + tabu finisher, 6251 / 6254 / 6248 and
+//! 15656 / 15662 / 15652 against annealing's 6251 / 6254 / 6248 and 15652 / 15661 / 15644. The
+//! same finisher from random states (`random_starts`, the ablation) reached the same cuts within
+//! ±4: on random Max-Cut the finisher does the work, and the circuit's starts are no better
+//! than random ones. Choices tried on the way (G(2000, 24000), 10 s): tabu alone from random
+//! states 15648–15656; tenure n/100 + below(10) ~10 short of n/40 + below(n/40); restarting tabu
+//! from kicked elite states instead of fresh states ~10 short; anneal 1000 sweeps ~5 short of
+//! 3000; with tabu finishing, 75% of the time in the circuit ~15 short of 50%.
 
+pub mod anneal;
 pub mod cpu;
 #[cfg(feature = "dmm-cuda")]
 pub mod cuda;
 pub mod generate;
+pub mod tabu;
 #[cfg(test)]
 mod tests;
 
@@ -98,6 +109,9 @@ pub struct SolveOptions {
     pub device: Device,
     pub variant: Variant,
     pub precision: Precision,
+    /// Ablation for benchmarks: the finishers of weighted problems start from random states
+    /// instead of the circuit's, to measure what the circuit adds.
+    pub random_starts: bool,
 }
 
 impl Default for SolveOptions {
@@ -112,6 +126,7 @@ impl Default for SolveOptions {
             device: Device::Cpu,
             variant: Variant::Mixed,
             precision: Precision::F32,
+            random_starts: false,
         }
     }
 }
@@ -237,6 +252,7 @@ fn solve_cpu(
         target: opts.target_energy,
         start,
         max_steps: opts.max_steps,
+        random_starts: opts.random_starts,
     };
     let deadline = start + opts.time_limit;
     let (tx, rx) = mpsc::channel::<Candidate>();
@@ -249,7 +265,7 @@ fn solve_cpu(
                 let count = groups / threads + usize::from(t < groups % threads);
                 let (tx, shared) = (tx.clone(), &shared);
                 s.spawn(move || {
-                    let mut work = cpu::Work::new(inst, opts, precision, first, count);
+                    let mut work = cpu::Work::new(problem, inst, opts, precision, first, count);
                     work.run(inst, problem, shared, &tx)
                 })
             })

@@ -439,3 +439,50 @@ fn maxcut_bench() {
     }
     println!("SA cut {best} ({sweeps} sweeps)");
 }
+
+/// The finishers on their own: every energy they report is the exact one of the state they
+/// leave, and on small QUBOs both reach the brute-force optimum.
+#[test]
+fn finishers_keep_exact_energies_and_reach_the_optimum() {
+    let mut rng = SplitMix64::new(11);
+    for round in 0..6 {
+        let n = 12;
+        let mut text = format!("p qubo {n} 40 {}\n", rng.below(9) as i64 - 4);
+        for _ in 0..40 {
+            let (i, j) = (rng.below(n), rng.below(n));
+            text.push_str(&format!("{i} {j} {}\n", rng.below(41) as i64 - 20));
+        }
+        let problem = Problem::parse(Format::Qubo, &text, &Limits::LOCAL).expect("parse");
+        let Problem::Qubo(q) = &problem else {
+            unreachable!()
+        };
+        let opt = brute_force(&problem);
+        let inst = cpu::Instance::build(&problem);
+        let start: Vec<bool> = (0..n).map(|_| rng.bit()).collect();
+        let mut tabu = tabu::Tabu::new(&inst, round).expect("small weights");
+        let best = tabu.run(&inst, &start, 200, || true);
+        let e = problem.energy(&tabu.best_x).expect("energy");
+        assert_eq!(best, i128::from(inst.clause_energy(e)), "{text}");
+        assert_eq!(e, opt, "tabu on {text}");
+        let mut sa = anneal::QuboAnneal::new(q, round);
+        let best = sa.anneal(&start, 300, 1.0, || true);
+        assert_eq!(best + q.offset, problem.energy(&sa.best_x).expect("energy"));
+        assert_eq!(best + q.offset, opt, "anneal on {text}");
+    }
+}
+
+#[test]
+fn random_starts_ablation_still_solves() {
+    let g = maxcut(14, 30, CutWeights::PlusMinus, 9).expect("generate");
+    let problem = Problem::parse(Format::Qubo, &g.qubo, &Limits::LOCAL).expect("parse");
+    let opt = brute_force(&problem);
+    let out = run(
+        &problem,
+        &SolveOptions {
+            target_energy: Some(opt),
+            random_starts: true,
+            ..quick()
+        },
+    );
+    assert_eq!(out.best.map(|b| b.energy), Some(opt));
+}
