@@ -82,6 +82,7 @@ fn family(f: i32) -> Option<sd::Family> {
     match ModelFamily::try_from(f).ok()? {
         ModelFamily::Sd15 => Some(sd::Family::Sd15),
         ModelFamily::Sd21 => Some(sd::Family::Sd21),
+        ModelFamily::SdxlTurbo => Some(sd::Family::SdxlTurbo),
         ModelFamily::Tiny => Some(sd::Family::Tiny),
         _ => None,
     }

@@ -21,6 +21,7 @@ use std::path::Path;
 pub enum Family {
     Sd15,
     Sd21,
+    SdxlTurbo,
     Tiny,
 }
 
@@ -44,6 +45,13 @@ pub struct SdConfig {
     pub text_encoder: TextEncoderKind,
     /// Padding token (SD 2.x pads with "!"; SD 1.x with the end token).
     pub pad_with: Option<&'static str>,
+    /// SDXL's second text encoder (OpenCLIP bigG, in `text_encoder_2/` with `tokenizer_2/`,
+    /// padding with "!"): its hidden states are concatenated after the first's.
+    pub text_encoder_2: Option<TextEncoderKind>,
+    /// Condition on the penultimate encoder layer's hidden states, as SDXL does, instead of the
+    /// final layer-normed ones (OpenCLIP-kind encoders only: candle's generic CLIP text model
+    /// does not expose its layers).
+    pub penultimate: bool,
     pub unet: unet_2d::UNet2DConditionModelConfig,
     pub vae: vae::AutoEncoderKLConfig,
     /// Latents are the VAE's output times this (0.18215 for every SD family).
@@ -113,6 +121,8 @@ impl SdConfig {
                 projection_dim: 768,
             }),
             pad_with: None,
+            text_encoder_2: None,
+            penultimate: false,
             unet: unet(
                 vec![
                     bc(320, Some(1), 8),
@@ -139,6 +149,8 @@ impl SdConfig {
             family: Family::Sd21,
             text_encoder: TextEncoderKind::OpenClip(sd_clip::Config::v2_1()),
             pad_with: Some("!"),
+            text_encoder_2: None,
+            penultimate: false,
             unet: unet(
                 vec![
                     bc(320, Some(1), 5),
@@ -176,9 +188,74 @@ impl SdConfig {
                 projection_dim: 32,
             }),
             pad_with: None,
+            text_encoder_2: None,
+            penultimate: false,
             unet: unet(vec![bc(32, Some(1), 2), bc(64, None, 2)], 1, 8, 32, false),
             vae: autoencoder(vec![16, 32, 32, 32], 1, 8),
             vae_scale: 0.18215,
+            prediction: PredictionType::Epsilon,
+            align: 16,
+        }
+    }
+
+    /// SDXL-Turbo (stabilityai/sdxl-turbo): two text encoders whose penultimate hidden states
+    /// are concatenated (768 + 1280 = 2048 wide), a three-level UNet with 2 and 10 transformer
+    /// layers, SDXL's VAE scale; 1–4 Euler-ancestral steps without guidance. The UNet's pooled
+    /// text and size conditioning (`add_embedding`) is not in candle's UNet and is not read.
+    pub fn sdxl_turbo() -> Self {
+        SdConfig {
+            family: Family::SdxlTurbo,
+            text_encoder: TextEncoderKind::OpenClip(sd_clip::Config::sdxl()),
+            pad_with: None,
+            text_encoder_2: Some(TextEncoderKind::OpenClip(sd_clip::Config::sdxl2())),
+            penultimate: true,
+            unet: unet(
+                vec![
+                    bc(320, None, 5),
+                    bc(640, Some(2), 10),
+                    bc(1280, Some(10), 20),
+                ],
+                2,
+                32,
+                2048,
+                true,
+            ),
+            vae: autoencoder(vec![128, 256, 512, 512], 2, 32),
+            vae_scale: 0.13025,
+            prediction: PredictionType::Epsilon,
+            align: 32,
+        }
+    }
+
+    /// SDXL-Turbo's architecture cut down like [`SdConfig::tiny`]: two tokenizers and two
+    /// 2-layer text encoders (widths 32 and 48) whose outputs are concatenated 80 wide, a UNet
+    /// whose first level has no attention and whose second has 2 transformer layers with linear
+    /// projections, SDXL's VAE scale. The tests run the SDXL code path with it. Its encoders are
+    /// candle's generic CLIP (the SD-specific one's widths cannot be set from outside candle),
+    /// so they condition on final rather than penultimate hidden states.
+    pub fn tiny_xl() -> Self {
+        let clip = |embed_dim| {
+            TextEncoderKind::Clip(ClipTextConfig {
+                vocab_size: 514,
+                embed_dim,
+                activation: Activation::QuickGelu,
+                intermediate_size: 2 * embed_dim,
+                max_position_embeddings: 77,
+                pad_with: None,
+                num_hidden_layers: 2,
+                num_attention_heads: 2,
+                projection_dim: embed_dim,
+            })
+        };
+        SdConfig {
+            family: Family::SdxlTurbo,
+            text_encoder: clip(32),
+            pad_with: None,
+            text_encoder_2: Some(clip(48)),
+            penultimate: false,
+            unet: unet(vec![bc(32, None, 2), bc(64, Some(2), 2)], 1, 8, 80, true),
+            vae: autoencoder(vec![16, 32, 32, 32], 1, 8),
+            vae_scale: 0.13025,
             prediction: PredictionType::Epsilon,
             align: 16,
         }
@@ -188,6 +265,7 @@ impl SdConfig {
         match f {
             Family::Sd15 => Self::v1_5(),
             Family::Sd21 => Self::v2_1(),
+            Family::SdxlTurbo => Self::sdxl_turbo(),
             Family::Tiny => Self::tiny(),
         }
     }
@@ -214,6 +292,8 @@ pub struct Pipeline {
     pub config: SdConfig,
     tokenizer: ClipTokenizer,
     text: TextEncoder,
+    /// SDXL's second tokenizer and encoder.
+    second: Option<(ClipTokenizer, TextEncoder)>,
     unet: unet_2d::UNet2DConditionModel,
     vae: vae::AutoEncoderKL,
     device: Device,
@@ -243,14 +323,23 @@ impl Pipeline {
             Ok(unsafe { VarBuilder::from_mmaped_safetensors(&[dir.join(f)], DType::F32, device)? })
         };
         let tokenizer = ClipTokenizer::from_dir(&dir.join("tokenizer"), config.pad_with, 77)?;
-        let text = match &config.text_encoder {
-            TextEncoderKind::Clip(c) => TextEncoder::Clip(ClipTextTransformer::new(
-                mmap(weights::TEXT_ENCODER)?.pp("text_model"),
-                c,
-            )?),
-            TextEncoderKind::OpenClip(c) => TextEncoder::OpenClip(
-                sd_clip::ClipTextTransformer::new(mmap(weights::TEXT_ENCODER)?, c)?,
-            ),
+        let encoder = |kind: &TextEncoderKind, file: &str| -> Result<TextEncoder> {
+            Ok(match kind {
+                TextEncoderKind::Clip(c) => {
+                    TextEncoder::Clip(ClipTextTransformer::new(mmap(file)?.pp("text_model"), c)?)
+                }
+                TextEncoderKind::OpenClip(c) => {
+                    TextEncoder::OpenClip(sd_clip::ClipTextTransformer::new(mmap(file)?, c)?)
+                }
+            })
+        };
+        let text = encoder(&config.text_encoder, weights::TEXT_ENCODER)?;
+        let second = match &config.text_encoder_2 {
+            None => None,
+            Some(kind) => Some((
+                ClipTokenizer::from_dir(&dir.join("tokenizer_2"), Some("!"), 77)?,
+                encoder(kind, weights::TEXT_ENCODER_2)?,
+            )),
         };
         let unet = unet_2d::UNet2DConditionModel::new(
             mmap(weights::UNET)?,
@@ -264,6 +353,7 @@ impl Pipeline {
             config,
             tokenizer,
             text,
+            second,
             unet,
             vae,
             device: device.clone(),
@@ -272,11 +362,20 @@ impl Pipeline {
     }
 
     fn embed(&self, text: &str) -> Result<Tensor> {
-        let ids = self.tokenizer.encode(text);
-        let ids = Tensor::new(ids.as_slice(), &self.device)?.unsqueeze(0)?;
-        Ok(match &self.text {
-            TextEncoder::Clip(m) => m.forward_with_mask(&ids, usize::MAX)?,
-            TextEncoder::OpenClip(m) => m.forward(&ids)?,
+        let run = |tok: &ClipTokenizer, m: &TextEncoder| -> Result<Tensor> {
+            let ids = Tensor::new(tok.encode(text).as_slice(), &self.device)?.unsqueeze(0)?;
+            Ok(match m {
+                TextEncoder::Clip(m) => m.forward_with_mask(&ids, usize::MAX)?,
+                TextEncoder::OpenClip(m) if self.config.penultimate => {
+                    m.forward_until_encoder_layer(&ids, usize::MAX, -2)?.1
+                }
+                TextEncoder::OpenClip(m) => m.forward(&ids)?,
+            })
+        };
+        let first = run(&self.tokenizer, &self.text)?;
+        Ok(match &self.second {
+            None => first,
+            Some((tok, m)) => Tensor::cat(&[first, run(tok, m)?], 2)?,
         })
     }
 

@@ -2,8 +2,9 @@
 //! model whose weights are generated from a fixed seed.
 //!
 //! The registry hash of a model directory is sha256 over, for each file of [`FILES`] in that
-//! order, `"<relative path>\n<hex sha256 of the file>\n"`. It covers every byte the pipeline
-//! loads, and an operator can compute it with `sha256sum`.
+//! order (then [`FILES_2`] when the directory has SDXL's second text encoder),
+//! `"<relative path>\n<hex sha256 of the file>\n"`. It covers every byte the pipeline loads,
+//! and an operator can compute it with `sha256sum`.
 
 use super::noise::SeededNormal;
 use super::pipeline::{SdConfig, TextEncoderKind};
@@ -20,6 +21,11 @@ pub const VAE: &str = "vae/diffusion_pytorch_model.safetensors";
 pub const VOCAB: &str = "tokenizer/vocab.json";
 pub const MERGES: &str = "tokenizer/merges.txt";
 pub const FILES: [&str; 5] = [TEXT_ENCODER, UNET, VAE, VOCAB, MERGES];
+pub const TEXT_ENCODER_2: &str = "text_encoder_2/model.safetensors";
+pub const VOCAB_2: &str = "tokenizer_2/vocab.json";
+pub const MERGES_2: &str = "tokenizer_2/merges.txt";
+/// SDXL's second encoder and tokenizer, hashed after [`FILES`] when present.
+pub const FILES_2: [&str; 3] = [TEXT_ENCODER_2, VOCAB_2, MERGES_2];
 
 /// The seed the tiny model's weights come from.
 pub const TINY_SEED: u64 = 0x611A_5D00;
@@ -42,7 +48,8 @@ pub fn file_sha256(path: &Path) -> Result<String> {
 /// The registry hash of a model directory.
 pub fn model_sha256(dir: &Path) -> Result<String> {
     let mut h = Sha256::new();
-    for f in FILES {
+    let second = dir.join(TEXT_ENCODER_2).exists();
+    for f in FILES.iter().chain(FILES_2.iter().filter(|_| second)) {
         h.update(format!("{f}\n{}\n", file_sha256(&dir.join(f))?));
     }
     Ok(hex::encode(h.finalize()))
@@ -83,28 +90,49 @@ fn fill(map: &VarMap, seed: u64) -> Result<HashMap<String, Tensor>> {
 /// Writes the tiny model into `dir` (diffusers layout) and returns its registry hash. The
 /// same seed always gives the same bytes.
 pub fn write_tiny(dir: &Path) -> Result<String> {
-    let cfg = SdConfig::tiny();
+    write_generated(dir, &SdConfig::tiny(), "tiny")
+}
+
+/// Writes [`SdConfig::tiny_xl`] (the SDXL code path, cut down) like [`write_tiny`].
+pub fn write_tiny_xl(dir: &Path) -> Result<String> {
+    write_generated(dir, &SdConfig::tiny_xl(), "tiny-xl")
+}
+
+/// Writes generated weights of `cfg`'s architecture into `dir`, a byte-level tokenizer for each
+/// text encoder, and returns the registry hash.
+fn write_generated(dir: &Path, cfg: &SdConfig, name: &str) -> Result<String> {
     let dev = Device::Cpu;
-    for sub in ["text_encoder", "unet", "vae", "tokenizer"] {
-        std::fs::create_dir_all(dir.join(sub))?;
-    }
     let build = |file: &str, f: &dyn Fn(VarBuilder) -> Result<()>| -> Result<()> {
+        std::fs::create_dir_all(dir.join(file).parent().context("weight file in a folder")?)?;
         let map = VarMap::new();
         f(VarBuilder::from_varmap(&map, DType::F32, &dev))?;
         let tensors = fill(&map, TINY_SEED)?;
         candle_core::safetensors::save(&tensors, dir.join(file))?;
         Ok(())
     };
-    build(TEXT_ENCODER, &|vb| {
-        let TextEncoderKind::Clip(c) = &cfg.text_encoder else {
-            unreachable!("the tiny model uses the generic CLIP encoder")
-        };
-        candle_transformers::models::clip::text_model::ClipTextTransformer::new(
-            vb.pp("text_model"),
-            c,
-        )?;
+    let encoder = |kind: &TextEncoderKind, vb: VarBuilder| -> Result<()> {
+        use candle_transformers::models::{clip::text_model, stable_diffusion::clip};
+        match kind {
+            TextEncoderKind::Clip(c) => {
+                text_model::ClipTextTransformer::new(vb.pp("text_model"), c)?;
+            }
+            TextEncoderKind::OpenClip(c) => {
+                clip::ClipTextTransformer::new(vb, c)?;
+            }
+        }
         Ok(())
-    })?;
+    };
+    let (vocab, merges) = super::tokenizer::byte_level_files();
+    build(TEXT_ENCODER, &|vb| encoder(&cfg.text_encoder, vb))?;
+    std::fs::create_dir_all(dir.join("tokenizer"))?;
+    std::fs::write(dir.join(VOCAB), &vocab)?;
+    std::fs::write(dir.join(MERGES), &merges)?;
+    if let Some(second) = &cfg.text_encoder_2 {
+        build(TEXT_ENCODER_2, &|vb| encoder(second, vb))?;
+        std::fs::create_dir_all(dir.join("tokenizer_2"))?;
+        std::fs::write(dir.join(VOCAB_2), &vocab)?;
+        std::fs::write(dir.join(MERGES_2), &merges)?;
+    }
     build(UNET, &|vb| {
         candle_transformers::models::stable_diffusion::unet_2d::UNet2DConditionModel::new(
             vb,
@@ -124,12 +152,9 @@ pub fn write_tiny(dir: &Path) -> Result<String> {
         )?;
         Ok(())
     })?;
-    let (vocab, merges) = super::tokenizer::byte_level_files();
-    std::fs::write(dir.join(VOCAB), vocab)?;
-    std::fs::write(dir.join(MERGES), merges)?;
     std::fs::write(
         dir.join("model_index.json"),
-        "{\"_class_name\": \"StableDiffusionPipeline\", \"_glia_family\": \"tiny\"}\n",
+        format!("{{\"_class_name\": \"StableDiffusionPipeline\", \"_glia_family\": \"{name}\"}}\n"),
     )?;
     model_sha256(dir)
 }
