@@ -115,17 +115,27 @@ fn qubo_reaches_the_brute_force_optimum() {
     }
 }
 
+/// A `p qubo` text of `terms` random entries in -max..=max over `n` variables (repeats and
+/// i > j included, as users write them), and its parse.
+fn random_qubo(rng: &mut SplitMix64, n: u64, terms: usize, max: u64) -> (String, Problem) {
+    let mut text = format!("p qubo {n} {terms} {}\n", rng.below(9) as i64 - 4);
+    for _ in 0..terms {
+        let (i, j) = (rng.below(n), rng.below(n));
+        text.push_str(&format!(
+            "{i} {j} {}\n",
+            rng.below(2 * max + 1) as i64 - max as i64
+        ));
+    }
+    let problem = Problem::parse(Format::Qubo, &text, &Limits::LOCAL).expect("parse");
+    (text, problem)
+}
+
 #[test]
 fn qubo_clauses_keep_every_energy() {
     let mut rng = SplitMix64::new(3);
     for _ in 0..20 {
         let n = 7;
-        let mut text = format!("p qubo {n} 15 {}\n", rng.below(9) as i64 - 4);
-        for _ in 0..15 {
-            let (i, j) = (rng.below(n), rng.below(n));
-            text.push_str(&format!("{i} {j} {}\n", rng.below(21) as i64 - 10));
-        }
-        let problem = Problem::parse(Format::Qubo, &text, &Limits::LOCAL).expect("parse");
+        let (text, problem) = random_qubo(&mut rng, n, 15, 10);
         let Problem::Qubo(q) = &problem else {
             unreachable!()
         };
@@ -447,12 +457,7 @@ fn finishers_keep_exact_energies_and_reach_the_optimum() {
     let mut rng = SplitMix64::new(11);
     for round in 0..6 {
         let n = 12;
-        let mut text = format!("p qubo {n} 40 {}\n", rng.below(9) as i64 - 4);
-        for _ in 0..40 {
-            let (i, j) = (rng.below(n), rng.below(n));
-            text.push_str(&format!("{i} {j} {}\n", rng.below(41) as i64 - 20));
-        }
-        let problem = Problem::parse(Format::Qubo, &text, &Limits::LOCAL).expect("parse");
+        let (text, problem) = random_qubo(&mut rng, n, 40, 20);
         let Problem::Qubo(q) = &problem else {
             unreachable!()
         };
