@@ -15,7 +15,7 @@ use glia_proto::inference::v1::{
     Device as DeviceInfo, HeldModel, ImageResult, ModelFamily, MsgRegisterExecutor, Scheduler, Task,
 };
 use glia_validator_gpu::blobstore::BlobStore;
-use glia_validator_gpu::sd::{self, GenerateRequest, Pipeline, SamplerKind, SdConfig};
+use glia_validator_gpu::sd::{self, GenerateRequest, PooledPipeline, SamplerKind, SdConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -42,6 +42,8 @@ pub struct ExecutorConfig {
     /// CometBFT RPC for broadcasting the registration.
     pub rpc: String,
     pub fault: Option<Fault>,
+    /// Which devices generate images (`auto`: every CUDA GPU, else the CPU).
+    pub device: sd::DeviceChoice,
 }
 
 struct ValidatorKey {
@@ -93,17 +95,25 @@ pub struct Executor {
     blobs: BlobStore,
     cfg: ExecutorConfig,
     key: ValidatorKey,
-    pipelines: BTreeMap<String, Pipeline>,
+    pipelines: BTreeMap<String, PooledPipeline>,
     failed: BTreeSet<u64>,
     last_registration: Option<Instant>,
-    device: sd::Device,
+    pool: sd::DevicePool,
 }
 
 impl Executor {
     pub fn new(app: App, blobs: BlobStore, cfg: ExecutorConfig) -> Result<Self> {
         let key = read_validator_key(&cfg.priv_validator_key)?;
         app.0.results.set_validator(key.address.clone());
-        tracing::info!(validator = %key.address, models = %cfg.models_dir.display(), "executor ready");
+        let pool = sd::DevicePool::open(cfg.device)?;
+        let devices: Vec<String> = pool.devices.iter().map(|d| d.name.clone()).collect();
+        tracing::info!(
+            validator = %key.address,
+            models = %cfg.models_dir.display(),
+            devices = ?devices,
+            why_cpu = ?pool.why_cpu,
+            "executor ready"
+        );
         Ok(Executor {
             app,
             blobs,
@@ -112,7 +122,7 @@ impl Executor {
             pipelines: BTreeMap::new(),
             failed: BTreeSet::new(),
             last_registration: None,
-            device: sd::Device::Cpu,
+            pool,
         })
     }
 
@@ -176,11 +186,16 @@ impl Executor {
         let msg = MsgRegisterExecutor {
             operator: operator.clone(),
             validator_pubkey: self.key.pubkey.clone(),
-            devices: vec![DeviceInfo {
-                name: "cpu".into(),
-                memory_bytes: 0,
-                count: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
-            }],
+            devices: self
+                .pool
+                .describe()
+                .into_iter()
+                .map(|(name, memory_bytes, count)| DeviceInfo {
+                    name,
+                    memory_bytes,
+                    count,
+                })
+                .collect(),
             models: self.held_models()?,
             blob_url: self.cfg.blob_url.clone(),
             validator_signature: self
@@ -256,7 +271,7 @@ impl Executor {
         Ok(())
     }
 
-    fn pipeline(&mut self, model_id: &str) -> Result<&Pipeline> {
+    fn pipeline(&mut self, model_id: &str) -> Result<&PooledPipeline> {
         if !self.pipelines.contains_key(model_id) {
             let latest = self.app.0.store.latest();
             let m = state::model(&mut ReadOnly(&latest), model_id)?
@@ -267,11 +282,11 @@ impl Executor {
                     m.family
                 )
             })?;
-            let p = Pipeline::load(
+            let p = PooledPipeline::load(
                 &self.cfg.models_dir.join(model_id),
                 SdConfig::for_family(fam),
                 &m.weights_sha256,
-                &self.device,
+                &self.pool,
             )?;
             self.pipelines.insert(model_id.to_string(), p);
         }
@@ -294,23 +309,21 @@ impl Executor {
         };
         let fault = self.cfg.fault;
         let pipeline = self.pipeline(&task.model_id)?;
-        let mut made = Vec::with_capacity(task.seeds.len());
-        for seed in &task.seeds {
-            let started = Instant::now();
-            let mut img = pipeline.generate(&req, *seed)?;
-            if fault == Some(Fault::Perturb) {
-                img.pixels.iter_mut().for_each(|p| *p = 255 - *p);
+        // The seeds go over every device at once; each image depends only on its seed.
+        let mut made = pipeline.generate_all(&req, &task.seeds)?;
+        if fault == Some(Fault::Perturb) {
+            for m in &mut made {
+                m.image.pixels.iter_mut().for_each(|p| *p = 255 - *p);
             }
-            made.push((*seed, img, started.elapsed().as_millis() as u64));
         }
         let mut out = Vec::with_capacity(made.len());
-        for (seed, img, device_time_ms) in made {
-            let hash = self.blobs.put(&img.to_png()?)?;
+        for m in made {
+            let hash = self.blobs.put(&m.image.to_png()?)?;
             out.push(ImageResult {
-                seed,
+                seed: m.seed,
                 output_sha256: hex::decode(&hash)?,
-                phash: img.phash(),
-                device_time_ms,
+                phash: m.image.phash(),
+                device_time_ms: m.device_time_ms,
             });
         }
         Ok(out)

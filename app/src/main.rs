@@ -62,6 +62,10 @@ enum Cmd {
         /// Testing only: make the executor misbehave.
         #[arg(long, value_enum)]
         executor_fault: Option<gliad::executor::Fault>,
+        /// Devices that generate images: auto (every CUDA GPU when the build and machine have
+        /// one, else the CPU), cpu, or cuda (every GPU, or refuse to start).
+        #[arg(long, default_value = "auto")]
+        executor_device: glia_validator_gpu::sd::DeviceChoice,
         /// Solver threads for neuromorphic jobs (0 = every core).
         #[arg(long, default_value_t = 0)]
         neuro_threads: usize,
@@ -159,6 +163,7 @@ fn main() -> Result<()> {
             operator_mnemonic_file,
             blob_url,
             executor_fault,
+            executor_device,
             blob_retention_hours,
             neuro_threads,
             neuro_max_seconds,
@@ -243,6 +248,7 @@ fn main() -> Result<()> {
                     blob_url: blob_url.unwrap_or_else(|| format!("http://{api}")),
                     rpc: rpc.clone(),
                     fault: executor_fault,
+                    device: executor_device,
                 };
                 let exec = gliad::executor::Executor::new(
                     app.clone(),

@@ -7,6 +7,7 @@ pub mod euler_ancestral;
 pub mod image;
 pub mod noise;
 pub mod pipeline;
+pub mod pool;
 #[cfg(test)]
 mod tests;
 pub mod tokenizer;
@@ -15,3 +16,4 @@ pub mod weights;
 pub use candle_core::Device;
 pub use image::RgbImage;
 pub use pipeline::{Family, GenerateRequest, Pipeline, SamplerKind, SdConfig};
+pub use pool::{DeviceChoice, DevicePool, PooledPipeline};

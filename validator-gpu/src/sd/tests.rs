@@ -130,3 +130,45 @@ fn tiny_xl_runs_the_sdxl_path_and_hashes_both_encoders() {
     assert!(format!("{err:#}").contains("refusing"), "{err:#}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Seeds dealt over two devices (both the CPU here; the dealing is the same for GPUs) come back
+/// in the request's order, identical to one device's images, and both devices did work.
+#[test]
+fn pool_spreads_seeds_over_devices_and_keeps_their_order() {
+    let dir = temp("pool");
+    let hash = weights::write_tiny(&dir).unwrap();
+    let one = DevicePool::cpu();
+    let two = DevicePool {
+        devices: [one.devices.clone(), one.devices.clone()].concat(),
+        why_cpu: None,
+    };
+    let single = Pipeline::load(&dir, SdConfig::tiny(), &hash, &Device::Cpu).unwrap();
+    let pooled = PooledPipeline::load(&dir, SdConfig::tiny(), &hash, &two).unwrap();
+    assert_eq!(pooled.devices(), 2);
+    let req = request(SamplerKind::Ddim);
+    let seeds = [5, 9, 6, 7, 5];
+    let out = pooled.generate_all(&req, &seeds).unwrap();
+    assert_eq!(out.iter().map(|o| o.seed).collect::<Vec<_>>(), seeds);
+    for o in &out {
+        assert_eq!(
+            o.image,
+            single.generate(&req, o.seed).unwrap(),
+            "seed {}",
+            o.seed
+        );
+    }
+    let used: std::collections::BTreeSet<usize> = out.iter().map(|o| o.device).collect();
+    assert_eq!(used.into_iter().collect::<Vec<_>>(), vec![0, 1]);
+    assert_eq!(
+        two.describe(),
+        vec![(
+            "cpu".to_string(),
+            0,
+            std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
+        )]
+    );
+    // A bad request fails as a whole, whichever device met it.
+    let bad = GenerateRequest { width: 40, ..req };
+    assert!(pooled.generate_all(&bad, &seeds).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
