@@ -6,13 +6,13 @@
 use crate::client::any;
 use crate::keys::Key;
 use crate::rpc::Rpc;
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{bail, Context, Result};
 use glia_modules::coins::{Coin, GasPrice, BASE_DENOM};
 use glia_modules::inference::handler::price_per_result;
 use glia_proto::inference::v1::*;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct GenerateImageArgs {
@@ -114,35 +114,27 @@ pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
     if !a.wait {
         return Ok(());
     }
-    let start = Instant::now();
-    let mut last = String::new();
-    let task = loop {
-        let t: QueryTaskResponse =
-            rpc.query("/glia.inference.v1.Query/Task", &QueryTaskRequest { id })?;
-        let t = t.task.context("no task")?;
-        let answered = t
-            .assignments
-            .iter()
-            .filter(|a| !a.results.is_empty())
-            .count();
-        let line = format!(
-            "task {id}: {} — {answered}/{} executors answered",
-            status_name(t.status),
-            t.replicas
-        );
-        if line != last {
-            eprintln!("{line}");
-            last = line;
-        }
-        if t.status != TaskStatus::Pending as i32 {
-            break t;
-        }
-        ensure!(
-            start.elapsed() < Duration::from_secs(600),
-            "task {id} did not settle in 10 minutes"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let task = crate::rpc::poll_with_progress(
+        Duration::from_secs(600),
+        || format!("task {id} did not settle in 10 minutes"),
+        || {
+            let t: QueryTaskResponse =
+                rpc.query("/glia.inference.v1.Query/Task", &QueryTaskRequest { id })?;
+            let t = t.task.context("no task")?;
+            let answered = t
+                .assignments
+                .iter()
+                .filter(|a| !a.results.is_empty())
+                .count();
+            let line = format!(
+                "task {id}: {} — {answered}/{} executors answered",
+                status_name(t.status),
+                t.replicas
+            );
+            let settled = t.status != TaskStatus::Pending as i32;
+            Ok((line, settled.then_some(t)))
+        },
+    )?;
     std::fs::create_dir_all(&a.out)?;
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))

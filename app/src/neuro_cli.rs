@@ -14,7 +14,7 @@ use glia_modules::neuro::handler::{amount, proto_format, status_name};
 use glia_modules::neuro::problem::{format_energy, unpack, Format, Limits, Problem};
 use glia_proto::neuro::v1::*;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct Signer {
@@ -118,37 +118,31 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
     if !a.wait {
         return Ok(());
     }
-    let start = Instant::now();
-    let mut last = String::new();
-    let job = loop {
-        let r: QueryJobResponse = rpc.query("/glia.neuro.v1.Query/Job", &QueryJobRequest { id })?;
-        let j = r.job.context("no job")?;
-        let best = if j.has_best {
-            format!("best energy {}", format_energy(j.best_energy, j.decimals))
-        } else {
-            "no solution yet".into()
-        };
-        let line = format!(
-            "job {id}: {} — {best}, {} solutions",
-            status_name(j.status),
-            j.solutions
-        );
-        if line != last {
-            eprintln!("{line}");
-            last = line;
-        }
-        let live =
-            j.status == JobStatus::Open as i32 || j.status == JobStatus::AwaitingReview as i32;
-        // The refund is paid at the end of the closing block.
-        if !live && (j.refunded.is_some() || j.closed_height > 0) && amount(&j.escrow)? == 0 {
-            break j;
-        }
-        ensure!(
-            start.elapsed() < Duration::from_secs(3600),
-            "job {id} is still live after an hour"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let job = crate::rpc::poll_with_progress(
+        Duration::from_secs(3600),
+        || format!("job {id} is still live after an hour"),
+        || {
+            let r: QueryJobResponse =
+                rpc.query("/glia.neuro.v1.Query/Job", &QueryJobRequest { id })?;
+            let j = r.job.context("no job")?;
+            let best = if j.has_best {
+                format!("best energy {}", format_energy(j.best_energy, j.decimals))
+            } else {
+                "no solution yet".into()
+            };
+            let line = format!(
+                "job {id}: {} — {best}, {} solutions",
+                status_name(j.status),
+                j.solutions
+            );
+            let live =
+                j.status == JobStatus::Open as i32 || j.status == JobStatus::AwaitingReview as i32;
+            // The refund is paid at the end of the closing block.
+            let closed =
+                !live && (j.refunded.is_some() || j.closed_height > 0) && amount(&j.escrow)? == 0;
+            Ok((line, closed.then_some(j)))
+        },
+    )?;
     eprintln!(
         "job {id}: {} — winner {}, paid {}{BASE_DENOM} in block fees and {}{BASE_DENOM} reward, refunded {}{BASE_DENOM}",
         status_name(job.status),

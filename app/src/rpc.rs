@@ -283,3 +283,28 @@ pub fn msg_response<T: Message + Default>(tx: &Value) -> Result<T> {
         .context("the tx returned no message response")?;
     Ok(T::decode(first.value.as_slice())?)
 }
+
+/// Polls `step` every 500 ms until it yields a value, printing its progress line to stderr
+/// each time the line changes; fails with `too_long` once `limit` has passed.
+pub fn poll_with_progress<T>(
+    limit: Duration,
+    too_long: impl Fn() -> String,
+    mut step: impl FnMut() -> Result<(String, Option<T>)>,
+) -> Result<T> {
+    let start = Instant::now();
+    let mut last = String::new();
+    loop {
+        let (line, done) = step()?;
+        if line != last {
+            eprintln!("{line}");
+            last = line;
+        }
+        if let Some(v) = done {
+            return Ok(v);
+        }
+        if start.elapsed() >= limit {
+            bail!("{}", too_long());
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
