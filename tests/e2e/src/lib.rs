@@ -104,6 +104,16 @@ impl Wallet {
 
     /// Default tx parameters for this account on `net`: 200k gas at the chain's price.
     pub fn params(&self, net: &Network, rpc: &Rpc) -> Result<TxParams> {
+        // The last tx of this account may have been delivered through another node, which
+        // commits a moment before this one: read the sequence once this node has caught up,
+        // or CheckTx here sees the newer one (code 32).
+        let top = net
+            .rpc
+            .iter()
+            .filter_map(|u| Rpc::new(u).height().ok())
+            .max()
+            .unwrap_or(0);
+        rpc.wait_height(top, std::time::Duration::from_secs(20))?;
         let (account_number, sequence) = self.numbers(rpc)?;
         Ok(TxParams {
             chain_id: net.chain_id.clone(),
