@@ -44,8 +44,6 @@ struct Consensus {
     /// Genesis state, built at InitChain and committed together with block 1.
     genesis: Option<Changes>,
     pending: Option<Pending>,
-    /// Time of the last finalized block (for the mempool's view of "now").
-    last_time: i64,
 }
 
 /// Node-local settings.
@@ -263,7 +261,9 @@ impl App {
             }
             let (params, price) = Self::params(&view)?;
             let tx = decode_tx(bytes, params.max_tx_bytes as usize)?;
-            let time = self.0.consensus.lock().expect("consensus lock").last_time;
+            // The mempool's "now" is the last committed block's time, read from that block's
+            // state: taking the consensus lock here would stall CheckTx behind FinalizeBlock.
+            let time = last_block_time(&latest)?;
             let block = BlockInfo {
                 chain_id: params.chain_id.clone(),
                 height: latest.height() + 1,
@@ -396,6 +396,18 @@ impl App {
             },
         }
     }
+}
+
+/// Unix time of the last committed block (0 before the first), from `LAST_BLOCK_KEY`.
+fn last_block_time(view: &dyn KvRead) -> AppResult<i64> {
+    let v = view
+        .get(LAST_BLOCK_KEY)
+        .map_err(|e| AppError::internal(format!("reading {LAST_BLOCK_KEY}: {e:#}")))?;
+    // The value is the height then the time, both 8 bytes big-endian.
+    Ok(
+        v.and_then(|v| Some(i64::from_be_bytes(v.get(8..16)?.try_into().ok()?)))
+            .unwrap_or(0),
+    )
 }
 
 /// Runs block-level module logic (begin and end of block) with unmetered gas.
@@ -673,7 +685,6 @@ impl Application for App {
             batch,
             changes: all,
         });
-        consensus.last_time = time;
         ResponseFinalizeBlock {
             events: block_events,
             tx_results,
