@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# localnet/bench.sh [--rate R] [--seconds S] [--senders N]
+# localnet/bench.sh [--rate R] [--seconds S] [--senders N] [--apps "gliad kvstore kvstore-socket"]
 # End-to-end throughput: the same open-loop load (glia-loadgen) against a 4-validator gliad
-# localnet and against CometBFT's built-in kvstore app on the same topology, one after the
-# other on this machine; prints committed tx/s, inclusion latency p50/p99 and block intervals
-# side by side. Uses its own run dirs, so a developer's localnet/.run is left alone (but the
-# ports must be free: stop it first).
+# localnet and against CometBFT's kvstore app on the same topology, one network after the other
+# on this machine; prints committed tx/s, broadcast and inclusion latency p50/p99 and block
+# intervals side by side. Two kvstore peers: the built-in one (inside the cometbft process) and
+# the same app served over the ABCI socket by CometBFT's abci-cli, which pays the transport
+# gliad pays. Uses its own run dirs, so a developer's localnet/.run is left alone (but the ports
+# must be free: stop it first).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-RATE=1500 SECONDS_=20 SENDERS=48
+RATE=1500 SECONDS_=20 SENDERS=48 APPS="gliad kvstore kvstore-socket"
 while (($#)); do
   case $1 in
     --rate) RATE=$2; shift 2 ;;
     --seconds) SECONDS_=$2; shift 2 ;;
     --senders) SENDERS=$2; shift 2 ;;
+    --apps) APPS=$2; shift 2 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
@@ -30,18 +33,25 @@ run() { # APP
     >"$out/$1.json" || { localnet/down.sh --run-dir "$dir" >/dev/null; die "loadgen failed on $1"; }
   localnet/down.sh --run-dir "$dir" >/dev/null 2>&1
 }
-run gliad
-run kvstore
-python3 - "$out" <<'PY'
+for app in $APPS; do run "$app"; done
+# shellcheck disable=SC2086
+python3 - "$out" $APPS <<'PY'
 import json, sys
-g = json.load(open(f"{sys.argv[1]}/gliad.json")); k = json.load(open(f"{sys.argv[1]}/kvstore.json"))
-print(f"\n4 validators on one machine, offered {g['offered_rate']} tx/s for {g['seconds']} s by {g['senders']} senders")
-rows = [("", "gliad (signed MsgSend)", "kvstore (same size)"),
-        ("offered / admitted", f"{g['offered']} / {g['admitted']}", f"{k['offered']} / {k['admitted']}"),
-        ("committed", str(g["committed"]), str(k["committed"])),
-        ("committed tx/s", f"{g['committed_tps']:.0f}", f"{k['committed_tps']:.0f}"),
-        ("inclusion latency p50 / p99 s", f"{g['latency_p50_s']:.2f} / {g['latency_p99_s']:.2f}", f"{k['latency_p50_s']:.2f} / {k['latency_p99_s']:.2f}"),
-        ("block interval p50 / p99 s", f"{g['block_interval_p50_s']:.2f} / {g['block_interval_p99_s']:.2f}", f"{k['block_interval_p50_s']:.2f} / {k['block_interval_p99_s']:.2f}")]
-for r in rows: print(f"{r[0]:32} {r[1]:>24} {r[2]:>24}")
-print(f"gliad / kvstore committed tx/s: {g['committed_tps'] / max(k['committed_tps'], 1e-9):.2f}")
+out, apps = sys.argv[1], sys.argv[2:]
+r = {a: json.load(open(f"{out}/{a}.json")) for a in apps}
+f = r[apps[0]]
+print(f"\n4 validators on one machine, offered {f['offered_rate']} tx/s for {f['seconds']} s by {f['senders']} senders")
+names = {"gliad": "gliad (signed MsgSend)", "kvstore": "kvstore (built in)", "kvstore-socket": "kvstore (ABCI socket)"}
+rows = [("", *[names.get(a, a) for a in apps]),
+        ("offered / admitted", *[f"{r[a]['offered']} / {r[a]['admitted']}" for a in apps]),
+        ("committed", *[str(r[a]["committed"]) for a in apps]),
+        ("committed tx/s", *[f"{r[a]['committed_tps']:.0f}" for a in apps]),
+        ("broadcast_tx_sync p50 / p99 ms", *[f"{1000 * r[a]['broadcast_p50_s']:.0f} / {1000 * r[a]['broadcast_p99_s']:.0f}" for a in apps]),
+        ("inclusion latency p50 / p99 s", *[f"{r[a]['latency_p50_s']:.2f} / {r[a]['latency_p99_s']:.2f}" for a in apps]),
+        ("block interval p50 / p99 s", *[f"{r[a]['block_interval_p50_s']:.2f} / {r[a]['block_interval_p99_s']:.2f}" for a in apps])]
+for row in rows:
+    print(f"{row[0]:32}" + "".join(f"{c:>24}" for c in row[1:]))
+if "gliad" in r:
+    for peer in [a for a in apps if a != "gliad"]:
+        print(f"gliad / {peer} committed tx/s: {r['gliad']['committed_tps'] / max(r[peer]['committed_tps'], 1e-9):.2f}")
 PY

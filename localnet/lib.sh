@@ -36,6 +36,19 @@ ensure_cometbft() {
   v="$("$COMETBFT" version)"; [[ $v == "$COMETBFT_VERSION"* ]] || die "$COMETBFT reports version $v"
 }
 
+# ensure_abci_cli: CometBFT's abci-cli (same pinned version), which serves kvstore over the ABCI socket.
+ensure_abci_cli() {
+  ABCI_CLI="$HOME/go/bin/abci-cli"
+  # `abci-cli version` prints the ABCI protocol's version; the build records CometBFT's.
+  if [[ -x $ABCI_CLI ]] && go version -m "$ABCI_CLI" 2>/dev/null | grep -q "cometbft/cometbft[[:space:]]*v$COMETBFT_VERSION"; then
+    export ABCI_CLI; return
+  fi
+  command -v go >/dev/null || die "abci-cli $COMETBFT_VERSION not found and go is not installed"
+  log "installing abci-cli v$COMETBFT_VERSION (go install; idempotent)"
+  GOBIN="$HOME/go/bin" go install "github.com/cometbft/cometbft/abci/cmd/abci-cli@v$COMETBFT_VERSION" >&2
+  export ABCI_CLI
+}
+
 ensure_gliad() {
   if [[ -n ${GLIAD:-} ]]; then
     [[ -x $GLIAD ]] || die "GLIAD=$GLIAD is not an executable file"

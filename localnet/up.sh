@@ -3,7 +3,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { echo "usage: $0 [--validators N] [--accounts N] [--app gliad|kvstore] [--reset] [--test-fixtures]" >&2; exit 2; }
+usage() { echo "usage: $0 [--validators N] [--accounts N] [--app gliad|kvstore|kvstore-socket] [--reset] [--test-fixtures]" >&2; exit 2; }
 N=4 ACCOUNTS=4 APP=gliad RESET=0 NSET=0 FIXTURES=0
 while (($#)); do
   case $1 in
@@ -18,9 +18,11 @@ while (($#)); do
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
 done
-[[ $APP == gliad || $APP == kvstore ]] || die "--app must be gliad or kvstore"
+# kvstore: CometBFT's built-in app, inside the cometbft process; kvstore-socket: the same app
+# served by CometBFT's abci-cli over the ABCI socket, as gliad is (both are benchmark peers).
+[[ $APP == gliad || $APP == kvstore || $APP == kvstore-socket ]] || die "--app must be gliad, kvstore or kvstore-socket"
 [[ $N =~ ^[1-9][0-9]*$ && $ACCOUNTS =~ ^[0-9]+$ ]] || die "--validators and --accounts take numbers"
-[[ $APP == kvstore && -z ${GLIA_RUN_DIR:-} ]] && set_run_dir "$LOCALNET/.run-kvstore"
+[[ $APP == kvstore* && -z ${GLIA_RUN_DIR:-} ]] && set_run_dir "$LOCALNET/.run-$APP"
 
 # One up.sh at a time (both networks share the same ports).
 exec 9<"$LOCALNET"; flock -n 9 || die "another localnet/up.sh is running"
@@ -45,13 +47,15 @@ rm -f "$PIDS"
 for ((i = 0; i < N; i++)); do
   b=$((26656 + 10 * i))
   for p in $b $((b + 1)) $((b + 2)) $((b + 4)) $((9090 + 10 * i)) $((1317 + 10 * i)); do
-    [[ $APP == kvstore ]] && ((p == b + 2 || p < 26000)) && continue
+    [[ $APP == kvstore* ]] && ((p < 26000)) && continue
+    [[ $APP == kvstore ]] && ((p == b + 2)) && continue
     port_open "$p" && die "port 127.0.0.1:$p is in use (another network running? try localnet/down.sh [--run-dir localnet/.run-kvstore])"
   done
 done
 
 ensure_cometbft
 [[ $APP == gliad ]] && ensure_gliad
+[[ $APP == kvstore-socket ]] && ensure_abci_cli
 
 if [[ $MODE == fresh ]]; then
   log "creating a $N-validator $APP network in $(rel "$RUN_DIR")"
@@ -129,7 +133,7 @@ neuro_params = {"committee": [a["address"] for a in accounts[-3:]] if len(accoun
                 "quorum": 2 if len(accounts) >= 3 else 1, "review_size_threshold": 5000,
                 "review_timeout_blocks": 200}
 models = [tiny("tiny")] + ([tiny("tiny-unserved")] if os.environ["FIXTURES"] == "1" else [])
-g["app_state"] = {} if app == "kvstore" else {
+g["app_state"] = {} if app.startswith("kvstore") else {
     "bank": {"balances": [
         {"address": a["address"], "coins": [{"denom": os.environ["DENOM"], "amount": "1000000000000"}]}
         for a in sorted(accounts + operators, key=lambda a: a["address"])]},
@@ -169,6 +173,14 @@ if [[ $APP == gliad ]]; then
     GPIDS[i]=$LAST_PID
   done
   for ((i = 0; i < N; i++)); do wait_port $((26658 + 10 * i)) "${GPIDS[i]}" "$RUN_DIR/node$i/gliad.log" 120; done
+fi
+if [[ $APP == kvstore-socket ]]; then
+  for ((i = 0; i < N; i++)); do
+    home="$RUN_DIR/node$i"
+    start_proc "kvstore$i" "$home/kvstore.log" "$ABCI_CLI" kvstore --address "tcp://127.0.0.1:$((26658 + 10 * i))" \
+      --persist "$home/kvstore" --log_level error
+    wait_port $((26658 + 10 * i)) "$LAST_PID" "$home/kvstore.log" 60
+  done
 fi
 EXTRA=(); [[ $APP == kvstore ]] && EXTRA=(--proxy_app=kvstore)
 for ((i = 0; i < N; i++)); do

@@ -275,6 +275,7 @@ fn main() -> Result<()> {
             let secs = args.seconds;
             std::thread::spawn(move || {
                 let mut sent = 0u64;
+                let mut rtts = Vec::new();
                 while t0.elapsed() < Duration::from_secs(secs) {
                     // Open-loop pacing: the n-th tx is due at n / rate.
                     let due = Duration::from_secs_f64(sent as f64 / per_sender);
@@ -283,12 +284,14 @@ fn main() -> Result<()> {
                     }
                     let tx = src.next();
                     sent += 1;
+                    let asked = Instant::now();
                     let r = rpc_call(
                         &agent,
                         &url,
                         "broadcast_tx_sync",
                         json!({"tx": B64.encode(&tx)}),
                     );
+                    rtts.push(asked.elapsed().as_secs_f64());
                     match r {
                         Ok(r) if num(&r["code"]) == 0 => {
                             admitted.lock().unwrap().insert(hash(&tx), Instant::now());
@@ -299,11 +302,18 @@ fn main() -> Result<()> {
                         }
                     }
                 }
-                sent
+                (sent, rtts)
             })
         })
         .collect();
-    let offered: u64 = senders.into_iter().map(|h| h.join().unwrap_or(0)).sum();
+    let mut offered = 0u64;
+    let mut rtts = Vec::new();
+    for h in senders {
+        let (n, r) = h.join().unwrap_or_default();
+        offered += n;
+        rtts.extend(r);
+    }
+    rtts.sort_by(|a, b| a.partial_cmp(b).unwrap());
     stop.store(true, Ordering::Relaxed);
     let (mut lat, blocks, mut intervals) = watcher
         .join()
@@ -323,6 +333,7 @@ fn main() -> Result<()> {
         "app": net.app, "offered_rate": args.rate, "seconds": args.seconds, "senders": args.senders,
         "offered": offered, "admitted": admitted_n, "refused": refused.load(Ordering::Relaxed),
         "committed": committed, "committed_tps": (tps * 10.0).round() / 10.0,
+        "broadcast_p50_s": percentile(&rtts, 0.5), "broadcast_p99_s": percentile(&rtts, 0.99),
         "latency_p50_s": percentile(&lat, 0.5), "latency_p99_s": percentile(&lat, 0.99),
         "block_interval_p50_s": percentile(&intervals, 0.5), "block_interval_p99_s": percentile(&intervals, 0.99),
         "blocks": blocks.len(),
