@@ -108,7 +108,9 @@ for i in range(n):
         ("mempool", "max_txs_bytes"): str(1 << 30),
         ("mempool", "cache_size"): "100000",
         ("consensus", "timeout_commit"): '"1s"',
-        ("tx_index", "indexer"): '"kv"',
+        # "null" turns CometBFT's tx indexer off (no tx_search), as validators that serve no
+        # queries run; benchmarks use it to measure what indexing costs.
+        ("tx_index", "indexer"): q(os.environ.get("GLIA_TX_INDEXER", "kv")),
         ("instrumentation", "prometheus"): "true",
         ("instrumentation", "prometheus_listen_addr"): q(f"127.0.0.1:{b + 4}"),
         # Go's pprof endpoint, for profiling CometBFT under load (GLIA_PPROF=1).

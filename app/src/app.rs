@@ -53,6 +53,8 @@ pub struct NodeConfig {
     pub min_gas_price: Option<GasPrice>,
     /// Check the supply invariant after every block and stop the node if it breaks.
     pub check_invariants: bool,
+    /// Which event attributes CometBFT is asked to index (node-local, like the SDK's).
+    pub index_events: crate::index_events::IndexEvents,
 }
 
 pub struct Inner {
@@ -654,9 +656,14 @@ impl Application for App {
         let txs: Vec<Vec<u8>> = req.txs.iter().map(|t| t.to_vec()).collect();
         // Timings are for the operator's log only; nothing in state depends on them.
         let started = std::time::Instant::now();
-        let (tx_results, changes, block_events) = self
+        let (mut tx_results, changes, mut block_events) = self
             .execute_block(&base, &block, &txs)
             .unwrap_or_else(|e| internal_fatal("executing block", e));
+        let index = &self.0.config.index_events;
+        tx_results
+            .iter_mut()
+            .for_each(|r| index.mark(&mut r.events));
+        index.mark(&mut block_events);
         let mut all = base.into_changes();
         all.extend(changes);
         // Every block writes at least this leaf. cnidarium finds the latest version on reopen

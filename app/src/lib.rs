@@ -7,6 +7,7 @@
 pub mod client;
 pub mod fuzzing;
 pub mod genesis;
+pub mod index_events;
 pub mod keys;
 pub mod params;
 pub mod query;

@@ -43,6 +43,10 @@ enum Cmd {
         /// Check the supply invariant after every block.
         #[arg(long, env = "GLIA_CHECK_INVARIANTS")]
         check_invariants: bool,
+        /// Event attributes CometBFT indexes for tx_search: empty (the default) for all of
+        /// them, as the Cosmos SDK does, or a comma-separated list of `type.key` and `type`.
+        #[arg(long, env = "GLIA_INDEX_EVENTS", default_value = "")]
+        index_events: String,
         /// CometBFT's priv_validator_key.json: turns on the workload executor for this
         /// validator.
         #[arg(long)]
@@ -158,6 +162,7 @@ fn main() -> Result<()> {
             rpc,
             min_gas_price,
             check_invariants,
+            index_events,
             priv_validator_key,
             models,
             operator_mnemonic_file,
@@ -178,6 +183,9 @@ fn main() -> Result<()> {
                 .map(|p| GasPrice::parse(&p).map_err(anyhow::Error::msg))
                 .transpose()
                 .context("--min-gas-price")?;
+            let index_events = gliad::index_events::IndexEvents::parse(&index_events)
+                .map_err(anyhow::Error::msg)
+                .context("--index-events")?;
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
@@ -190,6 +198,7 @@ fn main() -> Result<()> {
                 NodeConfig {
                     min_gas_price,
                     check_invariants,
+                    index_events,
                 },
             );
             rt.spawn({
