@@ -25,6 +25,11 @@ cargo build --workspace --all-targets --locked
 step "unit tests"
 cargo test --workspace --exclude glia-e2e --locked
 
+# No GPU here, so the solver's CUDA code can only be compiled: keep it compiling. (The `cuda`
+# feature, candle's backend, needs a CUDA toolkit: validator-gpu/bench/gpu-prep.sh builds it.)
+step "GPU code compiles (glia-validator-gpu --features dmm-cuda)"
+cargo check -p glia-validator-gpu --features dmm-cuda --all-targets --locked
+
 step "localnet: 4 validators"
 export GLIA_RUN_DIR="$root/localnet/.run-e2e"
 export GLIAD="$CARGO_TARGET_DIR/debug/gliad"

@@ -79,7 +79,7 @@ enum Cmd {
         /// Largest neuromorphic job (in variables) this validator takes.
         #[arg(long, default_value_t = 1_000_000)]
         neuro_max_vars: u32,
-        /// Where the solver runs: cpu, or cuda:N (needs the dmm-cuda build feature).
+        /// Where the solver runs: cpu, or cuda:N (needs the cuda or dmm-cuda build feature).
         #[arg(long, default_value = "cpu")]
         neuro_device: String,
         /// Do not solve neuromorphic jobs.

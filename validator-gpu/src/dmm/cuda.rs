@@ -1,6 +1,7 @@
 //! The DMM on a CUDA GPU: the same equations and chip population as [`super::cpu`], as CUDA C
-//! kernels compiled at run time with NVRTC (the driver and NVRTC are loaded dynamically, so
-//! building needs no CUDA toolkit and a machine without a GPU gets an error, not a crash).
+//! kernels compiled at run time with NVRTC. With the `dmm-cuda` feature the driver and NVRTC
+//! are loaded at run time (building needs no CUDA toolkit, and a machine without a GPU gets an
+//! error, not a crash); with `cuda` they are linked, as candle's CUDA backend links them.
 //!
 //! Layout. State is chip-major (`v[c·N + n]`, `xs[c·M + m]`, …) and the launch grids are 2-D:
 //! x over clauses (or variables), y over chips, so a warp works on 32 consecutive clauses of one
@@ -41,7 +42,16 @@ pub struct DeviceInfo {
     pub compute_capability: (i32, i32),
 }
 
-/// Whether the CUDA driver and NVRTC libraries can be loaded on this machine.
+/// Whether the CUDA driver and NVRTC libraries can be loaded on this machine. With the `cuda`
+/// feature cudarc links them (as candle needs), so a running binary has them by construction.
+#[cfg(not(feature = "dmm-cuda"))]
+fn libraries_present() -> Result<()> {
+    Ok(())
+}
+
+/// Whether the CUDA driver and NVRTC libraries can be loaded on this machine (`dmm-cuda` loads
+/// them at run time, so a machine without them gets this error rather than a failed start).
+#[cfg(feature = "dmm-cuda")]
 fn libraries_present() -> Result<()> {
     // SAFETY: only tries to dlopen the libraries; nothing is called through them.
     let driver = unsafe { cudarc::driver::sys::is_culib_present() };

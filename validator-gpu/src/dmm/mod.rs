@@ -8,7 +8,7 @@
 //! assignment seen. Every reported candidate is checked exactly with [`Problem::energy`].
 //!
 //! [`solve`] runs a population of *chips* (parameter settings and initial states, DynexSolve's
-//! practice) on all CPU cores ([`cpu`]) or, with the `dmm-cuda` feature, on a GPU.
+//! practice) on all CPU cores ([`cpu`]) or, with the `cuda` or `dmm-cuda` feature, on a GPU.
 //!
 //! Each group holds its lowest sign state of a window; the state is then *finished* and checked
 //! exactly. SAT: a 1-flip greedy descent ([`cpu::Instance::polish`]), windows ≥ 5 ms and ≥ 20×
@@ -50,7 +50,7 @@
 
 pub mod anneal;
 pub mod cpu;
-#[cfg(feature = "dmm-cuda")]
+#[cfg(feature = "gpu")]
 pub mod cuda;
 pub mod generate;
 pub mod tabu;
@@ -67,7 +67,7 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Device {
     Cpu,
-    /// A CUDA GPU by ordinal (needs the `dmm-cuda` feature).
+    /// A CUDA GPU by ordinal (needs the `cuda` or `dmm-cuda` feature).
     Cuda(usize),
 }
 
@@ -202,21 +202,22 @@ pub fn solve(
             start,
             &mut on_improve,
         )),
-        #[cfg(feature = "dmm-cuda")]
+        #[cfg(feature = "gpu")]
         Device::Cuda(ordinal) => {
             cuda::solve(problem, &inst, opts, ordinal, stop, start, &mut on_improve)
         }
-        #[cfg(not(feature = "dmm-cuda"))]
+        #[cfg(not(feature = "gpu"))]
         Device::Cuda(_) => anyhow::bail!(
             "this build has no CUDA support: rebuild with the glia-validator-gpu feature \
-             \"dmm-cuda\" (e.g. cargo build -p gliad --features glia-validator-gpu/dmm-cuda)"
+             \"cuda\", or \"dmm-cuda\" for the solver alone (e.g. cargo build -p gliad \
+             --features glia-validator-gpu/dmm-cuda)"
         ),
     }
 }
 
 /// Whether the CUDA back end was compiled in.
 pub fn cuda_available() -> bool {
-    cfg!(feature = "dmm-cuda")
+    cfg!(feature = "gpu")
 }
 
 fn solve_cpu(

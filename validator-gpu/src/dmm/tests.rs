@@ -281,7 +281,7 @@ fn cuda_is_refused_or_used_cleanly() {
     }
 }
 
-#[cfg(feature = "dmm-cuda")]
+#[cfg(feature = "gpu")]
 #[test]
 fn cuda_devices_list_or_explain() {
     match cuda::devices() {

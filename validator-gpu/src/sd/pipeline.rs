@@ -297,8 +297,35 @@ pub struct Pipeline {
     unet: unet_2d::UNet2DConditionModel,
     vae: vae::AutoEncoderKL,
     device: Device,
+    /// What the networks compute in.
+    dtype: DType,
     /// The registry hash of the loaded weights.
     pub weights_sha256: String,
+}
+
+/// Weights for benchmarks: every tensor a model asks for, of its real shape, drawn from
+/// N(0, 0.02²) on the device itself. Timing a network needs its shapes, not trained values.
+struct RandomWeights;
+
+impl candle_nn::var_builder::SimpleBackend for RandomWeights {
+    fn get(
+        &self,
+        s: candle_core::Shape,
+        _name: &str,
+        _h: candle_nn::Init,
+        dtype: DType,
+        dev: &Device,
+    ) -> candle_core::Result<Tensor> {
+        Tensor::randn(0f32, 0.02, s, dev)?.to_dtype(dtype)
+    }
+
+    fn get_unchecked(&self, name: &str, _: DType, _: &Device) -> candle_core::Result<Tensor> {
+        candle_core::bail!("random weights have no shape for {name}")
+    }
+
+    fn contains_tensor(&self, _name: &str) -> bool {
+        true
+    }
 }
 
 impl Pipeline {
@@ -309,6 +336,17 @@ impl Pipeline {
         expected_sha256: &str,
         device: &Device,
     ) -> Result<Self> {
+        Self::load_as(dir, config, expected_sha256, device, DType::F32)
+    }
+
+    /// [`Pipeline::load`] computing in `dtype` (F16 or BF16 suit GPUs; the CPU wants F32).
+    pub fn load_as(
+        dir: &Path,
+        config: SdConfig,
+        expected_sha256: &str,
+        device: &Device,
+        dtype: DType,
+    ) -> Result<Self> {
         let hash = weights::model_sha256(dir)
             .with_context(|| format!("hashing the weights in {}", dir.display()))?;
         if !hash.eq_ignore_ascii_case(expected_sha256) {
@@ -317,38 +355,81 @@ impl Pipeline {
                 dir.display()
             );
         }
+        let tokenizer = ClipTokenizer::from_dir(&dir.join("tokenizer"), config.pad_with, 77)?;
+        let second = match config.text_encoder_2 {
+            None => None,
+            Some(_) => Some(ClipTokenizer::from_dir(
+                &dir.join("tokenizer_2"),
+                Some("!"),
+                77,
+            )?),
+        };
         let mmap = |f: &str| -> Result<VarBuilder<'static>> {
             // Safety: the files are not modified while the pipeline holds them (the hash
             // check above read them whole).
-            Ok(unsafe { VarBuilder::from_mmaped_safetensors(&[dir.join(f)], DType::F32, device)? })
+            Ok(unsafe { VarBuilder::from_mmaped_safetensors(&[dir.join(f)], dtype, device)? })
         };
-        let tokenizer = ClipTokenizer::from_dir(&dir.join("tokenizer"), config.pad_with, 77)?;
+        Self::build(config, tokenizer, second, &mmap, device, dtype, hash)
+    }
+
+    /// A pipeline of `config`'s architecture with random weights of the real size, made on
+    /// `device` (benchmarks: nothing to download). Its tokenizers are the byte-level ones of
+    /// the tiny model, whose ids are valid in every family's vocabulary.
+    pub fn random(config: SdConfig, device: &Device, dtype: DType) -> Result<Self> {
+        let (vocab, merges) = super::tokenizer::byte_level_files();
+        let tokenizer = ClipTokenizer::from_files(&vocab, &merges, None, 77)?;
+        let second = config.text_encoder_2.as_ref().map(|_| tokenizer.clone());
+        let random = |_: &str| -> Result<VarBuilder<'static>> {
+            Ok(VarBuilder::from_backend(
+                Box::new(RandomWeights),
+                dtype,
+                device.clone(),
+            ))
+        };
+        Self::build(
+            config,
+            tokenizer,
+            second,
+            &random,
+            device,
+            dtype,
+            "random".into(),
+        )
+    }
+
+    fn build(
+        config: SdConfig,
+        tokenizer: ClipTokenizer,
+        second_tokenizer: Option<ClipTokenizer>,
+        weights_of: &dyn Fn(&str) -> Result<VarBuilder<'static>>,
+        device: &Device,
+        dtype: DType,
+        hash: String,
+    ) -> Result<Self> {
         let encoder = |kind: &TextEncoderKind, file: &str| -> Result<TextEncoder> {
             Ok(match kind {
-                TextEncoderKind::Clip(c) => {
-                    TextEncoder::Clip(ClipTextTransformer::new(mmap(file)?.pp("text_model"), c)?)
-                }
+                TextEncoderKind::Clip(c) => TextEncoder::Clip(ClipTextTransformer::new(
+                    weights_of(file)?.pp("text_model"),
+                    c,
+                )?),
                 TextEncoderKind::OpenClip(c) => {
-                    TextEncoder::OpenClip(sd_clip::ClipTextTransformer::new(mmap(file)?, c)?)
+                    TextEncoder::OpenClip(sd_clip::ClipTextTransformer::new(weights_of(file)?, c)?)
                 }
             })
         };
         let text = encoder(&config.text_encoder, weights::TEXT_ENCODER)?;
-        let second = match &config.text_encoder_2 {
-            None => None,
-            Some(kind) => Some((
-                ClipTokenizer::from_dir(&dir.join("tokenizer_2"), Some("!"), 77)?,
-                encoder(kind, weights::TEXT_ENCODER_2)?,
-            )),
+        let second = match (&config.text_encoder_2, second_tokenizer) {
+            (Some(kind), Some(tok)) => Some((tok, encoder(kind, weights::TEXT_ENCODER_2)?)),
+            _ => None,
         };
         let unet = unet_2d::UNet2DConditionModel::new(
-            mmap(weights::UNET)?,
+            weights_of(weights::UNET)?,
             4,
             4,
             false,
             config.unet.clone(),
         )?;
-        let vae = vae::AutoEncoderKL::new(mmap(weights::VAE)?, 3, 3, config.vae.clone())?;
+        let vae = vae::AutoEncoderKL::new(weights_of(weights::VAE)?, 3, 3, config.vae.clone())?;
         Ok(Pipeline {
             config,
             tokenizer,
@@ -357,6 +438,7 @@ impl Pipeline {
             unet,
             vae,
             device: device.clone(),
+            dtype,
             weights_sha256: hash,
         })
     }
@@ -413,6 +495,7 @@ impl Pipeline {
         let (lh, lw) = (req.height as usize / 8, req.width as usize / 8);
         let noise = SeededNormal::new(seed, 0).vec_f32(4 * lh * lw);
         let mut latents = (Tensor::from_vec(noise, (1, 4, lh, lw), &self.device)?
+            .to_dtype(self.dtype)?
             * scheduler.init_noise_sigma())?;
         let timesteps = scheduler.timesteps().to_vec();
         for t in timesteps {
@@ -431,7 +514,10 @@ impl Pipeline {
             };
             latents = scheduler.step(&pred, t, &latents)?;
         }
-        let image = self.vae.decode(&(latents / self.config.vae_scale)?)?;
+        let image = self
+            .vae
+            .decode(&(latents / self.config.vae_scale)?)?
+            .to_dtype(DType::F32)?;
         let image = ((image / 2.)? + 0.5)?.clamp(0f32, 1f32)?;
         let image = (image * 255.)?.round()?.to_dtype(DType::U8)?.i(0)?;
         let (c, h, w) = image.dims3()?;

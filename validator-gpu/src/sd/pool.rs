@@ -75,7 +75,7 @@ impl DevicePool {
     }
 
     /// Every CUDA GPU: discovered through cudarc, each opened through candle.
-    #[cfg(feature = "dmm-cuda")]
+    #[cfg(feature = "gpu")]
     pub fn cuda() -> Result<DevicePool> {
         let found = crate::dmm::cuda::devices()?;
         if found.is_empty() {
@@ -104,7 +104,7 @@ impl DevicePool {
         })
     }
 
-    #[cfg(not(feature = "dmm-cuda"))]
+    #[cfg(not(feature = "gpu"))]
     pub fn cuda() -> Result<DevicePool> {
         bail!("this build has no CUDA support (build with the glia-validator-gpu feature \"cuda\")")
     }
@@ -156,6 +156,26 @@ impl PooledPipeline {
             .map(|d| Pipeline::load(dir, config.clone(), expected_sha256, &d.device))
             .collect::<Result<Vec<_>>>()?;
         Ok(PooledPipeline { pipelines })
+    }
+
+    /// `config`'s architecture with random weights of the real size on every device, computing
+    /// in `dtype` (benchmarks; see [`Pipeline::random`]).
+    pub fn random(
+        config: SdConfig,
+        pool: &DevicePool,
+        dtype: candle_core::DType,
+    ) -> Result<PooledPipeline> {
+        let pipelines = pool
+            .devices
+            .iter()
+            .map(|d| Pipeline::random(config.clone(), &d.device, dtype))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(PooledPipeline { pipelines })
+    }
+
+    /// The pipeline of device `i`.
+    pub fn on_device(&self, i: usize) -> &Pipeline {
+        &self.pipelines[i]
     }
 
     pub fn devices(&self) -> usize {

@@ -172,3 +172,21 @@ fn pool_spreads_seeds_over_devices_and_keeps_their_order() {
     assert!(pooled.generate_all(&bad, &seeds).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn random_weights_build_every_family_and_run_in_half_precision() {
+    // The benchmark's pipelines: each family's real architecture is built from random weights
+    // (the shapes must match what candle's models ask for), and one runs end to end.
+    let dev = Device::Cpu;
+    for cfg in [SdConfig::tiny(), SdConfig::tiny_xl()] {
+        let p = Pipeline::random(cfg, &dev, candle_core::DType::F32).unwrap();
+        assert_eq!(p.weights_sha256, "random");
+        let img = p.generate(&request(SamplerKind::Ddim), 3).unwrap();
+        assert_eq!((img.width, img.height), (64, 48));
+    }
+    // Half precision goes through the same code: latents, guidance and sampler in F16, the
+    // image converted back before it is quantised.
+    let half = Pipeline::random(SdConfig::tiny(), &dev, candle_core::DType::F16).unwrap();
+    let img = half.generate(&request(SamplerKind::EulerAncestral), 3).unwrap();
+    assert_eq!(img.pixels.len(), 64 * 48 * 3);
+}

@@ -11,6 +11,7 @@ use std::path::Path;
 pub const BOS: &str = "<|startoftext|>";
 pub const EOS: &str = "<|endoftext|>";
 
+#[derive(Clone)]
 pub struct ClipTokenizer {
     vocab: HashMap<String, u32>,
     ranks: HashMap<(String, String), usize>,
@@ -42,12 +43,22 @@ impl ClipTokenizer {
     /// Loads `vocab.json` and `merges.txt` from `dir`; `pad_with` names the padding token
     /// (SD 2.x pads with "!", SD 1.x with the end token).
     pub fn from_dir(dir: &Path, pad_with: Option<&str>, max_len: usize) -> Result<Self> {
-        let vocab: HashMap<String, u32> = serde_json::from_slice(
-            &std::fs::read(dir.join("vocab.json")).context("reading tokenizer/vocab.json")?,
-        )
-        .context("tokenizer/vocab.json is not a JSON object of token ids")?;
+        let vocab = std::fs::read_to_string(dir.join("vocab.json"))
+            .context("reading tokenizer/vocab.json")?;
         let merges = std::fs::read_to_string(dir.join("merges.txt"))
             .context("reading tokenizer/merges.txt")?;
+        Self::from_files(&vocab, &merges, pad_with, max_len)
+    }
+
+    /// The tokenizer of a `vocab.json` and a `merges.txt` given as text.
+    pub fn from_files(
+        vocab: &str,
+        merges: &str,
+        pad_with: Option<&str>,
+        max_len: usize,
+    ) -> Result<Self> {
+        let vocab: HashMap<String, u32> = serde_json::from_str(vocab)
+            .context("tokenizer/vocab.json is not a JSON object of token ids")?;
         let mut ranks = HashMap::new();
         for line in merges
             .lines()
