@@ -4,6 +4,7 @@
 # network), into validator-gpu/bench/.gpu/ (git-ignored, ~30 MB):
 #   glia-gpu-bench   built with the `cuda` feature (candle's CUDA backend; the solver's kernels),
 #                    for compute capability $CUDA_COMPUTE_CAP (default 90: H100/H200), stripped
+#   glia-gpu-bench-cudnn   the same with the `cudnn` feature (cuDNN's convolutions)
 #   wheels/          diffusers and importlib_metadata, for the PyTorch side of the comparison
 # Then, with the device tool: run(command="validator-gpu/bench/gpu.sh sd", carry=["validator-gpu/bench/.gpu"])
 # and the same with "dmm" (each stage fits one 10-minute call; see gpu.sh).
@@ -12,11 +13,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 out=validator-gpu/bench/.gpu
 mkdir -p "$out/wheels"
-eval "$(validator-gpu/cuda/toolkit.sh)"
+eval "$(validator-gpu/cuda/toolkit.sh --cudnn)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/glia/target}"
-cargo build -p glia-validator-gpu --features cuda --bin glia-gpu-bench --locked
-cp "$CARGO_TARGET_DIR/debug/glia-gpu-bench" "$out/glia-gpu-bench"
-strip "$out/glia-gpu-bench"
+for variant in cuda cudnn; do
+  cargo build -p glia-validator-gpu --features "$variant" --bin glia-gpu-bench --locked
+  name=glia-gpu-bench; [[ $variant == cudnn ]] && name=glia-gpu-bench-cudnn
+  cp "$CARGO_TARGET_DIR/debug/glia-gpu-bench" "$out/$name"
+  strip "$out/$name"
+done
 # Leave the CPU build of the same binary in place for whoever runs it here next.
 cargo build -q -p glia-validator-gpu --bin glia-gpu-bench --locked
 # The GPU machine's Python is 3.12 with PyTorch, transformers, huggingface_hub and safetensors.

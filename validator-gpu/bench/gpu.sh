@@ -4,8 +4,9 @@
 #   agree  the tiny model's images on the GPU within the phash threshold of the CPU's, and
 #          planted 3-SAT (N = 2000) solved on the CPU and on every GPU           (~30 s)
 #   sd     Stable Diffusion 1.5's architecture at 512×512, 20 DDIM steps, guidance 7.5, random
-#          weights of the real size: candle (glia-gpu-bench) against PyTorch/diffusers on the
-#          same GPU, f16 and f32, per-image latency and images/s; seeds over every GPU (~4 min)
+#          weights of the real size: candle (glia-gpu-bench; f16 also with cuDNN's convolutions)
+#          against PyTorch/diffusers on the same GPU, f16 and f32, per-image latency and
+#          images/s; seeds over every GPU                                            (~4 min)
 #   dmm    the memcomputing solver on the GPU against the CPU (every core): planted 3-SAT at
 #          ratio 4.3, N = 10^4 and 10^5, time to solution; Max-Cut G(2000, 24000), best cut in
 #          10 s                                                                     (~6 min)
@@ -65,6 +66,8 @@ for stage in "${stages[@]}"; do
       for dt in $DTYPES; do
         run "candle $dt" "$BENCH" sd --family sd15 --width "$SIZE" --height "$SIZE" --steps "$STEPS" \
           --seeds "$SEEDS" --device "$DEV" --dtype "$dt"
+        [[ $dt == f16 && -x $BENCH-cudnn ]] && run "candle+cudnn $dt" "$BENCH-cudnn" sd --family sd15 \
+          --width "$SIZE" --height "$SIZE" --steps "$STEPS" --seeds "$SEEDS" --device "$DEV" --dtype "$dt"
         run "pytorch $dt" "$PY" validator-gpu/bench/sd_torch.py --width "$SIZE" --height "$SIZE" \
           --steps "$STEPS" --seeds "$SEEDS" --device "$DEV" --dtype "$dt"
       done ;;
@@ -86,15 +89,16 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 sd = [r for r in rows if r.get("bench") == "sd"]
 for dt in sorted({r["dtype"] for r in sd}):
-    c = [r for r in sd if r["dtype"] == dt and r["impl"] == "candle"]
     t = [r for r in sd if r["dtype"] == dt and r["impl"] == "pytorch"]
-    if c and t:
-        c, t = c[-1], t[-1]
-        print(f"sd-1.5 {c['width']}x{c['height']} {c['steps']} steps {dt}: candle {c['latency_p50_s']:.3f} s/image "
-              f"({c['images_per_s_one_device']:.2f}/s), pytorch {t['latency_p50_s']:.3f} s/image "
-              f"({t['images_per_s_one_device']:.2f}/s), candle/pytorch throughput "
-              f"{c['images_per_s_one_device'] / t['images_per_s_one_device']:.2f}; "
-              f"{c['devices']} device(s): {c['images_per_s_all_devices']:.2f} images/s")
+    for impl in ("candle", "candle+cudnn"):
+        c = [r for r in sd if r["dtype"] == dt and r["impl"] == impl]
+        if c and t:
+            c, p = c[-1], t[-1]
+            print(f"sd-1.5 {c['width']}x{c['height']} {c['steps']} steps {dt}: {impl} {c['latency_p50_s']:.3f} s/image "
+                  f"({c['images_per_s_one_device']:.2f}/s), pytorch {p['latency_p50_s']:.3f} s/image "
+                  f"({p['images_per_s_one_device']:.2f}/s), {impl}/pytorch throughput "
+                  f"{c['images_per_s_one_device'] / p['images_per_s_one_device']:.2f}; "
+                  f"{c['devices']} device(s): {c['images_per_s_all_devices']:.2f} images/s")
 dmm = [r for r in rows if r.get("bench") == "dmm"]
 for r in dmm:
     what = f"cut {r['cut']}" if r["problem"] == "maxcut" else ("solved" if r["solved"] else f"unsolved, {r['energy']} clauses left")

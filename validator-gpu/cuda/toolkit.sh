@@ -14,6 +14,7 @@
 # this project is lent (PTX from a newer nvcc would not load there). CUDA_COMPUTE_CAP picks the
 # GPU generation candle compiles for: 90 (Hopper, H100/H200) unless set.
 set -euo pipefail
+CUDNN=0; [[ ${1:-} == --cudnn ]] && CUDNN=1
 DEST="${GLIA_CUDA_HOME:-$HOME/.cache/glia/cuda-13.0}"
 CU="$DEST/nvidia/cu13"
 WHEELS=(
@@ -46,6 +47,19 @@ if [[ ! -x $CU/bin/nvcc || ! -f $DEST/.complete ]]; then
   cc -shared -fPIC -w -Wl,-soname,libcuda.so.1 -o "$CU/lib/stubs/libcuda.so" "$CU/lib/stubs/libcuda_stub.c"
   ln -sf libcuda.so "$CU/lib/stubs/libcuda.so.1"
   touch "$DEST/.complete"
+fi
+# cuDNN (for the `cudnn` feature), ~0.5 GB more, only when asked for.
+if ((CUDNN)) && [[ ! -f $DEST/.cudnn ]]; then
+  log "downloading cuDNN 9 from PyPI into $DEST"
+  mkdir -p "$DEST/wheels"
+  python3 -m pip download -q --no-deps --only-binary=:all: -d "$DEST/wheels" nvidia-cudnn-cu13==9.28.1.4 >&2
+  python3 -m zipfile -e "$DEST"/wheels/nvidia_cudnn*.whl "$DEST"
+  rm -rf "$DEST/wheels"
+  # The cu13 cuDNN wheel keeps its own folder; give its library and headers the toolkit's.
+  for f in "$DEST"/nvidia/cudnn/lib/*.so.*; do ln -sf "$f" "$CU/lib/"; done
+  ln -sf "$(cd "$CU/lib" && ls libcudnn.so.* | head -n 1)" "$CU/lib/libcudnn.so"
+  for f in "$DEST"/nvidia/cudnn/include/*.h; do ln -sf "$f" "$CU/include/"; done
+  touch "$DEST/.cudnn"
 fi
 "$CU/bin/nvcc" --version >/dev/null || { echo "error: $CU/bin/nvcc does not run" >&2; exit 1; }
 cat <<EOF

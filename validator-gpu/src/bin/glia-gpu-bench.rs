@@ -170,7 +170,8 @@ fn sd(
     pipes.generate_all(&req, &all)?;
     let spread_s = t.elapsed().as_secs_f64();
     Ok(json!({
-        "bench": "sd", "impl": "candle", "family": name, "width": width, "height": height,
+        "bench": "sd", "impl": if cfg!(feature = "cudnn") { "candle+cudnn" } else { "candle" },
+        "family": name, "width": width, "height": height,
         "steps": steps, "guidance": guidance, "dtype": format!("{:?}", dtype(dt)).to_lowercase(),
         "device": pool.devices[0].name, "devices": n, "load_s": load_s,
         "latency_p50_s": median(latencies.clone()), "latencies_s": latencies,

@@ -187,6 +187,8 @@ fn random_weights_build_every_family_and_run_in_half_precision() {
     // Half precision goes through the same code: latents, guidance and sampler in F16, the
     // image converted back before it is quantised.
     let half = Pipeline::random(SdConfig::tiny(), &dev, candle_core::DType::F16).unwrap();
-    let img = half.generate(&request(SamplerKind::EulerAncestral), 3).unwrap();
+    let img = half
+        .generate(&request(SamplerKind::EulerAncestral), 3)
+        .unwrap();
     assert_eq!(img.pixels.len(), 64 * 48 * 3);
 }
