@@ -124,7 +124,8 @@ wait_port() {
   local port=$1 pid=$2 logf=$3 t=${4:-60} i
   for ((i = 0; i < t * 5; i++)); do
     port_open "$port" && return 0
-    pid_ours "$pid" || die "process $pid exited before listening on 127.0.0.1:$port; see $(rel "$logf"):"$'\n'"$(tail -n 20 "$logf")"
+    # Just after start_proc the child may not have exec'd yet (no marker in its environment).
+    pid_ours "$pid" || kill -0 "$pid" 2>/dev/null || die "process $pid exited before listening on 127.0.0.1:$port; see $(rel "$logf"):"$'\n'"$(tail -n 20 "$logf")"
     sleep 0.2
   done
   die "timeout (${t}s) waiting for 127.0.0.1:$port; see $(rel "$logf")"

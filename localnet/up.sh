@@ -181,8 +181,10 @@ if [[ $APP == kvstore-socket ]]; then
     home="$RUN_DIR/node$i"
     start_proc "kvstore$i" "$home/kvstore.log" "$ABCI_CLI" kvstore --address "tcp://127.0.0.1:$((26658 + 10 * i))" \
       --persist "$home/kvstore" --log_level error
-    wait_port $((26658 + 10 * i)) "$LAST_PID" "$home/kvstore.log" 60
+    KPIDS[i]=$LAST_PID
   done
+  # As for gliad: wait only once all are started (a process just forked is not yet marked ours).
+  for ((i = 0; i < N; i++)); do wait_port $((26658 + 10 * i)) "${KPIDS[i]}" "$RUN_DIR/node$i/kvstore.log" 60; done
 fi
 EXTRA=(); [[ $APP == kvstore ]] && EXTRA=(--proxy_app=kvstore)
 for ((i = 0; i < N; i++)); do
