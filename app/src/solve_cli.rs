@@ -74,15 +74,7 @@ pub struct SolveArgs {
 
 /// `cpu`, `cuda` (device 0) or `cuda:N`.
 pub fn parse_device(s: &str) -> Result<Device, String> {
-    match s.split_once(':') {
-        None if s == "cpu" => Ok(Device::Cpu),
-        None if s == "cuda" => Ok(Device::Cuda(0)),
-        Some(("cuda", n)) => n
-            .parse()
-            .map(Device::Cuda)
-            .map_err(|_| format!("device {s:?}: {n:?} is not a device number")),
-        _ => Err(format!("unknown device {s:?}: use cpu, cuda or cuda:N")),
-    }
+    s.parse()
 }
 
 /// The format a problem text declares: its `p` line, or a header-less WCNF.

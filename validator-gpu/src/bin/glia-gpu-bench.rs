@@ -180,16 +180,6 @@ fn sd(
     }))
 }
 
-fn parse_device(s: &str) -> Result<dmm::Device> {
-    match s {
-        "cpu" => Ok(dmm::Device::Cpu),
-        _ => match s.strip_prefix("cuda:").map(str::parse) {
-            Some(Ok(i)) => Ok(dmm::Device::Cuda(i)),
-            _ => bail!("--device {s}: use cpu or cuda:N"),
-        },
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn dmm_bench(
     vars: u32,
@@ -219,7 +209,7 @@ fn dmm_bench(
         threads,
         chips,
         seed,
-        device: parse_device(device)?,
+        device: device.parse().map_err(anyhow::Error::msg)?,
         ..Default::default()
     };
     let stop = AtomicBool::new(false);

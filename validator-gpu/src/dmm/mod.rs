@@ -71,6 +71,22 @@ pub enum Device {
     Cuda(usize),
 }
 
+impl std::str::FromStr for Device {
+    type Err = String;
+    /// `cpu`, `cuda` (device 0) or `cuda:N`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.split_once(':') {
+            None if s == "cpu" => Ok(Device::Cpu),
+            None if s == "cuda" => Ok(Device::Cuda(0)),
+            Some(("cuda", n)) => n
+                .parse()
+                .map(Device::Cuda)
+                .map_err(|_| format!("device {s:?}: {n:?} is not a device number")),
+            _ => Err(format!("unknown device {s:?}: use cpu, cuda or cuda:N")),
+        }
+    }
+}
+
 /// Which published form of the equations the chips integrate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Variant {
