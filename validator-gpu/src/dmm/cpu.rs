@@ -1192,29 +1192,8 @@ fn publish<T: Real, const K: usize>(
         let mut rng = SplitMix64::stream(g.steps, g.first_chip as u64);
         g.pending_x.iter_mut().for_each(|x| *x = rng.bit());
     }
-    let n = inst.num_vars as u64;
-    // Tabu moves cost a scan of the variables: stall budgets shrink on large instances so one
-    // finish stays near 10^8 variable visits.
-    let stall = |per_var: u64| (per_var * n).min(100_000_000 / n.max(1)).max(1);
-    match &mut g.finisher {
-        Finisher::Tabu(tabu) => {
-            tabu.run(inst, &g.pending_x, stall(10), keep_going);
-            g.pending_x.copy_from_slice(&tabu.best_x);
-        }
-        Finisher::Anneal(sa, tabu) => {
-            // 3000 sweeps (≤ 2·10^8 flips) from 4× cooler than a random start needs: the
-            // circuit's state is already ordered. Then tabu takes the anneal's result past the
-            // local minimum it froze in.
-            let sweeps = (200_000_000 / n.max(1)).clamp(50, 3000);
-            sa.anneal(&g.pending_x, sweeps, 4.0, keep_going);
-            g.pending_x.copy_from_slice(&sa.best_x);
-            if let Some(tabu) = tabu {
-                tabu.run(inst, &g.pending_x, stall(5), keep_going);
-                g.pending_x.copy_from_slice(&tabu.best_x);
-            }
-        }
-        Finisher::Greedy => inst.polish(&mut g.pending_x, &mut g.true_count),
-    }
+    g.finisher
+        .settle(inst, &mut g.pending_x, &mut g.true_count, keep_going);
     let x = &g.pending_x;
     let Ok(energy) = problem.energy(x) else {
         return; // a hard clause is violated: not a candidate
@@ -1261,6 +1240,40 @@ impl Finisher {
                 Finisher::Anneal(Box::new(QuboAnneal::new(q, seed)), Tabu::new(inst, seed))
             }
             _ => Tabu::new(inst, seed).map_or(Finisher::Greedy, Finisher::Tabu),
+        }
+    }
+
+    /// Settles `x` in place (`true_count` is the greedy descent's scratch); `keep_going`
+    /// returning false cuts a long finish short.
+    pub fn settle(
+        &mut self,
+        inst: &Instance,
+        x: &mut [bool],
+        true_count: &mut [u32],
+        keep_going: impl Fn() -> bool + Copy,
+    ) {
+        let n = inst.num_vars as u64;
+        // Tabu moves cost a scan of the variables: stall budgets shrink on large instances so
+        // one finish stays near 10^8 variable visits.
+        let stall = |per_var: u64| (per_var * n).min(100_000_000 / n.max(1)).max(1);
+        match self {
+            Finisher::Tabu(tabu) => {
+                tabu.run(inst, x, stall(10), keep_going);
+                x.copy_from_slice(&tabu.best_x);
+            }
+            Finisher::Anneal(sa, tabu) => {
+                // 3000 sweeps (≤ 2·10^8 flips) from 4× cooler than a random start needs: the
+                // circuit's state is already ordered. Then tabu takes the anneal's result past
+                // the local minimum it froze in.
+                let sweeps = (200_000_000 / n.max(1)).clamp(50, 3000);
+                sa.anneal(x, sweeps, 4.0, keep_going);
+                x.copy_from_slice(&sa.best_x);
+                if let Some(tabu) = tabu {
+                    tabu.run(inst, x, stall(5), keep_going);
+                    x.copy_from_slice(&tabu.best_x);
+                }
+            }
+            Finisher::Greedy => inst.polish(x, true_count),
         }
     }
 }

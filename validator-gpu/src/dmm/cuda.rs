@@ -19,9 +19,12 @@
 //! (from max|dv| of step k−1, as on the CPU) and the best-so-far bookkeeping need no host
 //! round trip: the host launches batches of steps sized to ~10 ms, then reads each chip's best
 //! energy, checks improved snapshots exactly with `Problem::energy`, and watches the stop flag,
-//! deadline and target. Checked snapshots get the same greedy polish as on the CPU.
+//! deadline and target. Checked snapshots get the same greedy polish as on the CPU; for
+//! weighted problems CPU threads ([`super::finish_pool`]) also settle the chips' best states
+//! (annealing and tabu search, the CPU solver's finishers) while the GPU integrates.
 
 use super::cpu::{chip_params, group_is_sipling, ChipParams, Instance};
+use super::finish_pool::FinishPool;
 use super::generate::SplitMix64;
 use super::{Candidate, Outcome, Precision, SolveOptions};
 use anyhow::{bail, Context, Result};
@@ -439,6 +442,15 @@ fn run<R: GpuReal>(
     let mut host_best = vec![0.0f64; chips];
     let mut row = vec![0u8; n];
     let mut true_count = vec![0u32; m];
+    // Weighted problems: CPU threads settle the chips' states while the GPU integrates (the
+    // GPU samples, the cores finish), as the CPU solver's groups alternate the two.
+    let finishers = match opts.threads {
+        // Every core but the one driving the GPU.
+        0 => std::thread::available_parallelism().map_or(1, |c| c.get().saturating_sub(1).max(1)),
+        t => t,
+    };
+    let pool = FinishPool::start(problem, finishers, opts.seed, start);
+    let mut next_chip = 0usize;
     let mut step: u64 = 0;
     let mut batch: u64 = 8;
     let mut solved = false;
@@ -533,9 +545,6 @@ fn run<R: GpuReal>(
             let Ok(energy) = problem.energy(&x) else {
                 continue; // a hard clause is violated
             };
-            if best.as_ref().is_some_and(|b| energy >= b.energy) {
-                continue;
-            }
             let cand = Candidate {
                 assignment: x,
                 energy,
@@ -543,13 +552,30 @@ fn run<R: GpuReal>(
                 chip: c,
                 steps: step,
             };
-            on_improve(&cand);
-            solved =
-                inst.clause_energy(energy) <= 0 || opts.target_energy.is_some_and(|t| energy <= t);
-            best = Some(cand);
-            if solved {
+            if accept(&mut best, cand, inst, opts, on_improve) {
+                solved = true;
                 break;
             }
+        }
+        if let Some(pool) = &pool {
+            for cand in pool.finished() {
+                solved |= accept(&mut best, cand, inst, opts, on_improve);
+            }
+            // Keep every finishing thread busy with a chip's best state, the chips in turn.
+            for _ in 0..chips {
+                let c = next_chip % chips;
+                k.stream
+                    .memcpy_dtoh(&d_best_x.slice(c * n..(c + 1) * n), &mut row)?;
+                if !pool.offer(row.iter().map(|&b| b != 0).collect(), c, step) {
+                    break;
+                }
+                next_chip += 1;
+            }
+        }
+    }
+    if let Some(pool) = pool {
+        for cand in pool.stop() {
+            solved |= accept(&mut best, cand, inst, opts, on_improve);
         }
     }
     drop(k);
@@ -561,6 +587,24 @@ fn run<R: GpuReal>(
         chips,
         threads: 1,
     })
+}
+
+/// Takes `cand` as the best if it beats it, telling `on_improve`; true once the problem is
+/// solved or the target reached.
+fn accept(
+    best: &mut Option<Candidate>,
+    cand: Candidate,
+    inst: &Instance,
+    opts: &SolveOptions,
+    on_improve: &mut dyn FnMut(&Candidate),
+) -> bool {
+    if best.as_ref().is_some_and(|b| cand.energy >= b.energy) {
+        return false;
+    }
+    on_improve(&cand);
+    let e = cand.energy;
+    *best = Some(cand);
+    inst.clause_energy(e) <= 0 || opts.target_energy.is_some_and(|t| e <= t)
 }
 
 struct Kernels {

@@ -52,6 +52,7 @@ pub mod anneal;
 pub mod cpu;
 #[cfg(feature = "gpu")]
 pub mod cuda;
+pub mod finish_pool;
 pub mod generate;
 pub mod tabu;
 #[cfg(test)]
