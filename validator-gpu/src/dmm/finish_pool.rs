@@ -110,22 +110,22 @@ impl FinishPool {
 
     /// Stops the threads (cutting long finishes short) and returns what they finished.
     pub fn stop(mut self) -> Vec<Candidate> {
+        self.shut_down();
+        self.results.try_iter().collect()
+    }
+
+    fn shut_down(&mut self) {
         self.done.store(true, Ordering::Relaxed);
         self.jobs = None;
         for w in self.workers.drain(..) {
             let _ = w.join();
         }
-        self.results.try_iter().collect()
     }
 }
 
 impl Drop for FinishPool {
     fn drop(&mut self) {
-        self.done.store(true, Ordering::Relaxed);
-        self.jobs = None;
-        for w in self.workers.drain(..) {
-            let _ = w.join();
-        }
+        self.shut_down();
     }
 }
 
