@@ -3,6 +3,7 @@
 
 pub mod ante;
 pub mod decode;
+pub mod keytable;
 pub mod sigverify;
 
 pub use ante::{run_tx, Mode, TxOutcome};

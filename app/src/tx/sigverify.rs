@@ -2,6 +2,7 @@
 //! a tx checked in CheckTx is not verified again when its bytes come back in a block, and a
 //! block's signatures can be verified on every core before its txs run in order.
 
+use super::keytable::{self, KeyTables};
 use glia_modules::error::{AppError, AppResult};
 use k256::ecdsa::signature::Verifier;
 use k256::ecdsa::{Signature, VerifyingKey};
@@ -15,6 +16,7 @@ const LIMIT: usize = 500_000;
 #[derive(Default)]
 pub struct SigCache {
     ok: Mutex<HashSet<[u8; 32]>>,
+    tables: KeyTables,
 }
 
 fn cache_key(sign_bytes: &[u8], pubkey: &[u8], sig: &[u8]) -> [u8; 32] {
@@ -28,6 +30,18 @@ fn cache_key(sign_bytes: &[u8], pubkey: &[u8], sig: &[u8]) -> [u8; 32] {
 
 /// Verifies without the cache. High-S signatures are refused, as the SDK refuses them.
 pub fn verify(sign_bytes: &[u8], pubkey: &[u8], sig: &[u8], hint: &str) -> AppResult<()> {
+    verify_with(None, sign_bytes, pubkey, sig, hint)
+}
+
+/// As [`verify`]; with `tables`, a key seen before is checked through its fixed-base table
+/// (same verdict, about twice as fast).
+fn verify_with(
+    tables: Option<&KeyTables>,
+    sign_bytes: &[u8],
+    pubkey: &[u8],
+    sig: &[u8],
+    hint: &str,
+) -> AppResult<()> {
     let fail = || AppError::unauthorized(format!("signature verification failed; {hint}"));
     let sig = Signature::from_slice(sig).map_err(|_| {
         AppError::unauthorized(format!(
@@ -40,8 +54,18 @@ pub fn verify(sign_bytes: &[u8], pubkey: &[u8], sig: &[u8], hint: &str) -> AppRe
             "signature is not in lower-S form (high S values are malleable and refused)",
         ));
     }
+    if let Some(t) = tables.and_then(|t| t.lookup(pubkey)) {
+        return keytable::verify(&t, sign_bytes, &sig)
+            .then_some(())
+            .ok_or_else(fail);
+    }
     let key = VerifyingKey::from_sec1_bytes(pubkey)
         .map_err(|_| AppError::invalid_pubkey("public key is not a valid secp256k1 point"))?;
+    if let Some(t) = tables.and_then(|t| t.get(pubkey, &key)) {
+        return keytable::verify(&t, sign_bytes, &sig)
+            .then_some(())
+            .ok_or_else(fail);
+    }
     key.verify(sign_bytes, &sig).map_err(|_| fail())
 }
 
@@ -58,7 +82,7 @@ impl SigCache {
         if self.ok.lock().expect("sig cache").contains(&k) {
             return Ok(());
         }
-        verify(sign_bytes, pubkey, sig, hint)?;
+        verify_with(Some(&self.tables), sign_bytes, pubkey, sig, hint)?;
         self.remember(k);
         Ok(())
     }
@@ -69,7 +93,7 @@ impl SigCache {
         if self.ok.lock().expect("sig cache").contains(&k) {
             return;
         }
-        if verify(sign_bytes, pubkey, sig, "").is_ok() {
+        if verify_with(Some(&self.tables), sign_bytes, pubkey, sig, "").is_ok() {
             self.remember(k);
         }
     }
