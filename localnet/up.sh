@@ -111,6 +111,8 @@ for i in range(n):
         # "null" turns CometBFT's tx indexer off (no tx_search), as validators that serve no
         # queries run; benchmarks use it to measure what indexing costs.
         ("tx_index", "indexer"): q(os.environ.get("GLIA_TX_INDEXER", "kv")),
+        # CometBFT's log filter, e.g. "mempool:debug,*:info" (GLIA_COMET_LOG_LEVEL).
+        ("", "log_level"): q(os.environ.get("GLIA_COMET_LOG_LEVEL", "info")),
         ("instrumentation", "prometheus"): "true",
         ("instrumentation", "prometheus_listen_addr"): q(f"127.0.0.1:{b + 4}"),
         # Go's pprof endpoint, for profiling CometBFT under load (GLIA_PPROF=1).

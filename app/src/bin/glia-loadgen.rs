@@ -16,7 +16,7 @@ use gliad::client::{msg_send, sign_tx, TxParams};
 use gliad::keys::Key;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -79,6 +79,9 @@ enum Source {
         key: Box<Key>,
         params: TxParams,
         to: String,
+        /// Txs signed before the timed run, by sequence, so signing does not compete with the
+        /// network under test for the machine's cores.
+        ready: VecDeque<(u64, Vec<u8>)>,
     },
     Kv {
         id: usize,
@@ -90,18 +93,43 @@ enum Source {
 impl Source {
     fn next(&mut self) -> Vec<u8> {
         match self {
-            Source::Bank { key, params, to } => {
-                let tx = sign_tx(
-                    key,
-                    vec![msg_send(key, to, &[Coin::new("uglia", 1)])],
-                    params,
-                );
+            Source::Bank {
+                key,
+                params,
+                to,
+                ready,
+            } => {
+                // After a resync the sequence may have moved: skip what no longer fits.
+                while ready.front().is_some_and(|(seq, _)| *seq < params.sequence) {
+                    ready.pop_front();
+                }
+                let tx = match ready.front() {
+                    Some((seq, _)) if *seq == params.sequence => ready.pop_front().unwrap().1,
+                    _ => sign_send(key, to, params),
+                };
                 params.sequence += 1;
                 tx
             }
             Source::Kv { id, n, pad } => {
                 *n += 1;
                 format!("lg{id}-{n}={pad}").into_bytes()
+            }
+        }
+    }
+
+    /// Signs the next `n` sends ahead of time.
+    fn presign(&mut self, n: u64) {
+        if let Source::Bank {
+            key,
+            params,
+            to,
+            ready,
+        } = self
+        {
+            let mut p = params.clone();
+            for _ in 0..n {
+                ready.push_back((p.sequence, sign_send(key, to, &p)));
+                p.sequence += 1;
             }
         }
     }
@@ -115,6 +143,14 @@ impl Source {
         }
         Ok(())
     }
+}
+
+fn sign_send(key: &Key, to: &str, params: &TxParams) -> Vec<u8> {
+    sign_tx(
+        key,
+        vec![msg_send(key, to, &[Coin::new("uglia", 1)])],
+        params,
+    )
 }
 
 fn account_numbers(agent: &ureq::Agent, url: &str, addr: &str) -> Result<(u64, u64)> {
@@ -184,6 +220,7 @@ fn main() -> Result<()> {
                 key: Box::new(key),
                 params,
                 to,
+                ready: VecDeque::new(),
             }
         } else {
             Source::Kv {
@@ -193,6 +230,17 @@ fn main() -> Result<()> {
             }
         });
     }
+
+    // Every tx a sender can offer in the run, signed now on all cores (plus a margin).
+    let per_sender_txs = (args.rate * args.seconds).div_ceil(args.senders as u64) + 8;
+    let chunk = sources
+        .len()
+        .div_ceil(std::thread::available_parallelism().map_or(1, |n| n.get()));
+    std::thread::scope(|s| {
+        for part in sources.chunks_mut(chunk.max(1)) {
+            s.spawn(move || part.iter_mut().for_each(|src| src.presign(per_sender_txs)));
+        }
+    });
 
     let admitted: Arc<Mutex<HashMap<[u8; 32], Instant>>> = Arc::default();
     let refused = Arc::new(AtomicU64::new(0));
