@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # localnet/bench.sh [--rate R] [--seconds S] [--senders N] [--apps "gliad kvstore kvstore-socket"]
+#                   [--cometbft PATH]
 # End-to-end throughput: the same open-loop load (glia-loadgen) against a 4-validator gliad
 # localnet and against CometBFT's kvstore app on the same topology, one network after the other
 # on this machine; prints committed tx/s, broadcast and inclusion latency p50/p99 and block
 # intervals side by side. Two kvstore peers: the built-in one (inside the cometbft process) and
 # the same app served over the ABCI socket by CometBFT's abci-cli, which pays the transport
 # gliad pays. Uses its own run dirs, so a developer's localnet/.run is left alone (but the ports
-# must be free: stop it first).
+# must be free: stop it first). --cometbft runs every network on another build of the pinned
+# version (localnet/cometbft-flushfix.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RATE=1500 SECONDS_=20 SENDERS=48 APPS="gliad kvstore kvstore-socket"
@@ -16,6 +18,7 @@ while (($#)); do
     --seconds) SECONDS_=$2; shift 2 ;;
     --senders) SENDERS=$2; shift 2 ;;
     --apps) APPS=$2; shift 2 ;;
+    --cometbft) COMETBFT=$(realpath "$2"); export COMETBFT; shift 2 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
@@ -34,6 +37,7 @@ run() { # APP
   localnet/down.sh --run-dir "$dir" >/dev/null 2>&1
 }
 for app in $APPS; do run "$app"; done
+echo "CometBFT: ${COMETBFT:-the released v$COMETBFT_VERSION (go install)}"
 # shellcheck disable=SC2086
 python3 - "$out" $APPS <<'PY'
 import json, sys

@@ -22,8 +22,15 @@ set_run_dir "${GLIA_RUN_DIR:-$LOCALNET/.run}"
 # Path for display: relative to the repo root when inside it.
 rel() { local p; p="$(realpath -m "$1")"; echo "${p#"$GLIA_ROOT"/}"; }
 
+# ensure_cometbft: the pinned CometBFT; COMETBFT=PATH chooses a build of the same version (e.g.
+# localnet/cometbft-flushfix.sh's).
 ensure_cometbft() {
   local c v
+  if [[ -n ${COMETBFT:-} ]]; then
+    v="$("$COMETBFT" version 2>/dev/null || true)"
+    [[ $v == "$COMETBFT_VERSION"* ]] || die "COMETBFT=$COMETBFT reports version '$v', not $COMETBFT_VERSION"
+    export COMETBFT; return
+  fi
   for c in "$(command -v cometbft || true)" "$HOME/go/bin/cometbft"; do
     [[ -n $c && -x $c ]] || continue
     v="$("$c" version 2>/dev/null || true)"
