@@ -33,6 +33,7 @@ run() { # APP
   GLIA_RUN_DIR="$dir" localnet/up.sh --reset --app "$1" --accounts "$SENDERS" >"$out/$1-up.log" 2>&1 \
     || { cat "$out/$1-up.log"; die "$1 localnet did not start"; }
   "$LOADGEN" --network "$dir/network.json" --rate "$RATE" --seconds "$SECONDS_" --senders "$SENDERS" --json \
+    --pids "$dir/pids" \
     >"$out/$1.json" || { localnet/down.sh --run-dir "$dir" >/dev/null; die "loadgen failed on $1"; }
   localnet/down.sh --run-dir "$dir" >/dev/null 2>&1
 }
@@ -53,6 +54,14 @@ rows = [("", *[names.get(a, a) for a in apps]),
         ("broadcast_tx_sync p50 / p99 ms", *[f"{1000 * r[a]['broadcast_p50_s']:.0f} / {1000 * r[a]['broadcast_p99_s']:.0f}" for a in apps]),
         ("inclusion latency p50 / p99 s", *[f"{r[a]['latency_p50_s']:.2f} / {r[a]['latency_p99_s']:.2f}" for a in apps]),
         ("block interval p50 / p99 s", *[f"{r[a]['block_interval_p50_s']:.2f} / {r[a]['block_interval_p99_s']:.2f}" for a in apps])]
+def cpu(a, per_tx):
+    c = r[a].get("cpu_s", {})
+    parts = [c.get("cometbft", 0.0), sum(v for g, v in c.items() if g not in ("cometbft", "loadgen")), c.get("loadgen", 0.0)]
+    if per_tx:
+        return " / ".join(f"{1000 * v / max(r[a]['committed'], 1):.2f}" for v in parts)
+    return " / ".join(f"{v / r[a].get('cpu_window_s', 1):.2f}" for v in parts)
+rows += [("CPU cores: comet / app / loadgen", *[cpu(a, False) for a in apps]),
+         ("CPU ms per tx: comet / app / lg", *[cpu(a, True) for a in apps])]
 for row in rows:
     print(f"{row[0]:32}" + "".join(f"{c:>24}" for c in row[1:]))
 if "gliad" in r:

@@ -38,6 +38,36 @@ struct Args {
     /// Print one JSON line of results (for scripts).
     #[arg(long)]
     json: bool,
+    /// The localnet's pids file ("name pid" lines): report the CPU its processes (grouped by
+    /// name without the node number) and this generator used while the load ran.
+    #[arg(long)]
+    pids: Option<String>,
+}
+
+/// CPU seconds used so far by a process, from /proc (Linux's USER_HZ is 100).
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = rest.get(11)?.parse::<u64>().ok()? + rest.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// CPU seconds per process group: `name` from the pids file without its trailing node number,
+/// and "loadgen" for this process.
+fn cpu_by_group(pids: &[(String, String)]) -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    for (name, pid) in pids {
+        if let Some(s) = cpu_seconds(pid) {
+            *out.entry(
+                name.trim_end_matches(|c: char| c.is_ascii_digit())
+                    .to_string(),
+            )
+            .or_insert(0.0) += s;
+        }
+    }
+    out.insert("loadgen".into(), cpu_seconds("self").unwrap_or(0.0));
+    out
 }
 
 #[derive(serde::Deserialize, Clone)]
@@ -312,6 +342,16 @@ fn main() -> Result<()> {
         })
     };
 
+    let pids: Vec<(String, String)> = match &args.pids {
+        Some(f) => std::fs::read_to_string(f)
+            .with_context(|| format!("reading {f}"))?
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(n, p)| (n.to_string(), p.trim().to_string()))
+            .collect(),
+        None => vec![],
+    };
+    let cpu0 = cpu_by_group(&pids);
     let t0 = Instant::now();
     let per_sender = args.rate as f64 / args.senders as f64;
     let senders: Vec<_> = sources
@@ -366,6 +406,9 @@ fn main() -> Result<()> {
     let (mut lat, blocks, mut intervals) = watcher
         .join()
         .map_err(|_| anyhow::anyhow!("watcher panicked"))?;
+    // From the first tx offered to the last block that held ours (plus the watcher's idle wait).
+    let cpu_window = t0.elapsed().as_secs_f64();
+    let cpu1 = cpu_by_group(&pids);
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     intervals.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let committed = lat.len() as u64;
@@ -386,6 +429,15 @@ fn main() -> Result<()> {
         "block_interval_p50_s": percentile(&intervals, 0.5), "block_interval_p99_s": percentile(&intervals, 0.99),
         "blocks": blocks.len(),
     });
+    let mut out = out;
+    if !pids.is_empty() {
+        let used: serde_json::Map<String, Value> = cpu1
+            .iter()
+            .map(|(g, s)| (g.clone(), json!(s - cpu0.get(g).unwrap_or(&0.0))))
+            .collect();
+        out["cpu_s"] = Value::Object(used);
+        out["cpu_window_s"] = json!(cpu_window);
+    }
     if args.json {
         println!("{out}");
     } else {
