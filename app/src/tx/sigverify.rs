@@ -144,4 +144,42 @@ mod tests {
         cache.verify(msg, &pk, &sig.to_bytes(), "x").unwrap();
         assert_eq!(cache.len(), 1);
     }
+
+    #[test]
+    fn the_table_path_gives_the_same_answers_and_errors() {
+        let sk = SigningKey::from_slice(&[8u8; 32]).unwrap();
+        let pk = sk.verifying_key().to_sec1_bytes();
+        let cache = SigCache::default();
+        let sign = |m: &[u8]| {
+            let s: Signature = sk.sign(m);
+            s.normalize_s().unwrap_or(s).to_bytes()
+        };
+        // First sighting: k256; second on: the key's table.
+        for i in 0..4u8 {
+            let msg = [b'd', i];
+            cache.verify(&msg, &pk, &sign(&msg), "x").unwrap();
+            let e = cache
+                .verify(b"forged", &pk, &sign(&msg), "check chain-id")
+                .unwrap_err();
+            assert_eq!((e.code, e.codespace), (4, "sdk"), "{}", e.log);
+            assert!(e
+                .log
+                .contains("signature verification failed; check chain-id"));
+        }
+        assert_eq!(cache.tables.len(), 1);
+        // High S and bad keys are refused before any table is consulted.
+        let (r, s) = Signature::from_slice(&sign(b"d")).unwrap().split_scalars();
+        let high = Signature::from_scalars(r, -*s).unwrap().to_bytes();
+        let e = cache.verify(b"d", &pk, &high, "x").unwrap_err();
+        assert!(e.log.contains("lower-S"), "{}", e.log);
+        let mut bad_key = pk.to_vec();
+        bad_key[0] = 9;
+        assert_eq!(
+            cache
+                .verify(b"d", &bad_key, &sign(b"d"), "x")
+                .unwrap_err()
+                .code,
+            8
+        );
+    }
 }
