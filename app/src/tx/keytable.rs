@@ -20,7 +20,7 @@ use k256::elliptic_curve::point::AffineCoordinates;
 use k256::elliptic_curve::BatchNormalize;
 use k256::{AffinePoint, ProjectivePoint, Scalar, U256};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Signed radix-16 digits of a 256-bit scalar: 64 nibbles plus a final carry.
@@ -119,7 +119,7 @@ pub struct KeyTables(Mutex<Inner>);
 struct Inner {
     /// Each table with the lookup count at its last use.
     tables: HashMap<Vec<u8>, (Arc<Table>, u64)>,
-    seen_once: HashMap<Vec<u8>, ()>,
+    seen_once: HashSet<Vec<u8>>,
     lookups: u64,
 }
 
@@ -141,19 +141,16 @@ impl KeyTables {
         self.0.lock().expect("key tables").hit(sec1)
     }
 
-    /// The table for `key`: the stored one, or a new one on the key's second sighting if
-    /// there is room. `None` means "verify the ordinary way".
-    pub fn get(&self, sec1: &[u8], key: &VerifyingKey) -> Option<Arc<Table>> {
+    /// After a [`lookup`](Self::lookup) miss: a new table for `key` on its second sighting,
+    /// if there is room. `None` means "verify the ordinary way".
+    pub fn admit(&self, sec1: &[u8], key: &VerifyingKey) -> Option<Arc<Table>> {
         {
             let mut inner = self.0.lock().expect("key tables");
-            if let Some(t) = inner.hit(sec1) {
-                return Some(t);
-            }
-            if !inner.seen_once.contains_key(sec1) {
+            if !inner.seen_once.contains(sec1) {
                 if inner.seen_once.len() >= MAX_SEEN {
                     inner.seen_once.clear();
                 }
-                inner.seen_once.insert(sec1.to_vec(), ());
+                inner.seen_once.insert(sec1.to_vec());
                 return None;
             }
             if inner.tables.len() >= MAX_TABLES {
@@ -284,14 +281,19 @@ mod tests {
         }
     }
 
+    /// What a verification does: the stored table, else maybe a new one.
+    fn get(tables: &KeyTables, sec1: &[u8], key: &VerifyingKey) -> Option<Arc<Table>> {
+        tables.lookup(sec1).or_else(|| tables.admit(sec1, key))
+    }
+
     #[test]
     fn tables_are_built_on_the_second_sighting() {
         let tables = KeyTables::default();
         let vk = *signing_key(7).verifying_key();
         let sec1 = vk.to_sec1_bytes();
-        assert!(tables.get(&sec1, &vk).is_none());
-        assert!(tables.get(&sec1, &vk).is_some());
-        assert!(tables.get(&sec1, &vk).is_some());
+        assert!(get(&tables, &sec1, &vk).is_none());
+        assert!(get(&tables, &sec1, &vk).is_some());
+        assert!(get(&tables, &sec1, &vk).is_some());
         assert_eq!(tables.len(), 1);
         assert!(tables.lookup(&sec1).is_some());
     }
@@ -305,18 +307,18 @@ mod tests {
         let sec1: Vec<_> = keys.iter().map(|k| k.to_sec1_bytes()).collect();
         for _ in 0..2 {
             for (k, b) in keys[..MAX_TABLES].iter().zip(&sec1) {
-                tables.get(b, k);
+                get(&tables, b, k);
             }
         }
         assert_eq!(tables.len(), MAX_TABLES);
         // A newcomer seen twice while every table is in use: no room, no rebuild.
         let (k, b) = (&keys[MAX_TABLES], &sec1[MAX_TABLES]);
-        assert!(tables.get(b, k).is_none() && tables.get(b, k).is_none());
+        assert!(get(&tables, b, k).is_none() && get(&tables, b, k).is_none());
         // Once the others go quiet (lookups of the first key only), the newcomer gets one.
         for _ in 0..STALE_AFTER {
             tables.lookup(&sec1[0]);
         }
-        assert!(tables.get(b, k).is_some());
+        assert!(get(&tables, b, k).is_some());
         assert_eq!(tables.len(), MAX_TABLES);
         assert!(
             tables.lookup(&sec1[0]).is_some(),

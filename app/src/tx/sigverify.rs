@@ -54,19 +54,22 @@ fn verify_with(
             "signature is not in lower-S form (high S values are malleable and refused)",
         ));
     }
-    if let Some(t) = tables.and_then(|t| t.lookup(pubkey)) {
-        return keytable::verify(&t, sign_bytes, &sig)
-            .then_some(())
-            .ok_or_else(fail);
-    }
-    let key = VerifyingKey::from_sec1_bytes(pubkey)
-        .map_err(|_| AppError::invalid_pubkey("public key is not a valid secp256k1 point"))?;
-    if let Some(t) = tables.and_then(|t| t.get(pubkey, &key)) {
-        return keytable::verify(&t, sign_bytes, &sig)
-            .then_some(())
-            .ok_or_else(fail);
-    }
-    key.verify(sign_bytes, &sig).map_err(|_| fail())
+    // A stored table was built from these bytes, so a hit needs no key decoding.
+    let table = match tables.and_then(|t| t.lookup(pubkey)) {
+        Some(t) => t,
+        None => {
+            let key = VerifyingKey::from_sec1_bytes(pubkey).map_err(|_| {
+                AppError::invalid_pubkey("public key is not a valid secp256k1 point")
+            })?;
+            match tables.and_then(|t| t.admit(pubkey, &key)) {
+                Some(t) => t,
+                None => return key.verify(sign_bytes, &sig).map_err(|_| fail()),
+            }
+        }
+    };
+    keytable::verify(&table, sign_bytes, &sig)
+        .then_some(())
+        .ok_or_else(fail)
 }
 
 impl SigCache {
