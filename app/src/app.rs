@@ -77,6 +77,33 @@ fn internal_fatal(what: &str, e: impl std::fmt::Display) -> ! {
     std::process::exit(70)
 }
 
+/// Bytes a tx takes in a block's `Data.txs` (protobuf field 1, length-delimited): what CometBFT
+/// counts against `max_tx_bytes` (`types.ComputeProtoSizeForTxs`), a few bytes more than the tx.
+fn block_size_of(tx: &[u8]) -> i64 {
+    (1 + prost::length_delimiter_len(tx.len()) + tx.len()) as i64
+}
+
+/// A proposal's txs: the injected votes first (when the block carries them), then the mempool's
+/// in its order, stopping before the total passes `max_tx_bytes` as CometBFT counts it. The
+/// mempool reaps up to that budget before the votes are added, so a full mempool must lose its
+/// last txs here; a proposal over the budget is not rejected but halts the proposer's consensus
+/// ("transaction data size exceeds maximum").
+fn fit_block(
+    injected: Option<bytes::Bytes>,
+    mempool: impl Iterator<Item = bytes::Bytes>,
+    max_tx_bytes: i64,
+) -> Vec<bytes::Bytes> {
+    let mut size = 0i64;
+    injected
+        .into_iter()
+        .chain(mempool)
+        .take_while(|t| {
+            size += block_size_of(t);
+            size <= max_tx_bytes
+        })
+        .collect()
+}
+
 impl App {
     pub fn new(store: Store, config: NodeConfig) -> Self {
         App(Arc::new(Inner {
@@ -546,29 +573,19 @@ impl Application for App {
         let expects = Self::params(&latest)
             .map(|(p, _)| p.expects_injected_votes(req.height as u64))
             .unwrap_or(false);
-        let mut txs = Vec::with_capacity(req.txs.len() + 1);
-        let mut size = 0i64;
-        if expects {
-            let inj = votes::build(
+        let injected = expects.then(|| {
+            votes::build(
                 req.local_last_commit
                     .as_ref()
                     .unwrap_or(&Default::default()),
                 req.height,
-            );
-            size += inj.len() as i64;
-            txs.push(inj.into());
+            )
+            .into()
+        });
+        let mempool = req.txs.into_iter().filter(|t| !votes::is_injected(t));
+        ResponsePrepareProposal {
+            txs: fit_block(injected, mempool, req.max_tx_bytes),
         }
-        // Keep the mempool's order; never exceed the block's byte budget.
-        txs.extend(
-            req.txs
-                .into_iter()
-                .filter(|t| !votes::is_injected(t))
-                .take_while(|t| {
-                    size += t.len() as i64;
-                    size <= req.max_tx_bytes
-                }),
-        );
-        ResponsePrepareProposal { txs }
     }
 
     fn process_proposal(&self, req: RequestProcessProposal) -> ResponseProcessProposal {
@@ -713,5 +730,106 @@ impl Application for App {
         // The mempool's state restarts from the new block; CometBFT rechecks what is left.
         self.0.check.lock().expect("check lock").clear();
         ResponseCommit { retain_height: 0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tendermint_proto::v0_38::types::Data;
+
+    /// CometBFT's own measure of a block's txs: the encoded `Data` message.
+    fn cometbft_size(txs: &[bytes::Bytes]) -> i64 {
+        Data {
+            txs: txs.iter().map(|t| t.to_vec()).collect(),
+        }
+        .encoded_len() as i64
+    }
+
+    #[test]
+    fn proposals_fit_the_budget_as_cometbft_counts_it() {
+        // 300-byte txs cost 303 bytes each in a block (tag, two-byte length).
+        let txs: Vec<bytes::Bytes> = (0..100u8).map(|i| vec![i; 300].into()).collect();
+        let raw: i64 = txs.iter().map(|t| t.len() as i64).sum();
+        let max = cometbft_size(&txs) - 1;
+        assert!(raw <= max, "the raw sizes alone would let every tx in");
+        let fitted = fit_block(None, txs.clone().into_iter(), max);
+        assert_eq!(fitted.len(), 99);
+        assert!(cometbft_size(&fitted) <= max);
+        assert_eq!(fitted[..], txs[..99], "the mempool's order, a prefix of it");
+
+        // The mempool reaped exactly the budget; the injected votes push its tail out.
+        let max = cometbft_size(&txs);
+        let votes: bytes::Bytes = vec![0xee; 700].into();
+        let fitted = fit_block(Some(votes.clone()), txs.clone().into_iter(), max);
+        assert_eq!(fitted[0], votes);
+        assert!(cometbft_size(&fitted) <= max);
+        assert_eq!(
+            fitted.len(),
+            1 + 100 - 3,
+            "703 bytes of votes displace three 303-byte txs"
+        );
+        for t in [0i64, 1, 302, 303, 304, 5000] {
+            assert!(cometbft_size(&fit_block(None, txs.clone().into_iter(), t)) <= t);
+        }
+    }
+
+    /// The proposer with a mempool of exactly the budget (what CometBFT reaps when the mempool
+    /// holds more than a block) still proposes within it once the vote extensions go first.
+    #[test]
+    fn a_full_mempool_proposal_with_injected_votes_fits() {
+        use tendermint_proto::v0_38::abci::{ExtendedCommitInfo, ExtendedVoteInfo, Validator};
+        use tendermint_proto::v0_38::types::{AbciParams, BlockIdFlag, ConsensusParams};
+        let dir = std::env::temp_dir().join(format!("glia-prepare-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let app = App::new(
+            Store::open(&dir, rt.handle().clone()).unwrap(),
+            NodeConfig::default(),
+        );
+        app.init_chain(RequestInitChain {
+            chain_id: "glia-test-1".into(),
+            app_state_bytes: b"{}".to_vec().into(),
+            consensus_params: Some(ConsensusParams {
+                abci: Some(AbciParams {
+                    vote_extensions_enable_height: 1,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        let vote = |i: u8| ExtendedVoteInfo {
+            validator: Some(Validator {
+                address: vec![i; 20].into(),
+                power: 10,
+            }),
+            vote_extension: vec![i; 64].into(),
+            extension_signature: vec![i; 64].into(),
+            block_id_flag: BlockIdFlag::Commit as i32,
+        };
+        let mempool: Vec<bytes::Bytes> = (0..2000u32)
+            .map(|i| i.to_be_bytes().repeat(75).into())
+            .collect();
+        let max = cometbft_size(&mempool);
+        let res = app.prepare_proposal(RequestPrepareProposal {
+            max_tx_bytes: max,
+            txs: mempool.clone(),
+            local_last_commit: Some(ExtendedCommitInfo {
+                round: 0,
+                votes: (1..=4).map(vote).collect(),
+            }),
+            height: 3,
+            ..Default::default()
+        });
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(votes::is_injected(&res.txs[0]), "the votes go first");
+        assert_eq!(votes::decode(&res.txs[0]).unwrap().votes.len(), 4);
+        assert!(
+            cometbft_size(&res.txs) <= max,
+            "{} bytes proposed against a budget of {max}",
+            cometbft_size(&res.txs)
+        );
+        assert_eq!(res.txs[1..], mempool[..res.txs.len() - 1]);
+        assert!(res.txs.len() > 1990, "only the tail makes room");
     }
 }
