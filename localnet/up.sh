@@ -173,6 +173,7 @@ if [[ $APP == gliad ]]; then
       --priv-validator-key "$home/config/priv_validator_key.json" --models "$home/glia/models" \
       --operator-mnemonic-file "$home/glia/operator.mnemonic" \
       --neuro-threads "${GLIA_NEURO_THREADS:-1}" --neuro-max-seconds "${GLIA_NEURO_MAX_SECONDS:-60}" \
+      ${GLIA_INDEX_EVENTS:+--index-events "$GLIA_INDEX_EVENTS"} \
       $( ((FIXTURES == 1 && i == 3)) && echo --executor-fault perturb)
     GPIDS[i]=$LAST_PID
   done
