@@ -21,6 +21,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// What the block watcher saw: inclusion latencies, (first sight, our txs) per block, and the
+/// intervals between block times.
+type Watched = (Vec<f64>, Vec<(Instant, usize)>, Vec<f64>);
+
+/// How long node 0 may show no new block before the run is called stalled (blocks come every
+/// 1–4 s under load).
+const STALL: Duration = Duration::from_secs(60);
+
 #[derive(Parser)]
 struct Args {
     /// Connection profile written by localnet/up.sh.
@@ -287,17 +295,19 @@ fn main() -> Result<()> {
             admitted.clone(),
             stop.clone(),
         );
-        std::thread::spawn(move || -> (Vec<f64>, Vec<(Instant, usize)>, Vec<f64>) {
+        std::thread::spawn(move || -> Result<Watched> {
             let mut latencies = Vec::new();
             let mut blocks = Vec::new();
             let mut intervals = Vec::new();
             let mut next = start_height + 1;
             let mut last_time: Option<f64> = None;
             let mut idle_since: Option<Instant> = None;
+            let mut last_block = Instant::now();
             loop {
                 match rpc_call(&agent, &url, "block", json!({"height": next.to_string()})) {
                     Ok(b) => {
                         let seen = Instant::now();
+                        last_block = seen;
                         let txs = b["block"]["data"]["txs"]
                             .as_array()
                             .cloned()
@@ -335,10 +345,16 @@ fn main() -> Result<()> {
                             idle_since = None;
                         }
                     }
+                    // A node whose consensus has stopped never shows the next block: say so
+                    // rather than wait for ever.
+                    Err(_) if last_block.elapsed() > STALL => bail!(
+                        "node 0 ({url}) showed no block {next} for {} s: its chain has stalled",
+                        STALL.as_secs()
+                    ),
                     Err(_) => std::thread::sleep(Duration::from_millis(30)),
                 }
             }
-            (latencies, blocks, intervals)
+            Ok((latencies, blocks, intervals))
         })
     };
 
@@ -405,7 +421,7 @@ fn main() -> Result<()> {
     stop.store(true, Ordering::Relaxed);
     let (mut lat, blocks, mut intervals) = watcher
         .join()
-        .map_err(|_| anyhow::anyhow!("watcher panicked"))?;
+        .map_err(|_| anyhow::anyhow!("watcher panicked"))??;
     // From the first tx offered to the last block that held ours (plus the watcher's idle wait).
     let cpu_window = t0.elapsed().as_secs_f64();
     let cpu1 = cpu_by_group(&pids);
@@ -419,6 +435,23 @@ fn main() -> Result<()> {
         _ => args.seconds as f64,
     };
     let tps = committed as f64 / span.max(1e-9);
+    // Whether the rate holds: our txs committed in each 10 s window of the load (blocks seen
+    // after the senders stopped, the drain, are left out). A rate that falls from window to
+    // window is a cost that grows with the chain, which a short run's mean hides.
+    let windows: Vec<f64> = (0..args.seconds.div_ceil(10))
+        .map(|w| {
+            let (lo, hi) = (w * 10, ((w + 1) * 10).min(args.seconds));
+            let n: usize = blocks
+                .iter()
+                .filter(|(seen, _)| {
+                    let at = seen.saturating_duration_since(t0).as_secs_f64();
+                    at >= lo as f64 && at < hi as f64
+                })
+                .map(|(_, n)| n)
+                .sum();
+            (n as f64 / (hi - lo) as f64).round()
+        })
+        .collect();
     let admitted_n = admitted.lock().unwrap().len();
     let out = json!({
         "app": net.app, "offered_rate": args.rate, "seconds": args.seconds, "senders": args.senders,
@@ -427,7 +460,7 @@ fn main() -> Result<()> {
         "broadcast_p50_s": percentile(&rtts, 0.5), "broadcast_p99_s": percentile(&rtts, 0.99),
         "latency_p50_s": percentile(&lat, 0.5), "latency_p99_s": percentile(&lat, 0.99),
         "block_interval_p50_s": percentile(&intervals, 0.5), "block_interval_p99_s": percentile(&intervals, 0.99),
-        "blocks": blocks.len(),
+        "blocks": blocks.len(), "committed_tps_by_10s": windows,
     });
     let mut out = out;
     if !pids.is_empty() {
