@@ -582,10 +582,17 @@ impl Application for App {
             )
             .into()
         });
+        let offered = req.txs.len();
         let mempool = req.txs.into_iter().filter(|t| !votes::is_injected(t));
-        ResponsePrepareProposal {
-            txs: fit_block(injected, mempool, req.max_tx_bytes),
-        }
+        let txs = fit_block(injected, mempool, req.max_tx_bytes);
+        tracing::debug!(
+            height = req.height,
+            max_tx_bytes = req.max_tx_bytes,
+            offered,
+            proposed = txs.len(),
+            "prepared proposal"
+        );
+        ResponsePrepareProposal { txs }
     }
 
     fn process_proposal(&self, req: RequestProcessProposal) -> ResponseProcessProposal {
