@@ -121,7 +121,13 @@ for i in range(n):
 
 g = json.load(open(f"{run}/node0/config/genesis.json"))
 g["chain_id"] = os.environ["CHAIN_ID"]
-g["consensus_params"]["block"].update(max_bytes="4194304", max_gas="-1")
+# GLIA_BLOCK_MAX_BYTES shrinks blocks (tests/full-blocks.sh: every proposal is full); evidence
+# must fit in a block, so its budget shrinks with it.
+max_bytes = int(os.environ.get("GLIA_BLOCK_MAX_BYTES", "4194304"))
+g["consensus_params"]["block"].update(max_bytes=str(max_bytes), max_gas="-1")
+if "GLIA_BLOCK_MAX_BYTES" in os.environ:
+    ev = g["consensus_params"]["evidence"]
+    ev["max_bytes"] = str(min(int(ev["max_bytes"]), max_bytes // 8))
 g["consensus_params"].setdefault("abci", {})["vote_extensions_enable_height"] = "1"
 accounts = json.loads(os.environ["ACCOUNTS_JSON"])
 assert isinstance(accounts, list) and all({"name", "address", "mnemonic"} <= set(a) for a in accounts), \

@@ -5,7 +5,10 @@
 #   3. unit tests;
 #   4. a real 4-validator CometBFT localnet, then the Rust end-to-end tests (bank, bad input,
 #      app-hash agreement, SIGKILL crash-restart) and the cosmjs client tests under Node;
-#   5. the network is stopped whatever happens.
+#   5. resume: the network stopped and started again keeps its chain and state;
+#   6. full blocks: a second network with 16 KiB blocks under a load deeper than a block
+#      (tests/full-blocks.sh);
+#   7. every network is stopped whatever happens.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -61,3 +64,7 @@ else
   echo "resume: 0 passed, 1 failed (the chain must continue past $h1 with dev0's balance $b1)"
   exit 1
 fi
+
+step "full blocks: every proposer's mempool holds more than a block (its own network)"
+localnet/down.sh --run-dir "$GLIA_RUN_DIR"
+tests/full-blocks.sh
