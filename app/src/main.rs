@@ -43,9 +43,11 @@ enum Cmd {
         /// Check the supply invariant after every block.
         #[arg(long, env = "GLIA_CHECK_INVARIANTS")]
         check_invariants: bool,
-        /// Event attributes CometBFT indexes for tx_search: empty (the default) for all of
-        /// them, as the Cosmos SDK does, or a comma-separated list of `type.key` and `type`.
-        #[arg(long, env = "GLIA_INDEX_EVENTS", default_value = "")]
+        /// Event attributes CometBFT indexes for tx_search: comma-separated `type.key` or
+        /// `type` to index, `!type.key` or `!type` to leave out, `*` (or empty) for all of them
+        /// as the Cosmos SDK does. The default leaves out only attributes that repeat the
+        /// `transfer` beside them or name a single tx (see `index_events.rs`).
+        #[arg(long, env = "GLIA_INDEX_EVENTS", default_value = gliad::index_events::DEFAULT)]
         index_events: String,
         /// CometBFT's priv_validator_key.json: turns on the workload executor for this
         /// validator.
