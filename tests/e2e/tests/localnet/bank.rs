@@ -72,8 +72,8 @@ fn send_moves_exact_amounts_and_emits_sdk_events() -> Result<()> {
             "transfer.sender='{}' AND transfer.amount='1234uglia'",
             w.address()
         ),
-        format!("message.action='/cosmos.bank.v1beta1.MsgSend'"),
-        format!("tx.fee='5000uglia'"),
+        "message.action='/cosmos.bank.v1beta1.MsgSend'".to_string(),
+        "tx.fee='5000uglia'".to_string(),
     ] {
         assert!(
             search(q.clone())?.iter().any(|h| h == hash),
