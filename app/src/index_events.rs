@@ -2,9 +2,11 @@
 //! setting does, with exclusions added.
 //!
 //! gliad's default indexes every attribute except five that only repeat what other indexed
-//! attributes already say, or that no client searches by: `coin_spent` and `coin_received` (the
-//! same coins and addresses as the `transfer` beside them), and `tx.acc_seq`, `tx.signature`,
-//! `tx.fee_payer` (the SDK CLI's `query tx --type` lookups). They are still emitted, so
+//! attributes already say, or that serve only single-tx lookups: `coin_spent` and
+//! `coin_received` (the same coins and addresses as the `transfer`, or for a mint the
+//! `coinbase`, beside them), `tx.fee_payer` (the payer is the fee transfer's `transfer.sender`
+//! and `message.sender`), and `tx.acc_seq` and `tx.signature` (the SDK CLI's `query tx --type`
+//! lookups, which `tx.hash` also serves). They are still emitted, so
 //! `getTx` and `block_results` show them; they just cannot be searched for. A `MsgSend` then
 //! costs CometBFT's indexer 12 keys instead of 23. `*` gives the SDK's default (everything).
 //!
