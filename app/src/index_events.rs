@@ -88,6 +88,7 @@ impl IndexEvents {
             let kind_in = self.include.as_ref().is_none_or(|s| s.contains(kind));
             let kind_out = self.exclude.contains(kind);
             for a in &mut e.attributes {
+                // Decided by the event's type alone: no attribute name to build.
                 if kind_out || (kind_in && self.exclude.is_empty()) {
                     a.index = !kind_out;
                     continue;
