@@ -4,10 +4,9 @@
 //! blob stores and saves it only if its sha256 matches the chain's record.
 
 use crate::client::any;
-use crate::keys::Key;
-use crate::rpc::Rpc;
+use crate::signer::{Signer, SignerArgs};
 use anyhow::{bail, Context, Result};
-use glia_modules::coins::{Coin, GasPrice, BASE_DENOM};
+use glia_modules::coins::{Coin, BASE_DENOM};
 use glia_modules::inference::handler::price_per_result;
 use glia_proto::inference::v1::*;
 use sha2::{Digest, Sha256};
@@ -18,8 +17,10 @@ use std::time::Duration;
 pub struct GenerateImageArgs {
     /// What to draw.
     pub prompt: String,
+    /// What the image should not show.
     #[arg(long, default_value = "")]
     pub negative_prompt: String,
+    /// A model id registered on chain (the localnet registers `tiny`).
     #[arg(long, default_value = "tiny")]
     pub model: String,
     /// Number of images (seeds start at --seed).
@@ -28,12 +29,16 @@ pub struct GenerateImageArgs {
     /// First seed (default: from the clock).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Image width in pixels (a multiple of the model's size multiple).
     #[arg(long, default_value_t = 64)]
     pub width: u32,
+    /// Image height in pixels (a multiple of the model's size multiple).
     #[arg(long, default_value_t = 64)]
     pub height: u32,
+    /// Denoising steps (the price grows with them).
     #[arg(long, default_value_t = 8)]
     pub steps: u32,
+    /// Classifier-free guidance scale, a decimal up to 30.
     #[arg(long, default_value = "7.5")]
     pub guidance: String,
     /// ddim or euler-a.
@@ -42,15 +47,11 @@ pub struct GenerateImageArgs {
     /// Executors that independently make each image (the verification level paid for).
     #[arg(long, default_value_t = 1)]
     pub replicas: u32,
+    /// Blocks before unsettled images are refunded (0: the chain's default).
     #[arg(long, default_value_t = 0)]
     pub timeout_blocks: u64,
-    /// File with the paying account's mnemonic.
-    #[arg(long)]
-    pub mnemonic_file: PathBuf,
-    #[arg(long, default_value = "http://127.0.0.1:26657")]
-    pub node: String,
-    #[arg(long, default_value = "0.025uglia")]
-    pub gas_prices: String,
+    #[command(flatten)]
+    pub signer: SignerArgs,
     /// Wait for settlement and download the images.
     #[arg(long)]
     pub wait: bool,
@@ -64,12 +65,11 @@ fn status_name(s: i32) -> &'static str {
 }
 
 pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
-    let rpc = Rpc::new(&a.node);
-    let key = Key::from_mnemonic(
-        std::fs::read_to_string(&a.mnemonic_file)
-            .with_context(|| format!("reading {}", a.mnemonic_file.display()))?
-            .trim(),
-    )?;
+    let Signer {
+        key,
+        rpc,
+        gas_price,
+    } = a.signer.resolve()?;
     let models: QueryModelsResponse =
         rpc.query("/glia.inference.v1.Query/Models", &QueryModelsRequest {})?;
     let model = models
@@ -105,7 +105,6 @@ pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
         max_fee: Some(Coin::new(BASE_DENOM, price).to_proto()),
         timeout_blocks: a.timeout_blocks,
     };
-    let gas_price = GasPrice::parse(&a.gas_prices).map_err(anyhow::Error::msg)?;
     let (hash, r, fee) = crate::rpc::send_auto(&rpc, &key, vec![any(&msg)], &gas_price)?;
     eprintln!("broadcast {hash} (escrow {price}{BASE_DENOM}, fee {fee})");
     let resp: MsgGenerateImageResponse = crate::rpc::msg_response(&r)?;

@@ -35,6 +35,8 @@ pub mod rest;
 #[cfg(feature = "node")]
 pub mod rpc;
 #[cfg(feature = "node")]
+pub mod signer;
+#[cfg(feature = "node")]
 pub mod solve_cli;
 #[cfg(feature = "node")]
 pub mod storage;

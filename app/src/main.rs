@@ -22,7 +22,7 @@ struct Cli {
 enum Cmd {
     /// Run the node's application: ABCI server for CometBFT, gRPC and HTTP APIs.
     Start {
-        /// Home directory; state lives in HOME/data.
+        /// Home directory (required); state lives in HOME/data.
         #[arg(long)]
         home: PathBuf,
         /// Address CometBFT's proxy_app connects to.
@@ -95,11 +95,13 @@ enum Cmd {
     },
     /// Write the embedded tiny model (weights generated from a fixed seed) and print its hash.
     TinyModel {
+        /// Directory to write the model into (diffusers layout).
         #[arg(long)]
         out: PathBuf,
     },
     /// Print the localnet's development accounts as JSON (name, address, mnemonic).
     DevAccounts {
+        /// How many accounts.
         #[arg(long, default_value_t = 4)]
         count: usize,
         /// Index of the first account (validator operators use 1000 and up).
@@ -110,7 +112,10 @@ enum Cmd {
         prefix: String,
     },
     /// Print the address of a mnemonic.
-    Address { mnemonic: String },
+    Address {
+        /// The BIP-39 words, quoted as one argument.
+        mnemonic: String,
+    },
     /// Solve a CNF, WCNF or QUBO file with the memcomputing solver (exit 10: SATISFIABLE).
     Solve(gliad::solve_cli::SolveArgs),
     /// Write a seeded benchmark instance (planted 3-SAT, Max-Cut QUBO).
@@ -326,5 +331,35 @@ fn main() -> Result<()> {
         }
         Cmd::Solve(args) => std::process::exit(gliad::solve_cli::solve(args)),
         Cmd::Gen(args) => gliad::solve_cli::generate(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every option and argument of every command says what it is in `--help`.
+    #[test]
+    fn every_flag_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if id != "help" && id != "version" && a.get_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {} (no about)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        let cmd = Cli::command();
+        cmd.clone().debug_assert();
+        walk(&cmd, "gliad", &mut missing);
+        assert!(missing.is_empty(), "without help text: {missing:#?}");
     }
 }

@@ -5,44 +5,22 @@
 //! creator's messages.
 
 use crate::client::any;
-use crate::keys::Key;
-use crate::rpc::{msg_response, send_auto, Rpc};
+use crate::rpc::{msg_response, send_auto};
+use crate::signer::{Signer, SignerArgs};
 use crate::solve_cli::{detect_format, v_lines};
 use anyhow::{ensure, Context, Result};
-use glia_modules::coins::{Coin, GasPrice, BASE_DENOM};
+use glia_modules::coins::{Coin, BASE_DENOM};
 use glia_modules::neuro::handler::{amount, proto_format, status_name};
 use glia_modules::neuro::problem::{format_energy, unpack, Format, Limits, Problem};
 use glia_proto::neuro::v1::*;
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[derive(Clone, Debug, clap::Args)]
-pub struct Signer {
-    /// File with the signing account's mnemonic.
-    #[arg(long)]
-    pub mnemonic_file: PathBuf,
-    #[arg(long, default_value = "http://127.0.0.1:26657")]
-    pub node: String,
-    #[arg(long, default_value = "0.025uglia")]
-    pub gas_prices: String,
-}
-
-impl Signer {
-    fn key(&self) -> Result<Key> {
-        Key::from_mnemonic(
-            std::fs::read_to_string(&self.mnemonic_file)
-                .with_context(|| format!("reading {}", self.mnemonic_file.display()))?
-                .trim(),
-        )
-    }
-
-    fn send(&self, msg: glia_proto::cosmos::Any) -> Result<(Rpc, serde_json::Value)> {
-        let rpc = Rpc::new(&self.node);
-        let price = GasPrice::parse(&self.gas_prices).map_err(anyhow::Error::msg)?;
-        let (hash, tx, fee) = send_auto(&rpc, &self.key()?, vec![msg], &price)?;
-        eprintln!("broadcast {hash} (fee {fee})");
-        Ok((rpc, tx))
-    }
+/// Signs and broadcasts one message, waiting for its block.
+fn send(s: &Signer, msg: glia_proto::cosmos::Any) -> Result<serde_json::Value> {
+    let (hash, tx, fee) = send_auto(&s.rpc, &s.key, vec![msg], &s.gas_price)?;
+    eprintln!("broadcast {hash} (fee {fee})");
+    Ok(tx)
 }
 
 #[derive(Clone, Debug, clap::Args)]
@@ -55,6 +33,7 @@ pub struct SubmitJobArgs {
     /// uglia paid each block to the solvers that improved in it.
     #[arg(long, default_value_t = 0)]
     pub block_fee: u64,
+    /// Blocks the job stays open (and pays its block fee).
     #[arg(long, default_value_t = 100)]
     pub max_blocks: u64,
     /// uglia for the solution that meets the target (or the best at the deadline).
@@ -67,7 +46,7 @@ pub struct SubmitJobArgs {
     #[arg(long)]
     pub wait: bool,
     #[command(flatten)]
-    pub signer: Signer,
+    pub signer: SignerArgs,
 }
 
 pub fn parse_format(s: &str) -> Result<Format> {
@@ -95,9 +74,9 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
     // The chain's own parser first, so a malformed file fails here, for free.
     let problem = Problem::parse(format, &text, &Limits::LOCAL)
         .map_err(|e| anyhow::anyhow!("{}: {e}", a.file.display()))?;
-    let key = a.signer.key()?;
+    let signer = a.signer.resolve()?;
     let msg = MsgSubmitJob {
-        creator: key.address.to_bech32(),
+        creator: signer.key.address.to_bech32(),
         format: proto_format(format) as i32,
         problem: text.clone(),
         block_fee: uglia(a.block_fee),
@@ -105,7 +84,8 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
         solution_reward: uglia(a.reward),
         target_energy: a.target.clone().unwrap_or_default(),
     };
-    let (rpc, tx) = a.signer.send(any(&msg))?;
+    let tx = send(&signer, any(&msg))?;
+    let rpc = &signer.rpc;
     let resp: MsgSubmitJobResponse = msg_response(&tx)?;
     let id = resp.job_id;
     println!("job {id}");
@@ -191,26 +171,30 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct ReviewArgs {
+    /// The job awaiting review.
     pub job_id: u64,
     /// Approve the job (otherwise --reject).
     #[arg(long, conflicts_with = "reject", required_unless_present = "reject")]
     pub approve: bool,
+    /// Reject the job.
     #[arg(long)]
     pub reject: bool,
+    /// Why, recorded with the review.
     #[arg(long, default_value = "")]
     pub reason: String,
     #[command(flatten)]
-    pub signer: Signer,
+    pub signer: SignerArgs,
 }
 
 pub fn review(a: ReviewArgs) -> Result<()> {
+    let signer = a.signer.resolve()?;
     let msg = MsgReviewJob {
-        reviewer: a.signer.key()?.address.to_bech32(),
+        reviewer: signer.key.address.to_bech32(),
         job_id: a.job_id,
         approve: a.approve,
         reason: a.reason.clone(),
     };
-    let (_, tx) = a.signer.send(any(&msg))?;
+    let tx = send(&signer, any(&msg))?;
     let r: MsgReviewJobResponse = msg_response(&tx)?;
     println!("job {}: {}", a.job_id, status_name(r.status));
     Ok(())
@@ -218,17 +202,19 @@ pub fn review(a: ReviewArgs) -> Result<()> {
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct CancelArgs {
+    /// Your job to cancel.
     pub job_id: u64,
     #[command(flatten)]
-    pub signer: Signer,
+    pub signer: SignerArgs,
 }
 
 pub fn cancel(a: CancelArgs) -> Result<()> {
+    let signer = a.signer.resolve()?;
     let msg = MsgCancelJob {
-        creator: a.signer.key()?.address.to_bech32(),
+        creator: signer.key.address.to_bech32(),
         job_id: a.job_id,
     };
-    let (_, tx) = a.signer.send(any(&msg))?;
+    let tx = send(&signer, any(&msg))?;
     let r: MsgCancelJobResponse = msg_response(&tx)?;
     println!(
         "job {}: CANCELLED, {} refunded",

@@ -59,12 +59,15 @@ impl Rpc {
 
     pub fn call(&self, method: &str, params: Value) -> Result<Value> {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let resp: Value = self
-            .agent
-            .post(&self.url)
-            .send_json(body)
-            .with_context(|| format!("{method} on {}", self.url))?
-            .into_json()?;
+        let resp: Value = match self.agent.post(&self.url).send_json(body) {
+            Ok(r) => r.into_json()?,
+            Err(ureq::Error::Transport(t)) => bail!(
+                "cannot reach the node's RPC at {} ({t}): is the network running? \
+                 localnet/up.sh starts the local one; --node URL picks another node",
+                self.url
+            ),
+            Err(e) => return Err(e).with_context(|| format!("{method} on {}", self.url)),
+        };
         if let Some(e) = resp.get("error") {
             bail!("{method} on {}: {e}", self.url);
         }

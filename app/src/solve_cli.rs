@@ -57,13 +57,16 @@ pub struct SolveArgs {
     /// Chips in the population (0 = the device's default).
     #[arg(long, default_value_t = 0)]
     pub chips: usize,
+    /// Seed of the chips' random starts (same seed, same run).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Stop at this energy or better, in the problem's units (QUBO decimals allowed).
     #[arg(long, allow_hyphen_values = true)]
     pub target: Option<String>,
+    /// Circuit equations (default: the device's).
     #[arg(long, value_enum)]
     pub variant: Option<VariantArg>,
+    /// Floating-point precision of the integration (default: the device's).
     #[arg(long, value_enum)]
     pub precision: Option<PrecisionArg>,
     /// Ablation (benchmarks): MaxSAT and QUBO finishers start from random states instead of
@@ -323,11 +326,13 @@ pub enum GenKind {
     /// Planted 3-SAT with a balanced (2-hidden) solution, DIMACS CNF.
     #[command(name = "planted-3sat")]
     Planted3sat {
+        /// Number of variables.
         #[arg(long)]
         vars: u32,
         /// Clauses per variable.
         #[arg(long, default_value_t = 4.3)]
         ratio: f64,
+        /// Generator seed (same seed, same instance).
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// Output file (default: standard output).
@@ -336,10 +341,13 @@ pub enum GenKind {
     },
     /// Max-Cut on a random G(n, m) graph as a QUBO (`p qubo`; energy = −cut).
     Maxcut {
+        /// Number of vertices (QUBO variables).
         #[arg(long)]
         vars: u32,
+        /// Number of edges, drawn uniformly.
         #[arg(long)]
         edges: u64,
+        /// Generator seed (same seed, same instance).
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// Edge weights: unit, or ±1 at random.

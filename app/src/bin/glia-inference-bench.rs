@@ -18,7 +18,12 @@ use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 struct Args {
-    #[arg(long, default_value = "localnet/.run/network.json")]
+    /// Connection profile written by localnet/up.sh.
+    #[arg(
+        long,
+        env = "GLIA_NETWORK",
+        default_value = "localnet/.run/network.json"
+    )]
     network: String,
     #[arg(long, default_value_t = 30)]
     seconds: u64,

@@ -32,7 +32,11 @@ const STALL: Duration = Duration::from_secs(60);
 #[derive(Parser)]
 struct Args {
     /// Connection profile written by localnet/up.sh.
-    #[arg(long, default_value = "localnet/.run/network.json")]
+    #[arg(
+        long,
+        env = "GLIA_NETWORK",
+        default_value = "localnet/.run/network.json"
+    )]
     network: String,
     /// Offered load, txs per second across all senders.
     #[arg(long, default_value_t = 500)]

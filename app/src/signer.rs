@@ -1,0 +1,237 @@
+//! The options every `gliad tx …` command shares: who signs (`--from` a localnet account by
+//! name, or `--mnemonic-file`), which node (`--node`) and at what gas price. Defaults come from
+//! the localnet's connection profile (`--network`, or `GLIA_NETWORK`, which `localnet/gliad`
+//! sets), so the walkthroughs need no URLs or key files. Everything is resolved once, before
+//! anything is sent: a mnemonic file is read exactly once, so `<(…)` process substitution works.
+
+use crate::keys::Key;
+use crate::rpc::Rpc;
+use anyhow::{bail, Context, Result};
+use glia_modules::coins::GasPrice;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// CometBFT RPC of a node on this machine (the localnet's node 0).
+pub const DEFAULT_NODE: &str = "http://127.0.0.1:26657";
+/// The localnet's (and every node's default) minimum gas price.
+pub const DEFAULT_GAS_PRICE: &str = "0.025uglia";
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct SignerArgs {
+    /// Sign as this localnet account (`dev0`, `dev1`, …, `operator0`, …), taken from the
+    /// connection profile.
+    #[arg(long, value_name = "NAME", conflicts_with = "mnemonic_file")]
+    pub from: Option<String>,
+    /// Sign with the account whose BIP-39 mnemonic is in this file (read once, so `<(…)`
+    /// works).
+    #[arg(long, value_name = "FILE")]
+    pub mnemonic_file: Option<PathBuf>,
+    /// CometBFT RPC URL of the node to send to [default: the profile's first node, else
+    /// http://127.0.0.1:26657].
+    #[arg(long, value_name = "URL")]
+    pub node: Option<String>,
+    /// Gas price offered, e.g. 0.025uglia [default: the profile's, else 0.025uglia].
+    #[arg(long, value_name = "PRICE")]
+    pub gas_prices: Option<String>,
+    /// Connection profile written by localnet/up.sh (`localnet/.run/network.json`); the
+    /// source of `--from` accounts and of the defaults above.
+    #[arg(long, value_name = "FILE", env = "GLIA_NETWORK")]
+    pub network: Option<PathBuf>,
+}
+
+/// The part of `network.json` a client needs.
+#[derive(Debug, Deserialize)]
+struct Profile {
+    rpc: Vec<String>,
+    gas_price: String,
+    #[serde(default)]
+    accounts: Vec<ProfileAccount>,
+    #[serde(default)]
+    operators: Vec<ProfileAccount>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ProfileAccount {
+    name: String,
+    mnemonic: String,
+}
+
+fn read_profile(path: &Path) -> Result<Profile> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read the connection profile {}: {e}; start the network with localnet/up.sh \
+             (it writes the profile), or pass --node and --mnemonic-file instead",
+            path.display()
+        )
+    })?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a connection profile", path.display()))
+}
+
+/// A resolved signer: the key, the node and the gas price.
+pub struct Signer {
+    pub key: Key,
+    pub rpc: Rpc,
+    pub gas_price: GasPrice,
+}
+
+impl SignerArgs {
+    /// Reads the profile and the key (once each) and picks the node and gas price.
+    pub fn resolve(&self) -> Result<Signer> {
+        let profile = self.network.as_deref().map(read_profile).transpose()?;
+        let key = match (&self.from, &self.mnemonic_file) {
+            (Some(name), _) => {
+                let Some(p) = &profile else {
+                    bail!(
+                        "--from {name} names an account of the localnet's connection profile, \
+                         but none is given: run this through localnet/gliad, or pass --network \
+                         FILE (or set GLIA_NETWORK), or sign with --mnemonic-file FILE"
+                    );
+                };
+                let all = p.accounts.iter().chain(&p.operators);
+                let Some(acc) = all.clone().find(|a| &a.name == name) else {
+                    let names: Vec<&str> = all.map(|a| a.name.as_str()).collect();
+                    bail!(
+                        "no account {name:?} in {}; it has: {}",
+                        self.network.as_deref().unwrap_or(Path::new("?")).display(),
+                        names.join(", ")
+                    );
+                };
+                Key::from_mnemonic(acc.mnemonic.trim())
+                    .with_context(|| format!("account {name} in the connection profile"))?
+            }
+            (None, Some(file)) => {
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("reading the mnemonic file {}", file.display()))?;
+                Key::from_mnemonic(text.trim())
+                    .with_context(|| format!("the mnemonic in {}", file.display()))?
+            }
+            (None, None) => bail!(
+                "who signs? pass --from NAME (a localnet account such as dev0) or \
+                 --mnemonic-file FILE"
+            ),
+        };
+        let node = match (&self.node, &profile) {
+            (Some(n), _) => n.clone(),
+            (None, Some(p)) => p
+                .rpc
+                .first()
+                .cloned()
+                .context("the connection profile lists no rpc URL")?,
+            (None, None) => DEFAULT_NODE.to_string(),
+        };
+        let price = match (&self.gas_prices, &profile) {
+            (Some(g), _) => g.clone(),
+            (None, Some(p)) => p.gas_price.clone(),
+            (None, None) => DEFAULT_GAS_PRICE.to_string(),
+        };
+        let gas_price = GasPrice::parse(&price)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("gas price {price:?}"))?;
+        Ok(Signer {
+            key,
+            rpc: Rpc::new(&node),
+            gas_price,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::dev_mnemonic;
+
+    fn args() -> SignerArgs {
+        SignerArgs {
+            from: None,
+            mnemonic_file: None,
+            node: None,
+            gas_prices: None,
+            network: None,
+        }
+    }
+
+    fn profile(dir: &Path) -> PathBuf {
+        let path = dir.join("network.json");
+        let net = serde_json::json!({
+            "rpc": ["http://127.0.0.1:36657"], "gas_price": "0.5uglia",
+            "accounts": [{"name": "dev0", "address": "x", "mnemonic": dev_mnemonic(0)}],
+            "operators": [{"name": "operator0", "address": "y", "mnemonic": dev_mnemonic(1000)}],
+        });
+        std::fs::write(&path, net.to_string()).unwrap();
+        path
+    }
+
+    fn tmp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("glia-signer-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn from_reads_the_profile_and_its_defaults() {
+        let d = tmp("from");
+        let mut a = args();
+        a.from = Some("operator0".into());
+        a.network = Some(profile(&d));
+        let s = a.resolve().unwrap();
+        let want = Key::from_mnemonic(&dev_mnemonic(1000)).unwrap();
+        assert_eq!(s.key.address, want.address);
+        assert_eq!(s.rpc.url, "http://127.0.0.1:36657");
+        assert_eq!(s.gas_price, GasPrice::parse("0.5uglia").unwrap());
+        // Explicit flags win over the profile.
+        a.node = Some("http://127.0.0.1:1".into());
+        a.gas_prices = Some("1uglia".into());
+        let s = a.resolve().unwrap();
+        assert_eq!(s.rpc.url, "http://127.0.0.1:1");
+        assert_eq!(s.gas_price, GasPrice::parse("1uglia").unwrap());
+    }
+
+    #[test]
+    fn errors_say_what_to_do() {
+        let d = tmp("errors");
+        let mut a = args();
+        let e = a.resolve().err().unwrap().to_string();
+        assert!(
+            e.contains("--from NAME") && e.contains("--mnemonic-file"),
+            "{e}"
+        );
+        a.from = Some("dev0".into());
+        let e = a.resolve().err().unwrap().to_string();
+        assert!(e.contains("localnet/gliad"), "{e}");
+        a.network = Some(d.join("missing.json"));
+        let e = a.resolve().err().unwrap().to_string();
+        assert!(
+            e.contains("localnet/up.sh") && e.contains("missing.json"),
+            "{e}"
+        );
+        a.network = Some(profile(&d));
+        a.from = Some("dev9".into());
+        let e = a.resolve().err().unwrap().to_string();
+        assert!(e.contains("dev0, operator0"), "{e}");
+    }
+
+    #[test]
+    fn a_mnemonic_file_is_read_once() {
+        // A FIFO can be read once, like bash's <(…): a second read would block or see nothing.
+        let d = tmp("fifo");
+        let fifo = d.join("mnemonic");
+        let _ = std::fs::remove_file(&fifo);
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "mkfifo failed");
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, dev_mnemonic(2) + "\n").unwrap())
+        };
+        let mut a = args();
+        a.mnemonic_file = Some(fifo);
+        let s = a.resolve().unwrap();
+        writer.join().unwrap();
+        let want = Key::from_mnemonic(&dev_mnemonic(2)).unwrap();
+        assert_eq!(s.key.address, want.address);
+    }
+}
