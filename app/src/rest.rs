@@ -169,22 +169,34 @@ async fn blob(State(c): State<Ctx>, Path(hash): Path<String>) -> Response {
     }
 }
 
-async fn status(State(c): State<Ctx>) -> Html<String> {
-    let height = c.app.0.store.last_height();
-    let hash = c
-        .app
-        .0
-        .store
-        .last_app_hash()
-        .map(hex::encode)
-        .unwrap_or_default();
+async fn status(State(c): State<Ctx>) -> Response {
+    // The store answers through its own runtime handle (`block_on`), which must not run on
+    // this server's async workers: read it on a blocking thread.
+    let app = c.app.clone();
+    let read = tokio::task::spawn_blocking(move || {
+        let store = &app.0.store;
+        (store.last_height(), store.last_app_hash().map(hex::encode))
+    })
+    .await;
+    let (height, hash) = match read {
+        Ok((h, Ok(hash))) => (h, hash),
+        Ok((_, Err(e))) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("reading state: {e:#}\n"),
+            )
+                .into_response()
+        }
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    };
     Html(format!(
-        "<!doctype html><title>Glia node</title><h1>Glia node</h1>\
+        "<!doctype html><meta charset=utf-8><title>Glia node</title><h1>Glia node</h1>\
          <p>last committed height <b>{height}</b><br>app hash <code>{hash}</code></p>\
          <p>REST: <code>/cosmos/bank/v1beta1/balances/&lt;address&gt;</code>, \
          <code>/cosmos/auth/v1beta1/accounts/&lt;address&gt;</code>, \
          <code>POST /cosmos/tx/v1beta1/txs</code>; outputs: <code>/blobs/&lt;sha256&gt;</code></p>"
     ))
+    .into_response()
 }
 
 /// Serves the HTTP API on `addr` until the process ends.
