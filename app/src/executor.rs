@@ -329,3 +329,27 @@ impl Executor {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A model registered without `size_multiple` accepts exactly the sizes the executor's
+    /// pipeline for its family can make.
+    #[test]
+    fn default_size_multiple_is_the_pipelines_alignment() {
+        for f in [
+            ModelFamily::Sd15,
+            ModelFamily::Sd21,
+            ModelFamily::SdxlTurbo,
+            ModelFamily::Tiny,
+        ] {
+            let pipeline = sd::SdConfig::for_family(family(f as i32).unwrap());
+            assert_eq!(
+                glia_modules::inference::lifecycle::default_size_multiple(f),
+                pipeline.align,
+                "{f:?}"
+            );
+        }
+    }
+}

@@ -23,7 +23,7 @@ pub struct GenesisModel {
     pub max_steps: u32,
     pub max_width: u32,
     pub max_height: u32,
-    /// Width and height must be multiples of this (default: 16 for `tiny`, else 64).
+    /// Width and height must be multiples of this (default: `default_size_multiple`).
     #[serde(default)]
     pub size_multiple: Option<u32>,
 }
@@ -47,6 +47,18 @@ pub struct GenesisParams {
     pub result_timeout_blocks: Option<u64>,
     pub max_timeout_blocks: Option<u64>,
     pub default_timeout_blocks: Option<u64>,
+}
+
+/// The width/height multiple a model gets when genesis names none: the executor's pipeline
+/// for the family accepts exactly these (the UNet halves the 1/8-scale latent at each level
+/// but the last: 64 for SD 1.5/2.1's four levels, 32 for SDXL's three, 16 for the tiny
+/// model's two).
+pub fn default_size_multiple(family: ModelFamily) -> u32 {
+    match family {
+        ModelFamily::Tiny => 16,
+        ModelFamily::SdxlTurbo => 32,
+        _ => 64,
+    }
 }
 
 pub fn family_from_str(s: &str) -> Option<ModelFamily> {
@@ -114,7 +126,7 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
         }
         let multiple = m
             .size_multiple
-            .unwrap_or(if family == ModelFamily::Tiny { 16 } else { 64 });
+            .unwrap_or_else(|| default_size_multiple(family));
         if multiple == 0 || multiple % 8 != 0 {
             return Err(AppError::invalid_request(format!(
                 "model {}: size_multiple {multiple} must be a positive multiple of 8",
