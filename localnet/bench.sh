@@ -22,12 +22,13 @@ while (($#)); do
     --apps) APPS=$2; shift 2 ;;
     --cometbft) COMETBFT=$(realpath "$2"); export COMETBFT; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
-    *) die "unknown argument: $1" ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "error: unknown option '$1'; see localnet/bench.sh --help" >&2; exit 2 ;;
   esac
 done
 cd "$GLIA_ROOT"
-cargo build -q -p gliad --bins
-TARGET="${CARGO_TARGET_DIR:-$GLIA_ROOT/target}"
+TARGET="$GLIA_TARGET"
+CARGO_TARGET_DIR="$TARGET" cargo build -q -p gliad --bins --locked
 export GLIAD="$TARGET/debug/gliad"
 LOADGEN="$TARGET/debug/glia-loadgen"
 out="$TARGET/bench-e2e"; mkdir -p "$out"

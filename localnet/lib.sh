@@ -7,9 +7,23 @@ COMETBFT_VERSION=0.38.26
 CHAIN_ID=glia-local-1
 DENOM=uglia
 GAS_PRICE=0.025uglia
-export GLIA_ROOT LOCALNET
+# The one build directory of every entry point (up.sh, tests/run.sh, the benchmarks, the
+# wrappers localnet/gliad etc.): cargo's own default, or CARGO_TARGET_DIR when set (.ci/run
+# sets it so fresh clones reuse one build).
+GLIA_TARGET="$(realpath -m "${CARGO_TARGET_DIR:-$GLIA_ROOT/target}")"
+export GLIA_ROOT LOCALNET GLIA_TARGET
 
 log() { echo "==> $*" >&2; }
+
+# add_tool_dirs: where rustup and Go's tarball put their tools, which a non-login shell's PATH
+# often lacks (GLIA_TOOL_DIRS overrides the list; tests/up-cli.sh empties it).
+add_tool_dirs() {
+  local d
+  for d in ${GLIA_TOOL_DIRS-"$HOME/.cargo/bin" /usr/local/go/bin "$HOME/go/bin"}; do
+    [[ -d $d && ":$PATH:" != *":$d:"* ]] && PATH="$PATH:$d"
+  done
+  export PATH
+}
 die() { echo "error: $*" >&2; exit 1; }
 
 # set_run_dir DIR: the network's state dir (homes, logs, pids, network.json).
@@ -36,8 +50,8 @@ ensure_cometbft() {
     v="$("$c" version 2>/dev/null || true)"
     if [[ $v == "$COMETBFT_VERSION" || $v == "$COMETBFT_VERSION"[+-]* ]]; then COMETBFT="$c"; export COMETBFT; return; fi
   done
-  command -v go >/dev/null || die "cometbft $COMETBFT_VERSION not found and go is not installed"
-  log "installing cometbft v$COMETBFT_VERSION (go install; idempotent)"
+  command -v go >/dev/null || die "go not found: CometBFT v$COMETBFT_VERSION is installed with 'go install', which needs Go 1.22 or newer; install Go and put it on PATH (or put cometbft $COMETBFT_VERSION on PATH), then run this again"
+  log "installing cometbft v$COMETBFT_VERSION (go install, about a minute the first time)"
   GOBIN="$HOME/go/bin" go install "github.com/cometbft/cometbft/cmd/cometbft@v$COMETBFT_VERSION" >&2
   COMETBFT="$HOME/go/bin/cometbft"; export COMETBFT
   v="$("$COMETBFT" version)"; [[ $v == "$COMETBFT_VERSION"* ]] || die "$COMETBFT reports version $v"
@@ -56,13 +70,20 @@ ensure_abci_cli() {
   export ABCI_CLI
 }
 
+# ensure_gliad: builds gliad (dev profile) into GLIA_TARGET unless GLIAD names a binary.
 ensure_gliad() {
   if [[ -n ${GLIAD:-} ]]; then
     [[ -x $GLIAD ]] || die "GLIAD=$GLIAD is not an executable file"
   else
-    log "building gliad (cargo build -p gliad)"
-    (cd "$GLIA_ROOT" && cargo build -p gliad) >&2
-    GLIAD="$(cd "$GLIA_ROOT" && realpath -m "${CARGO_TARGET_DIR:-target}/debug/gliad")"
+    GLIAD="$GLIA_TARGET/debug/gliad"
+    if [[ -x $GLIAD ]]; then
+      log "building gliad (cargo build -p gliad --bin gliad: only what changed)"
+    else
+      log "building gliad for the first time into $(rel "$GLIA_TARGET"): about 400 crates and RocksDB's C++, ~${GLIA_COLD_BUILD_MINUTES:-12} minutes on 2 cores; later builds take seconds"
+    fi
+    # shellcheck disable=SC2086 # GLIA_CARGO_FLAGS: extra cargo flags, e.g. --timings or -j1
+    (cd "$GLIA_ROOT" && CARGO_TARGET_DIR="$GLIA_TARGET" cargo build -p gliad --bin gliad --locked ${GLIA_CARGO_FLAGS:-}) >&2 \
+      || die "building gliad failed (cargo's messages above)"
     [[ -x $GLIAD ]] || die "cargo build succeeded but $GLIAD is missing"
   fi
   GLIAD="$(realpath "$GLIAD")"; export GLIAD
@@ -159,6 +180,60 @@ wait_blocks() {
     ((SECONDS - start < t)) || die "timeout (${t}s): $done/$n nodes produce blocks; see $(rel "$RUN_DIR")/node*/cometbft.log and gliad.log"
     sleep 1
   done
+}
+
+# executors PORT: how many executors node PORT's committed state has registered.
+executors() {
+  python3 - "$1" <<'PY'
+import base64, json, sys, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/abci_query?path=%22/glia.inference.v1.Query/Executors%22"
+try:
+    r = json.load(urllib.request.urlopen(url, timeout=3))["result"]["response"]
+except Exception:
+    print(0); sys.exit()
+b = base64.b64decode(r.get("value") or "")
+def varint(i):
+    v = s = 0
+    while True:
+        c = b[i]; i += 1; v |= (c & 0x7F) << s; s += 7
+        if c < 0x80: return v, i
+n = i = 0
+while i < len(b):  # QueryExecutorsResponse: field 1 is one executor
+    k, i = varint(i)
+    if k & 7 == 2:
+        l, i = varint(i); i += l; n += k >> 3 == 1
+    elif k & 7 == 0: _, i = varint(i)
+    else: i += 8 if k & 7 == 1 else 4
+print(n)
+PY
+}
+
+# wait_executors N TIMEOUT_S: every validator's executor has registered (each signs its
+# registration with its operator account once the chain runs), so the first request with
+# --replicas up to N finds its executors.
+wait_executors() {
+  local n=$1 t=$2 start=$SECONDS got
+  while :; do
+    got="$(executors 26657)"
+    ((got >= n)) && return 0
+    ((SECONDS - start < t)) || { log "warning: only $got of $n executors registered after ${t}s; see $(rel "$RUN_DIR")/node*/gliad.log"; return 0; }
+    sleep 1
+  done
+}
+
+# print_next: what to try once the network runs.
+print_next() {
+  local g=localnet/gliad
+  [[ $RUN_DIR == "$LOCALNET/.run" ]] || g="GLIA_RUN_DIR=$(rel "$RUN_DIR") localnet/gliad"
+  cat <<NEXT
+
+what next ($g is the gliad built here; --from signs as an account above):
+  $g tx inference generate-image "a lighthouse at dusk" --seeds 2 --replicas 2 --wait --out pics --from dev0
+  $g gen planted-3sat --vars 200 --ratio 4.3 --seed 3 --out p.cnf
+  $g tx neuro submit-job p.cnf --block-fee 500 --max-blocks 20 --reward 9000 --wait --from dev1
+  curl -s http://127.0.0.1:26657/status        # CometBFT RPC; the node's page: http://127.0.0.1:1317/
+  README.md walks through each; localnet/README.md lists every port and file.
+NEXT
 }
 
 # print_endpoints: human summary of network.json.

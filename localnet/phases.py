@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""localnet/phases.py NODE_LOG [MIN_TXS]: where each height's time goes, from a CometBFT log.
+"""localnet/phases.py [NODE_LOG [MIN_TXS]]: where each height's time goes, from a CometBFT log.
+
+NODE_LOG defaults to node 0's log of the network in $GLIA_RUN_DIR (else localnet/.run), so it
+works from any directory.
 
 Reads a node's cometbft.log (info level; with GLIA_COMET_LOG_LEVEL="mempool:debug,*:info" at
 `up.sh --reset` it also shows the mempool recheck) and prints, per height with at least MIN_TXS
@@ -9,10 +12,11 @@ app's execution plus the request and response on the socket), saving the results
 app's Commit, and the recheck that holds the mempool afterwards.
 
     GLIA_COMET_LOG_LEVEL="mempool:debug,*:info" localnet/up.sh --reset
-    target/debug/glia-loadgen --rate 1500 --senders 48 --seconds 20
-    localnet/phases.py localnet/.run/node0/cometbft.log
+    localnet/glia-loadgen --rate 1500 --senders 48 --seconds 20
+    localnet/phases.py
 """
 import collections
+import os
 import re
 import sys
 
@@ -27,12 +31,17 @@ STEPS = {
 
 
 def main():
-    if len(sys.argv) < 2:
+    if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
         sys.exit(__doc__)
+    here = os.path.dirname(os.path.abspath(__file__))
+    run = os.environ.get("GLIA_RUN_DIR") or os.path.join(here, ".run")
+    log = sys.argv[1] if len(sys.argv) > 1 else os.path.join(run, "node0", "cometbft.log")
+    if not os.path.exists(log):
+        sys.exit(f"phases.py: {log} not found: start a network with localnet/up.sh, or name a node's cometbft.log")
     min_txs = int(sys.argv[2]) if len(sys.argv) > 2 else 300
     ev = collections.defaultdict(dict)
     line_re = re.compile(r".\[\S+\|(\d+):(\d+):([\d.]+)\] (.{44}).*?height=(\d+)")
-    for line in open(sys.argv[1], errors="replace"):
+    for line in open(log, errors="replace"):
         m = line_re.match(line)
         if not m:
             continue

@@ -3,25 +3,62 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { echo "usage: $0 [--validators N] [--accounts N] [--app gliad|kvstore|kvstore-socket] [--reset] [--test-fixtures]" >&2; exit 2; }
-N=4 ACCOUNTS=4 APP=gliad RESET=0 NSET=0 FIXTURES=0
+usage() {
+  cat <<'USAGE'
+usage: localnet/up.sh [options]
+
+Starts a local Glia network (default: 4 validators, each a cometbft and a gliad on this
+machine), or resumes the one in the run dir. The first run installs what is missing (Debian's
+clang, libclang-dev, curl and python3; CometBFT v0.38.26 with go install) and builds gliad.
+It returns once every node commits blocks and every executor has registered, then prints the
+endpoints and what to try next. Stop it with localnet/down.sh; state is kept.
+
+options:
+  --validators N     validators of a new network (default 4; ignored when resuming)
+  --accounts N       funded development accounts dev0..dev(N-1) of a new network (default 4;
+                     ignored when resuming)
+  --reset            delete the existing network in the run dir and make a new one
+  --app APP          gliad (default), kvstore (CometBFT's built-in app) or kvstore-socket
+                     (the same app over the ABCI socket); the kvstore apps are benchmark peers
+  --test-fixtures    tests/run.sh's faults: node 3's executor inverts its images, and a model
+                     tiny-unserved is held only by nodes 2 and 3
+  --install-only     install the missing tools, then stop (tests/run.sh uses it)
+  -h, --help         this help
+
+environment:
+  GLIA_RUN_DIR       run dir (default localnet/.run): homes, logs, pids, network.json
+  CARGO_TARGET_DIR   build dir (default target/), shared with tests/run.sh and the benchmarks
+  GLIAD, COMETBFT    use these binaries instead of building/installing them
+  GLIA_CARGO_FLAGS   extra flags for cargo build, e.g. --timings (a report of where the time goes)
+  GLIA_UP_TIMEOUT    seconds to wait for blocks (default 90)
+  See localnet/README.md for the rest (GLIA_TX_INDEXER, GLIA_INDEX_EVENTS, GLIA_BLOCK_MAX_BYTES...).
+USAGE
+}
+bad_usage() { echo "error: $*; see localnet/up.sh --help" >&2; exit 2; }
+N=4 ACCOUNTS=4 APP=gliad RESET=0 NSET=0 ASET=0 FIXTURES=0 INSTALL_ONLY=0
 while (($#)); do
   case $1 in
-    --validators) N=${2:?}; NSET=1; shift 2 ;;
-    --accounts) ACCOUNTS=${2:?}; shift 2 ;;
-    --app) APP=${2:?}; shift 2 ;;
+    --validators) [[ $# -ge 2 ]] || bad_usage "--validators needs a number"; N=$2; NSET=1; shift 2 ;;
+    --accounts) [[ $# -ge 2 ]] || bad_usage "--accounts needs a number"; ACCOUNTS=$2; ASET=1; shift 2 ;;
+    --app) [[ $# -ge 2 ]] || bad_usage "--app needs gliad, kvstore or kvstore-socket"; APP=$2; shift 2 ;;
     --reset) RESET=1; shift ;;
-    # For tests/run.sh: node 3's executor perturbs its images, and a model "tiny-unserved"
-    # is held only by nodes 2 and 3 (the tests delete its weights there to make them silent).
     --test-fixtures) FIXTURES=1; shift ;;
-    -h | --help) usage ;;
-    *) echo "unknown argument: $1" >&2; usage ;;
+    --install-only) INSTALL_ONLY=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) bad_usage "unknown option '$1'" ;;
   esac
 done
 # kvstore: CometBFT's built-in app, inside the cometbft process; kvstore-socket: the same app
 # served by CometBFT's abci-cli over the ABCI socket, as gliad is (both are benchmark peers).
-[[ $APP == gliad || $APP == kvstore || $APP == kvstore-socket ]] || die "--app must be gliad, kvstore or kvstore-socket"
-[[ $N =~ ^[1-9][0-9]*$ && $ACCOUNTS =~ ^[0-9]+$ ]] || die "--validators and --accounts take numbers"
+[[ $APP == gliad || $APP == kvstore || $APP == kvstore-socket ]] || bad_usage "--app must be gliad, kvstore or kvstore-socket, not '$APP'"
+[[ $N =~ ^[1-9][0-9]*$ ]] || bad_usage "--validators takes a number from 1, not '$N'"
+[[ $ACCOUNTS =~ ^[0-9]+$ ]] || bad_usage "--accounts takes a number, not '$ACCOUNTS'"
+
+# Everything the network needs, installed when missing (tests/run.sh gets its tools here too).
+"$LOCALNET/install-deps.sh"
+((INSTALL_ONLY == 0)) || exit 0
+# install-deps may have found the toolchains outside PATH.
+add_tool_dirs
 [[ $APP == kvstore* && -z ${GLIA_RUN_DIR:-} ]] && set_run_dir "$LOCALNET/.run-$APP"
 
 # One up.sh at a time (both networks share the same ports).
@@ -33,12 +70,13 @@ if [[ -f $NETJSON && $RESET == 0 ]]; then
   read -r NAPP N FIXTURES < <(python3 -c 'import json,sys; n=json.load(open(sys.argv[1])); print(n["app"], n["validators"], int(n.get("test_fixtures", False)))' "$NETJSON")
   [[ $NAPP == "$APP" ]] || die "the network in $(rel "$RUN_DIR") runs app '$NAPP'; use --app $NAPP, or --reset to replace it"
   ((NSET == 0)) || log "resuming the existing $N-validator network; --validators is ignored (use --reset to rebuild)"
+  ((ASET == 0)) || log "resuming the existing network; --accounts is ignored: its accounts are in $(rel "$NETJSON") (use --reset to rebuild)"
   read -r ALIVE TOTAL < <(count_alive)
   if ((TOTAL > 0 && ALIVE == TOTAL)); then
     log "network already running ($ALIVE processes)"; print_endpoints; exit 0
   fi
   ((ALIVE == 0)) || { log "network partly running ($ALIVE/$TOTAL processes); restarting it"; stop_network; }
-else
+elif [[ -f $PIDS ]]; then
   stop_network
 fi
 rm -f "$PIDS"
@@ -49,7 +87,7 @@ for ((i = 0; i < N; i++)); do
   for p in $b $((b + 1)) $((b + 2)) $((b + 4)) $((9090 + 10 * i)) $((1317 + 10 * i)); do
     [[ $APP == kvstore* ]] && ((p < 26000)) && continue
     [[ $APP == kvstore ]] && ((p == b + 2)) && continue
-    port_open "$p" && die "port 127.0.0.1:$p is in use (another network running? try localnet/down.sh [--run-dir localnet/.run-kvstore])"
+    port_open "$p" && die "port 127.0.0.1:$p is in use: another network or program holds it (stop a network with localnet/down.sh [--run-dir DIR]; 'ss -ltnp' names the program)"
   done
 done
 
@@ -230,5 +268,7 @@ with open(path + ".tmp", "w") as f:
 os.replace(path + ".tmp", path)
 PY
 fi
+if [[ $APP == gliad ]]; then wait_executors "$N" "${GLIA_UP_TIMEOUT:-90}"; fi
 log "network up; node0 at height $(height 26657)"
 print_endpoints
+if [[ $APP == gliad ]]; then print_next; fi

@@ -11,7 +11,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/glia/target}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 export GLIAD="${GLIAD:-$CARGO_TARGET_DIR/debug/gliad}"
 run="$root/localnet/.run-full-blocks"
 cleanup() { localnet/down.sh --run-dir "$run" >/dev/null 2>&1 || true; }

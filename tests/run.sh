@@ -1,28 +1,37 @@
 #!/usr/bin/env bash
 # tests/run.sh — every test Glia has, on a fresh machine or a warm one:
-#   1. system packages and tools the build and tests need (installed when missing);
-#   2. one dev-profile build of the whole workspace, shared by every step;
+#   1. the tools, through localnet/up.sh's own install step (so a step missing there fails here),
+#      and the scripts' answers to a user's mistakes (tests/up-cli.sh);
+#   2. one dev-profile build of the whole workspace, in the build dir localnet/up.sh uses
+#      ($CARGO_TARGET_DIR, else target/), shared by every step;
 #   3. unit tests;
-#   4. a real 4-validator CometBFT localnet, then the Rust end-to-end tests (bank, bad input,
-#      app-hash agreement, SIGKILL crash-restart) and the cosmjs client tests under Node;
+#   4. a real 4-validator CometBFT localnet, started by localnet/up.sh, which must find gliad
+#      built (it compiles nothing); then the Rust end-to-end tests (bank, bad input, app-hash
+#      agreement, SIGKILL crash-restart, every endpoint up.sh prints) and the cosmjs client tests
+#      under Node;
 #   5. resume: the network stopped and started again keeps its chain and state;
-#   6. full blocks: a second network with 16 KiB blocks under a load deeper than a block
+#   6. the READMEs: every shell block runs as written against a fresh localnet (tests/readme.py);
+#   7. full blocks: a network with 16 KiB blocks under a load deeper than a block
 #      (tests/full-blocks.sh);
-#   7. every network is stopped whatever happens.
+#   8. every network is stopped whatever happens.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 step() { printf '\n==== %s ====\n' "$*"; }
 
-# One build directory per user, shared by every checkout on this machine (a CI run in a fresh
-# clone reuses what the last run built; a new machine builds from scratch, ~45 min on 2 cores,
-# most of it RocksDB's C++).
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/glia/target}"
+# The build dir every entry point shares (localnet/lib.sh): $CARGO_TARGET_DIR, else target/.
+# .ci/run points it at ~/.cache/glia/target so fresh clones on one machine reuse one build.
+source localnet/lib.sh
+export CARGO_TARGET_DIR="$GLIA_TARGET"
 
-step "system packages"
-tests/install-deps.sh
+step "tools (localnet/up.sh --install-only)"
+localnet/up.sh --install-only
+add_tool_dirs
 
-step "build (dev profile, whole workspace)"
+step "localnet/up.sh and down.sh: help, and one clear line for each mistake (tests/up-cli.sh)"
+tests/up-cli.sh
+
+step "build (dev profile, whole workspace, into $CARGO_TARGET_DIR)"
 cargo build --workspace --all-targets --locked
 
 step "unit tests"
@@ -33,14 +42,22 @@ cargo test --workspace --exclude glia-e2e --locked
 step "GPU code compiles (glia-validator-gpu --features dmm-cuda)"
 cargo check -p glia-validator-gpu --features dmm-cuda --all-targets --locked
 
-step "localnet: 4 validators"
+step "localnet: 4 validators (localnet/up.sh builds nothing: the build above is its build)"
 export GLIA_RUN_DIR="$root/localnet/.run-e2e"
-export GLIAD="$CARGO_TARGET_DIR/debug/gliad"
 export GLIA_CHECK_INVARIANTS=true
 export GLIA_NETWORK="$GLIA_RUN_DIR/network.json"
 cleanup() { localnet/down.sh --run-dir "$GLIA_RUN_DIR" || true; }
 trap cleanup EXIT
-localnet/up.sh --reset --validators 4 --accounts 12 --test-fixtures
+up_log="$CARGO_TARGET_DIR/e2e-up.log"
+localnet/up.sh --reset --validators 4 --accounts 12 --test-fixtures 2>&1 | tee "$up_log"
+if grep -q '^ *Compiling ' "$up_log"; then
+  echo "one build: 0 passed, 1 failed (localnet/up.sh compiled again after the workspace build:"
+  grep '^ *Compiling ' "$up_log" | head
+  echo ")"
+  exit 1
+fi
+echo "one build: 1 passed, 0 failed"
+export GLIAD="$CARGO_TARGET_DIR/debug/gliad"
 
 step "Rust end-to-end tests"
 cargo test -p glia-e2e --locked -- --test-threads=1
@@ -65,6 +82,10 @@ else
   exit 1
 fi
 
-step "full blocks: every proposer's mempool holds more than a block (its own network)"
+step "READMEs: every shell block runs as written (tests/readme.py, its own network)"
 localnet/down.sh --run-dir "$GLIA_RUN_DIR"
+unset GLIA_NETWORK GLIAD
+GLIA_RUN_DIR="$root/localnet/.run-readme" python3 tests/readme.py README.md localnet/README.md
+
+step "full blocks: every proposer's mempool holds more than a block (its own network)"
 tests/full-blocks.sh

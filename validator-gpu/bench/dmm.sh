@@ -58,7 +58,8 @@ if [[ ! -x $venv/bin/python ]] || ! "$venv/bin/python" -c "import dwave.samplers
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q dwave-samplers dimod >&2
 fi
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/glia/target}"
+# The build dir every entry point shares (localnet/lib.sh): $CARGO_TARGET_DIR, else target/.
+export CARGO_TARGET_DIR="$(realpath -m "${CARGO_TARGET_DIR:-$repo/target}")"
 log "building gliad"
 cargo build -q -p gliad --locked >&2
 mkdir -p "$OUT"

@@ -14,7 +14,8 @@ cd "$root"
 out=validator-gpu/bench/.gpu
 mkdir -p "$out/wheels"
 eval "$(validator-gpu/cuda/toolkit.sh --cudnn)"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/glia/target}"
+# The build dir every entry point shares (localnet/lib.sh): $CARGO_TARGET_DIR, else target/.
+export CARGO_TARGET_DIR="$(realpath -m "${CARGO_TARGET_DIR:-$root/target}")"
 for variant in cuda cudnn; do
   cargo build -p glia-validator-gpu --features "$variant" --bin glia-gpu-bench --locked
   name=glia-gpu-bench; [[ $variant == cudnn ]] && name=glia-gpu-bench-cudnn

@@ -5,6 +5,7 @@
 mod bad_input;
 mod bank;
 mod consensus;
+mod endpoints;
 mod inference;
 mod neuro;
 mod rest;

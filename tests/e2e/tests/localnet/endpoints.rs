@@ -1,0 +1,99 @@
+//! Every endpoint `localnet/up.sh` prints answers as what it claims to be: each node's CometBFT
+//! RPC, gRPC, REST, blob store and Prometheus metrics, and the web page. Read from the
+//! connection profile itself, so an endpoint added there without a server fails here.
+
+use anyhow::{ensure, Context, Result};
+use glia_e2e::{grpc, Network};
+use glia_proto::cosmos::cosmos::base::node::v1beta1::{ConfigRequest, ConfigResponse};
+use serde_json::Value;
+
+fn get(url: &str) -> Result<(String, String)> {
+    let r = ureq::get(url)
+        .timeout(std::time::Duration::from_secs(10))
+        .call()
+        .with_context(|| format!("GET {url}"))?;
+    let kind = r.content_type().to_string();
+    Ok((kind, r.into_string()?))
+}
+
+fn list<'a>(profile: &'a Value, key: &str) -> Result<Vec<&'a str>> {
+    let v = profile[key]
+        .as_array()
+        .with_context(|| format!("network.json has no list {key}"))?;
+    v.iter()
+        .map(|u| u.as_str().context("not a string"))
+        .collect()
+}
+
+#[test]
+fn every_printed_endpoint_answers() -> Result<()> {
+    let net = Network::load()?;
+    let profile: Value = serde_json::from_slice(&std::fs::read(&net.path)?)?;
+    let n = profile["validators"].as_u64().context("validators")? as usize;
+    for key in ["rpc", "grpc", "rest", "blobs", "metrics"] {
+        ensure!(list(&profile, key)?.len() == n, "{key}: one per validator");
+    }
+    let dev0 = &net.accounts[0].address;
+    for i in 0..n {
+        let rpc = list(&profile, "rpc")?[i];
+        let (_, body) = get(&format!("{rpc}/status"))?;
+        let status: Value = serde_json::from_str(&body)?;
+        assert_eq!(
+            status["result"]["node_info"]["network"], net.chain_id,
+            "{rpc}/status"
+        );
+
+        let addr = list(&profile, "grpc")?[i];
+        let cfg: ConfigResponse = grpc::call(
+            addr,
+            "/cosmos.base.node.v1beta1.Service/Config",
+            &ConfigRequest {},
+            None,
+        )
+        .with_context(|| format!("gRPC {addr}"))?;
+        assert!(
+            cfg.minimum_gas_price.ends_with(&net.denom),
+            "gRPC {addr}: minimum gas price {:?}",
+            cfg.minimum_gas_price
+        );
+
+        let rest = list(&profile, "rest")?[i];
+        let (_, body) = get(&format!("{rest}/cosmos/bank/v1beta1/balances/{dev0}"))?;
+        let bal: Value = serde_json::from_str(&body)?;
+        assert!(bal["balances"].is_array(), "{rest}: {body}");
+        // The base URL is the node's page.
+        let (kind, page) = get(&format!("{rest}/"))?;
+        assert!(kind.starts_with("text/html"), "{rest}/: {kind}");
+        assert!(page.contains("last committed height"), "{rest}/: {page}");
+
+        // A blob store answers a hash it does not hold with 404 and says so.
+        let blobs = list(&profile, "blobs")?[i];
+        match ureq::get(&format!("{blobs}/{}", "cd".repeat(32))).call() {
+            Err(ureq::Error::Status(404, r)) => {
+                assert!(r.into_string()?.contains("no blob"), "{blobs}")
+            }
+            other => panic!("{blobs}: expected 404 for an unknown blob, got {other:?}"),
+        }
+
+        let metrics = list(&profile, "metrics")?[i];
+        let (_, body) = get(metrics)?;
+        assert!(
+            body.contains("cometbft_consensus_height"),
+            "{metrics}: no consensus height in {} bytes",
+            body.len()
+        );
+    }
+    // The web page: node 0's page, whose handler must not run the store on the async runtime
+    // (it answered with an empty reply when it did).
+    let web = profile["web"].as_str().context("web")?;
+    let (kind, page) = get(web)?;
+    assert!(kind.starts_with("text/html"), "{web}: {kind}");
+    let height: u64 = page
+        .split("<b>")
+        .nth(1)
+        .and_then(|s| s.split("</b>").next())
+        .and_then(|s| s.parse().ok())
+        .with_context(|| format!("{web}: no height in {page}"))?;
+    assert!(height > 0, "{web}: height {height}");
+    Ok(())
+}
