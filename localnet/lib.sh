@@ -79,7 +79,7 @@ ensure_gliad() {
     if [[ -x $GLIAD ]]; then
       log "building gliad (cargo build -p gliad --bin gliad: only what changed)"
     else
-      log "building gliad for the first time into $(rel "$GLIA_TARGET"): about 400 crates and RocksDB's C++, ~${GLIA_COLD_BUILD_MINUTES:-12} minutes on 2 cores; later builds take seconds"
+      log "building gliad for the first time into $(rel "$GLIA_TARGET"): about 400 crates and RocksDB's C++, ~12 minutes on 2 cores; later builds take seconds"
     fi
     # shellcheck disable=SC2086 # GLIA_CARGO_FLAGS: extra cargo flags, e.g. --timings or -j1
     (cd "$GLIA_ROOT" && CARGO_TARGET_DIR="$GLIA_TARGET" cargo build -p gliad --bin gliad --locked ${GLIA_CARGO_FLAGS:-}) >&2 \
@@ -114,12 +114,23 @@ start_proc() {
 }
 
 # stop_group PID...: SIGTERM (whole process group), wait up to 10 s, then SIGKILL.
+# exiting PID: the process has not finished exiting. Its environment (pid_ours) is gone as soon
+# as it releases its memory, before the kernel closes its sockets, so a port check right after
+# would still find them listening; a zombie has closed everything. (PIDs passed here were ours
+# moments ago, so reuse within the wait is not a concern.)
+exiting() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [[ ${stat:0:1} != Z ]]
+}
+
 stop_group() {
   local pid i left
   (($#)) || return 0
   for pid; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
   for ((i = 0; i < 50; i++)); do
-    left=(); for pid; do pid_ours "$pid" && left+=("$pid"); done
+    left=(); for pid; do exiting "$pid" && left+=("$pid"); done
     ((${#left[@]})) || return 0
     sleep 0.2
   done

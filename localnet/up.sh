@@ -35,7 +35,7 @@ environment:
 USAGE
 }
 bad_usage() { echo "error: $*; see localnet/up.sh --help" >&2; exit 2; }
-N=4 ACCOUNTS=4 APP=gliad RESET=0 NSET=0 ASET=0 FIXTURES=0 INSTALL_ONLY=0
+N=4 ACCOUNTS=4 APP=gliad RESET=0 NSET=0 ASET=0 FIXTURES=0 INSTALL_ONLY=0 STOPPED=0
 while (($#)); do
   case $1 in
     --validators) [[ $# -ge 2 ]] || bad_usage "--validators needs a number"; N=$2; NSET=1; shift 2 ;;
@@ -75,9 +75,9 @@ if [[ -f $NETJSON && $RESET == 0 ]]; then
   if ((TOTAL > 0 && ALIVE == TOTAL)); then
     log "network already running ($ALIVE processes)"; print_endpoints; exit 0
   fi
-  ((ALIVE == 0)) || { log "network partly running ($ALIVE/$TOTAL processes); restarting it"; stop_network; }
+  ((ALIVE == 0)) || { log "network partly running ($ALIVE/$TOTAL processes); restarting it"; stop_network; STOPPED=1; }
 elif [[ -f $PIDS ]]; then
-  stop_network
+  stop_network; STOPPED=1
 fi
 rm -f "$PIDS"
 
@@ -87,6 +87,8 @@ for ((i = 0; i < N; i++)); do
   for p in $b $((b + 1)) $((b + 2)) $((b + 4)) $((9090 + 10 * i)) $((1317 + 10 * i)); do
     [[ $APP == kvstore* ]] && ((p < 26000)) && continue
     [[ $APP == kvstore ]] && ((p == b + 2)) && continue
+    # Just after stopping our own network, give the kernel a moment to release its ports.
+    for ((w = 0; w < 25 && STOPPED == 1; w++)); do port_open "$p" || break; sleep 0.2; done
     port_open "$p" && die "port 127.0.0.1:$p is in use: another network or program holds it (stop a network with localnet/down.sh [--run-dir DIR]; 'ss -ltnp' names the program)"
   done
 done
