@@ -78,7 +78,13 @@ pub struct Signer {
 impl SignerArgs {
     /// Reads the profile and the key (once each) and picks the node and gas price.
     pub fn resolve(&self) -> Result<Signer> {
-        let profile = self.network.as_deref().map(read_profile).transpose()?;
+        // The profile is read only when something comes from it, so --node and --mnemonic-file
+        // work where no localnet runs (localnet/gliad always names its profile).
+        let needed = self.from.is_some() || self.node.is_none();
+        let profile = match &self.network {
+            Some(path) if needed => Some(read_profile(path)?),
+            _ => None,
+        };
         let key = match (&self.from, &self.mnemonic_file) {
             (Some(name), _) => {
                 let Some(p) = &profile else {
@@ -209,6 +215,23 @@ mod tests {
         a.from = Some("dev9".into());
         let e = a.resolve().err().unwrap().to_string();
         assert!(e.contains("dev0, operator0"), "{e}");
+    }
+
+    #[test]
+    fn explicit_node_and_key_need_no_profile() {
+        let d = tmp("explicit");
+        let key = d.join("key");
+        std::fs::write(&key, dev_mnemonic(3)).unwrap();
+        let mut a = args();
+        a.network = Some(d.join("no-network.json"));
+        a.mnemonic_file = Some(key);
+        // Without --node the profile is needed, and it is missing.
+        let e = a.resolve().err().unwrap().to_string();
+        assert!(e.contains("no-network.json") && e.contains("--node"), "{e}");
+        a.node = Some("http://127.0.0.1:2".into());
+        let s = a.resolve().unwrap();
+        assert_eq!(s.rpc.url, "http://127.0.0.1:2");
+        assert_eq!(s.gas_price, GasPrice::parse(DEFAULT_GAS_PRICE).unwrap());
     }
 
     #[test]
