@@ -17,7 +17,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-step() { printf '\n==== %s ====\n' "$*"; }
+step() { printf '\n==== %s (at %d s) ====\n' "$*" "$SECONDS"; }
 
 # The build dir every entry point shares (localnet/lib.sh): $CARGO_TARGET_DIR, else target/.
 # .ci/run points it at ~/.cache/glia/target so fresh clones on one machine reuse one build.
@@ -27,6 +27,12 @@ export CARGO_TARGET_DIR="$GLIA_TARGET"
 step "tools (localnet/up.sh --install-only)"
 localnet/up.sh --install-only
 add_tool_dirs
+# The cosmjs tests also need Node (localnet/up.sh does not): say so now, not after the build.
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if ((node_major < 20)) || ! command -v npm >/dev/null; then
+  echo "error: the cosmjs tests need Node.js 20 or newer with npm on PATH (found: $(node --version 2>/dev/null || echo none)); install it, then run tests/run.sh again" >&2
+  exit 1
+fi
 
 step "localnet/up.sh and down.sh: help, and one clear line for each mistake (tests/up-cli.sh)"
 tests/up-cli.sh
