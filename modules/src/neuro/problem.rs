@@ -696,7 +696,8 @@ fn parse_qubo(text: &str, limits: &Limits) -> Result<Qubo, ParseError> {
             )
         }
     };
-    let mut raw: Vec<(u32, u32, i128, u32)> = Vec::with_capacity(h.count.min(1 << 20) as usize);
+    let mut raw: Vec<(u32, u32, i128, u32, usize)> =
+        Vec::with_capacity(h.count.min(1 << 20) as usize);
     for (line, l) in it {
         let toks: Vec<&str> = l.split_whitespace().collect();
         if toks.len() != 3 {
@@ -722,7 +723,7 @@ fn parse_qubo(text: &str, limits: &Limits) -> Result<Qubo, ParseError> {
             );
         }
         let (m, d) = decimal(line, toks[2])?;
-        raw.push((i.min(j) as u32, i.max(j) as u32, m, d));
+        raw.push((i.min(j) as u32, i.max(j) as u32, m, d, line));
     }
     if raw.len() as u32 != h.count {
         return err(
@@ -735,14 +736,29 @@ fn parse_qubo(text: &str, limits: &Limits) -> Result<Qubo, ParseError> {
         );
     }
     let decimals = raw.iter().map(|t| t.3).chain([offset.1]).max().unwrap_or(0);
-    let scale = |m: i128, d: u32| m * 10i128.pow(decimals - d);
+    // Every coefficient is scaled to the finest one's decimals. Checked: one coefficient near
+    // 10^30 beside another with 9 decimals would need 10^39, beyond i128 (and far beyond the 2^62
+    // that energies are bounded by), and unchecked that wraps or panics.
+    let too_large = |line: usize, what: &str| {
+        err(
+            line,
+            format!("{what} is too large once every coefficient is scaled to × 10^{decimals} (the finest decimals given): scaled values must stay below 2^62"),
+        )
+    };
+    let scale = |m: i128, d: u32| {
+        decimals
+            .checked_sub(d)
+            .and_then(|e| 10i128.checked_pow(e))
+            .and_then(|f| m.checked_mul(f))
+            .filter(|v| v.unsigned_abs() < MAX_TOTAL_WEIGHT)
+    };
     raw.sort_by_key(|t| (t.0, t.1));
     let mut terms: Vec<(u32, u32, i64)> = Vec::with_capacity(raw.len());
     let mut total: u128 = 0;
     let mut acc: Option<(u32, u32, i128)> = None;
     let mut flush = |acc: Option<(u32, u32, i128)>, total: &mut u128| -> Result<(), ParseError> {
         if let Some((i, j, w)) = acc {
-            *total += w.unsigned_abs();
+            *total = total.saturating_add(w.unsigned_abs());
             if *total >= MAX_TOTAL_WEIGHT {
                 return err(
                     0,
@@ -755,10 +771,17 @@ fn parse_qubo(text: &str, limits: &Limits) -> Result<Qubo, ParseError> {
         }
         Ok(())
     };
-    for (i, j, m, d) in raw {
-        let w = scale(m, d);
+    for (i, j, m, d, line) in raw {
+        let Some(w) = scale(m, d) else {
+            return too_large(line, "the coefficient");
+        };
         acc = match acc {
-            Some((ai, aj, aw)) if (ai, aj) == (i, j) => Some((i, j, aw + w)),
+            Some((ai, aj, aw)) if (ai, aj) == (i, j) => match aw.checked_add(w) {
+                // Each term is below 2^62 and there are at most 2^32 of them: this cannot
+                // overflow i128, but the sum is bounded before it is stored all the same.
+                Some(sum) if sum.unsigned_abs() < MAX_TOTAL_WEIGHT => Some((i, j, sum)),
+                _ => return too_large(line, &format!("the sum of the terms on ({i}, {j})")),
+            },
             prev => {
                 flush(prev, &mut total)?;
                 Some((i, j, w))
@@ -766,8 +789,10 @@ fn parse_qubo(text: &str, limits: &Limits) -> Result<Qubo, ParseError> {
         };
     }
     flush(acc, &mut total)?;
-    let offset = scale(offset.0, offset.1);
-    if offset.unsigned_abs() + total >= MAX_TOTAL_WEIGHT {
+    let Some(offset) = scale(offset.0, offset.1) else {
+        return too_large(hl, "the offset");
+    };
+    if offset.unsigned_abs().saturating_add(total) >= MAX_TOTAL_WEIGHT {
         return err(hl, "the offset and coefficients add up to more than 2^62");
     }
     Ok(Qubo {
@@ -787,10 +812,12 @@ pub fn parse_energy(s: &str, decimals: u32) -> Result<i64, String> {
             "energy {s:?} has {d} decimals but the problem's scale has {decimals}"
         ));
     }
-    let v = m * 10i128.pow(decimals - d);
-    if v.unsigned_abs() >= MAX_TOTAL_WEIGHT {
-        return Err(format!("energy {s:?} is out of range"));
-    }
+    let v = decimals
+        .checked_sub(d)
+        .and_then(|e| 10i128.checked_pow(e))
+        .and_then(|f| m.checked_mul(f))
+        .filter(|v| v.unsigned_abs() < MAX_TOTAL_WEIGHT)
+        .ok_or_else(|| format!("energy {s:?} is out of range"))?;
     Ok(v as i64)
 }
 
@@ -830,6 +857,50 @@ mod tests {
 
     fn cnf(t: &str) -> Result<Clauses, ParseError> {
         parse_cnf(t, &Limits::LOCAL)
+    }
+
+    /// Coefficients whose scaling to the finest decimals overflows i128 (2e29 × 10^9), or whose
+    /// sum does, are refused with the line, never a panic (dev builds check overflow) nor a
+    /// wrapped value (release builds do not).
+    #[test]
+    fn qubo_scaling_overflow_is_an_error_not_a_panic() {
+        let cases = [
+            ("p qubo 2 2 0\n0 0 2e29\n1 1 1e-9\n", "line 2"),
+            ("p qubo 2 2 0\n1 1 1e-9\n0 0 -2e29\n", "line 3"),
+            ("p qubo 2 1 2e29\n1 1 1e-9\n", "the offset"),
+            ("p qubo 1 1 0\n0 0 4611686018427387904\n", "line 2"),
+            (
+                "p qubo 1 2 0\n0 0 3000000000000000000\n0 0 3000000000000000000\n",
+                "(0, 0)",
+            ),
+            ("p qubo 2 2 0\n0 0 1e20\n1 1 0.5\n", "line 2"),
+        ];
+        for (text, want) in cases {
+            let r = std::panic::catch_unwind(|| Problem::parse(Format::Qubo, text, &Limits::LOCAL));
+            let e = match r {
+                Ok(Err(e)) => e.to_string(),
+                Ok(Ok(_)) => panic!("{text:?} was accepted"),
+                Err(_) => panic!("{text:?} panicked"),
+            };
+            assert!(e.contains(want), "{text:?}: {e}");
+            assert!(
+                e.contains("too large") || e.contains("2^62"),
+                "{text:?}: {e}"
+            );
+        }
+        // At the bound: the largest coefficient that scales below 2^62 is kept exactly.
+        let ok = Problem::parse(
+            Format::Qubo,
+            "p qubo 2 2 0\n0 0 4611686018\n1 1 -1e-9\n",
+            &Limits::LOCAL,
+        )
+        .unwrap();
+        assert_eq!(ok.energy(&[true, false]), Ok(4611686018000000000));
+        assert!(parse_energy("2e29", 9)
+            .unwrap_err()
+            .contains("out of range"));
+        assert!(parse_energy("-1e40", 0).is_err());
+        assert_eq!(parse_energy("-1.5", 9), Ok(-1_500_000_000));
     }
 
     #[test]
