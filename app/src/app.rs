@@ -282,7 +282,11 @@ impl App {
             base: &latest,
             changes: &check,
         };
-        let out = (|| {
+        let run = || {
+            #[cfg(test)]
+            if bytes == tests::PANIC_TX {
+                panic!("a test-only tx that panics in CheckTx");
+            }
             if votes::is_injected(bytes) {
                 return Err(AppError::tx_decode(
                     "injected vote extensions are made by proposers, not sent as txs",
@@ -306,13 +310,17 @@ impl App {
                 block: &block,
             };
             Ok::<_, AppError>(run_tx(&view, &tx, Mode::Check, &env))
-        })()
-        .unwrap_or_else(|e| TxOutcome {
-            code: e.code,
-            codespace: e.codespace.into(),
-            log: e.log,
-            ..Default::default()
-        });
+        };
+        // A panic while checking a tx refuses that tx (nothing of it was kept), never the
+        // node: the check lock is held outside the unwinding closure, so it is not poisoned.
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+            .unwrap_or_else(|p| Err(panic_error("CheckTx", p)))
+            .unwrap_or_else(|e| TxOutcome {
+                code: e.code,
+                codespace: e.codespace.into(),
+                log: e.log,
+                ..Default::default()
+            });
         // Only a tx that would fully succeed enters the mempool.
         let mut out = out;
         if out.is_ok() {
@@ -385,6 +393,19 @@ impl App {
 
     /// Any query by path at `height` (0 = latest): the answer and the height it is from.
     pub fn query(&self, path: &str, data: &[u8], height: u64) -> AppResult<(Vec<u8>, u64)> {
+        // A panic while answering (a query over ABCI, gRPC or REST, Simulate) is an error
+        // answer, never a dead server thread: queries only read.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.query_inner(path, data, height)
+        }))
+        .unwrap_or_else(|p| Err(panic_error("the query", p)))
+    }
+
+    fn query_inner(&self, path: &str, data: &[u8], height: u64) -> AppResult<(Vec<u8>, u64)> {
+        #[cfg(test)]
+        if path == tests::PANIC_QUERY {
+            panic!("a test-only query that panics");
+        }
         let last = self.0.store.last_height();
         if last == 0 {
             return Err(AppError::invalid_request("no block has been committed yet"));
@@ -449,6 +470,22 @@ fn block_step(
     f(&mut ctx)?;
     let (changes, _, events) = ctx.into_parts();
     Ok((changes, events))
+}
+
+/// What the Cosmos SDK answers for a handler that panicked (baseapp's `ErrPanic`: codespace
+/// `undefined`, code 111222), with the panic's message.
+fn panic_error(what: &str, p: Box<dyn std::any::Any + Send>) -> AppError {
+    let msg = p
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-text panic".into());
+    tracing::error!("{what} panicked: {msg}");
+    AppError {
+        codespace: "undefined",
+        code: 111_222,
+        log: format!("panic in {what}: {msg}"),
+    }
 }
 
 fn query_error(e: AppError, height: i64) -> ResponseQuery {
@@ -745,6 +782,10 @@ mod tests {
     use super::*;
     use tendermint_proto::v0_38::types::Data;
 
+    /// Test-only inputs that panic inside the handlers, to check what a panic becomes.
+    pub(super) const PANIC_QUERY: &str = "/glia.test.v1.Panic/Query";
+    pub(super) const PANIC_TX: &[u8] = b"glia test: a tx that panics in CheckTx";
+
     /// CometBFT's own measure of a block's txs: the encoded `Data` message.
     fn cometbft_size(txs: &[bytes::Bytes]) -> i64 {
         Data {
@@ -838,5 +879,54 @@ mod tests {
         );
         assert_eq!(res.txs[1..], mempool[..res.txs.len() - 1]);
         assert!(res.txs.len() > 1990, "only the tail makes room");
+    }
+
+    /// A panic inside a query (ABCI, gRPC, REST, Simulate) or CheckTx is the SDK's panic error
+    /// for that request, and the node answers the next ones as before: nothing is poisoned.
+    #[test]
+    fn a_panic_in_a_query_or_check_tx_is_an_error_answer() {
+        let dir = std::env::temp_dir().join(format!("glia-panic-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let app = App::new(
+            Store::open(&dir, rt.handle().clone()).unwrap(),
+            NodeConfig::default(),
+        );
+        for _ in 0..2 {
+            let r = Application::query(
+                &app,
+                RequestQuery {
+                    path: PANIC_QUERY.into(),
+                    ..Default::default()
+                },
+            );
+            assert_eq!((r.code, r.codespace.as_str()), (111_222, "undefined"));
+            assert!(r.log.contains("panic in the query"), "{}", r.log);
+            let e = app.query(PANIC_QUERY, &[], 0).unwrap_err();
+            assert_eq!(e.code, 111_222);
+
+            let r = app.check_tx(RequestCheckTx {
+                tx: PANIC_TX.to_vec().into(),
+                ..Default::default()
+            });
+            assert_eq!((r.code, r.codespace.as_str()), (111_222, "undefined"));
+            assert!(r.log.contains("panic in CheckTx"), "{}", r.log);
+            // The next request is answered normally (here: nothing is committed yet).
+            let r = app.check_tx(RequestCheckTx {
+                tx: b"not a tx".to_vec().into(),
+                ..Default::default()
+            });
+            assert_ne!(r.code, 111_222, "{}", r.log);
+            assert_ne!(r.code, 0);
+            let r = Application::query(
+                &app,
+                RequestQuery {
+                    path: "/cosmos.bank.v1beta1.Query/Params".into(),
+                    ..Default::default()
+                },
+            );
+            assert_ne!(r.code, 111_222, "{}", r.log);
+        }
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

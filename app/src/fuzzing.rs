@@ -167,6 +167,49 @@ mod tests {
         );
     }
 
+    /// The attack of a QUBO whose coefficients overflow i128 once scaled (2e29 beside 1e-9):
+    /// through decode → ante → execute in Simulate, Deliver and Check modes it is refused with
+    /// the neuro module's problem error naming the line, and panics nowhere
+    /// (before the fix, dev builds panicked here and release builds wrapped).
+    #[test]
+    fn an_overflowing_qubo_is_refused_not_a_panic() {
+        use glia_modules::neuro::handler::proto_format;
+        use glia_modules::neuro::problem::Format;
+        use glia_proto::neuro::v1::MsgSubmitJob;
+        let k = funded_key();
+        let acc = glia_modules::auth::get_account(&mut ReadOnly(&fixture().state), &k.address)
+            .unwrap()
+            .unwrap();
+        let msg = MsgSubmitJob {
+            creator: k.address.to_bech32(),
+            format: proto_format(Format::Qubo) as i32,
+            problem: "p qubo 2 2 0\n0 0 2e29\n1 1 1e-9\n".into(),
+            block_fee: Some(Coin::new("uglia", 10).to_proto()),
+            max_blocks: 10,
+            solution_reward: Some(Coin::new("uglia", 100).to_proto()),
+            target_energy: String::new(),
+        };
+        let p = TxParams {
+            chain_id: CHAIN_ID.into(),
+            account_number: acc.account_number,
+            sequence: 0,
+            fee: vec![Coin::new("uglia", 10_000)],
+            gas_limit: 400_000,
+            memo: String::new(),
+        };
+        let tx = sign_tx(&k, vec![crate::client::any(&msg)], &p);
+        let out = std::panic::catch_unwind(|| check_tx_bytes(&tx))
+            .expect("the tx pipeline panicked")
+            .expect("decodes");
+        assert_eq!(out.codespace, "neuro", "{}", out.log);
+        assert_eq!(out.code, 3, "{}", out.log);
+        assert!(
+            out.log.contains("line 2") && out.log.contains("too large"),
+            "{}",
+            out.log
+        );
+    }
+
     #[test]
     fn seed_tx_passes_and_conserves_supply() {
         let out = check_tx_bytes(&seed_tx(10, "")).expect("decodes");

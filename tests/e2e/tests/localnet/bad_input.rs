@@ -210,3 +210,77 @@ fn bad_txs_are_refused_with_clear_errors_and_cost_nothing() -> Result<()> {
     assert_eq!(r["tx_result"]["code"], 0);
     Ok(())
 }
+
+/// The attack of a QUBO whose coefficients overflow i128 once scaled (2e29 beside 1e-9): it
+/// panicked dev-built nodes through Simulate (no signature, no funds needed) and CheckTx, and
+/// would have halted the chain from a block. Every node now refuses it with the neuro module's
+/// problem error, charges nothing, and goes on committing blocks.
+#[test]
+fn an_overflowing_qubo_is_refused_by_every_node_which_keeps_running() -> Result<()> {
+    use glia_modules::neuro::handler::proto_format;
+    use glia_modules::neuro::problem::Format;
+    use glia_proto::cosmos::cosmos::tx::v1beta1::SimulateRequest;
+    use glia_proto::neuro::v1::MsgSubmitJob;
+    let net = Network::load()?;
+    let w = net.wallet("dev2")?;
+    let msg = MsgSubmitJob {
+        creator: w.address(),
+        format: proto_format(Format::Qubo) as i32,
+        problem: "p qubo 2 2 0\n0 0 2e29\n1 1 1e-9\n".into(),
+        block_fee: Some(ProtoCoin {
+            denom: "uglia".into(),
+            amount: "10".into(),
+        }),
+        max_blocks: 10,
+        solution_reward: Some(ProtoCoin {
+            denom: "uglia".into(),
+            amount: "100".into(),
+        }),
+        target_energy: String::new(),
+    };
+    let balance = net.node(0).balance(&w.address(), "uglia")?;
+    for i in 0..net.rpc.len() {
+        let rpc = net.node(i);
+        let mut p = w.params(&net, &rpc)?;
+        let (fee, gas) = (p.fee.clone(), p.gas_limit);
+        p.fee = vec![];
+        p.gas_limit = 0;
+        let mut raw = TxRaw::decode(w.sign(vec![any(&msg)], &p).as_slice())?;
+        raw.signatures = vec![vec![]];
+        let req = SimulateRequest {
+            tx_bytes: raw.encode_to_vec(),
+            ..Default::default()
+        };
+        let r = rpc.abci_query(
+            "/cosmos.tx.v1beta1.Service/Simulate",
+            &req.encode_to_vec(),
+            0,
+        )?;
+        assert_ne!(r.code, 0, "node {i}: Simulate accepted it");
+        assert!(
+            r.log.contains("line 2") && r.log.contains("too large"),
+            "node {i}: Simulate: {}",
+            r.log
+        );
+        (p.fee, p.gas_limit) = (fee, gas);
+        let b = rpc.broadcast(&w.sign(vec![any(&msg)], &p))?;
+        assert_eq!(
+            (b.code, b.codespace.as_str()),
+            (3, "neuro"),
+            "node {i}: {}",
+            b.log
+        );
+        assert!(b.log.contains("too large"), "node {i}: {}", b.log);
+    }
+    for i in 0..net.rpc.len() {
+        let rpc = net.node(i);
+        let h = rpc.height()?;
+        rpc.wait_height(h + 2, Duration::from_secs(30))?;
+    }
+    assert_eq!(
+        net.node(0).balance(&w.address(), "uglia")?,
+        balance,
+        "nothing charged"
+    );
+    Ok(())
+}
