@@ -137,16 +137,24 @@ impl GasPrice {
         })
     }
 
+    /// 10^scale, never zero.
+    fn denominator(&self) -> std::num::NonZeroU128 {
+        std::num::NonZeroU128::new(10u128.saturating_pow(self.scale))
+            .unwrap_or(std::num::NonZeroU128::MIN)
+    }
+
     /// The smallest fee that pays for `gas` at this price: ceil(gas × price).
     pub fn fee_for(&self, gas: u64) -> u128 {
-        let den = 10u128.pow(self.scale);
-        (gas as u128 * self.numerator).div_ceil(den)
+        // Saturating: an absurd gas × price asks an unpayable fee, which is refused as such.
+        (gas as u128)
+            .saturating_mul(self.numerator)
+            .div_ceil(self.denominator().get())
     }
 }
 
 impl std::fmt::Display for GasPrice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let den = 10u128.pow(self.scale);
+        let den = self.denominator();
         let (i, r) = (self.numerator / den, self.numerator % den);
         if self.scale == 0 {
             write!(f, "{i}{}", self.denom)

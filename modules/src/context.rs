@@ -37,18 +37,21 @@ impl<'a> Ctx<'a> {
     pub fn get(&mut self, key: &str) -> AppResult<Option<Vec<u8>>> {
         self.gas.consume(SCHEDULE.read_flat, "ReadFlat")?;
         let v = self.store.get(key).map_err(AppError::from)?;
-        let len = key.len() + v.as_ref().map_or(0, |v| v.len());
-        self.gas
-            .consume(SCHEDULE.read_per_byte * len as u64, "ReadPerByte")?;
+        // Saturating: more gas than a u64 holds is simply out of gas.
+        let len = key.len().saturating_add(v.as_ref().map_or(0, |v| v.len()));
+        self.gas.consume(
+            SCHEDULE.read_per_byte.saturating_mul(len as u64),
+            "ReadPerByte",
+        )?;
         Ok(v)
     }
 
     /// Writes a key, charging write gas for key and value bytes.
     pub fn put(&mut self, key: String, value: Vec<u8>) -> AppResult<()> {
         self.gas.consume(SCHEDULE.write_flat, "WriteFlat")?;
-        let len = (key.len() + value.len()) as u64;
+        let len = key.len().saturating_add(value.len()) as u64;
         self.gas
-            .consume(SCHEDULE.write_per_byte * len, "WritePerByte")?;
+            .consume(SCHEDULE.write_per_byte.saturating_mul(len), "WritePerByte")?;
         self.store.put(key, value);
         Ok(())
     }
@@ -65,7 +68,9 @@ impl<'a> Ctx<'a> {
         for (k, v) in &pairs {
             self.gas.consume(SCHEDULE.iter_next_flat, "IterNextFlat")?;
             self.gas.consume(
-                SCHEDULE.read_per_byte * (k.len() + v.len()) as u64,
+                SCHEDULE
+                    .read_per_byte
+                    .saturating_mul(k.len().saturating_add(v.len()) as u64),
                 "ValuePerByte",
             )?;
         }

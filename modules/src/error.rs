@@ -66,6 +66,14 @@ sdk_errors! {
     invalid_gas_limit = 41, "invalid gas limit";
 }
 
+impl AppError {
+    /// A checked operation on consensus values overflowed: the message fails (its writes are
+    /// rolled back), the node does not. `what` names the quantity.
+    pub fn overflow(what: impl fmt::Display) -> Self {
+        AppError::internal(format!("arithmetic overflow: {what}"))
+    }
+}
+
 impl From<anyhow::Error> for AppError {
     fn from(e: anyhow::Error) -> Self {
         AppError::internal(format!("{e:#}"))

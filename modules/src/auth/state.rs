@@ -72,7 +72,11 @@ pub fn ensure_account(ctx: &mut Ctx<'_>, addr: &Address) -> AppResult<BaseAccoun
     };
     ctx.put(
         state_key::NEXT_ACCOUNT_NUMBER.into(),
-        (number + 1).to_be_bytes().to_vec(),
+        number
+            .checked_add(1)
+            .ok_or_else(|| AppError::overflow("account numbers"))?
+            .to_be_bytes()
+            .to_vec(),
     )?;
     let acc = BaseAccount {
         address: addr.to_bech32(),

@@ -44,7 +44,11 @@ fn debit(ctx: &mut Ctx<'_>, addr: &Address, coins: &[Coin]) -> AppResult<()> {
     check_spendable(ctx, addr, coins)?;
     for c in coins {
         let have = state::balance(ctx, addr, &c.denom)?;
-        state::set_balance(ctx, addr, &c.denom, have - c.amount)?;
+        // check_spendable has made sure of it; checked all the same.
+        let left = have.checked_sub(c.amount).ok_or_else(|| {
+            AppError::insufficient_funds(format!("{addr} has {have}{} < {}", c.denom, c.amount))
+        })?;
+        state::set_balance(ctx, addr, &c.denom, left)?;
     }
     events::coin_spent(ctx, addr, coins);
     Ok(())

@@ -13,7 +13,10 @@ pub fn check(kv: &mut impl Kv) -> AppResult<()> {
             .ok()
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| AppError::internal(format!("corrupt balance at {k}")))?;
-        *sums.entry(denom).or_default() += amt;
+        let sum = sums.entry(denom).or_default();
+        *sum = sum
+            .checked_add(amt)
+            .ok_or_else(|| AppError::overflow(format!("sum of balances at {k}")))?;
     }
     let supply: BTreeMap<String, u128> = state::total_supply(kv)?
         .into_iter()

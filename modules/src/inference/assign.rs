@@ -39,7 +39,8 @@ pub fn candidates(kv: &mut impl Kv, model: &Model, creator: &Address) -> AppResu
         }
         out.push(Candidate {
             operator: e.operator.clone(),
-            weight: v.power as u128 * u128::from(e.quality_bps),
+            // power > 0 is an i64 and quality at most 10^4: the product fits u128.
+            weight: (v.power as u128).saturating_mul(u128::from(e.quality_bps)),
         });
     }
     Ok(out)
@@ -62,12 +63,15 @@ pub fn pick(mut pool: Vec<Candidate>, k: usize, seed: &[u8; 32]) -> Vec<String> 
     let mut chosen = Vec::with_capacity(k);
     let mut counter = 0u64;
     while chosen.len() < k && !pool.is_empty() {
-        let total: u128 = pool.iter().map(|c| c.weight).sum();
+        let total = pool.iter().fold(0u128, |t, c| t.saturating_add(c.weight));
+        let Some(total) = std::num::NonZeroU128::new(total) else {
+            break;
+        };
         let h = Sha256::new()
             .chain_update(seed)
             .chain_update(counter.to_be_bytes())
             .finalize();
-        counter += 1;
+        counter = counter.wrapping_add(1);
         let mut r = u128::from_be_bytes(h[..16].try_into().expect("16 bytes")) % total;
         let idx = pool
             .iter()
@@ -75,7 +79,7 @@ pub fn pick(mut pool: Vec<Candidate>, k: usize, seed: &[u8; 32]) -> Vec<String> 
                 if r < c.weight {
                     true
                 } else {
-                    r -= c.weight;
+                    r = r.saturating_sub(c.weight);
                     false
                 }
             })

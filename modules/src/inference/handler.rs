@@ -24,10 +24,11 @@ pub fn execute(ctx: &mut Ctx<'_>, msg: &InferenceMsg) -> AppResult<Any> {
 
 /// What one image from one replica costs: price × steps × megapixels, rounded up.
 pub fn price_per_result(model: &Model, steps: u32, width: u32, height: u32) -> u128 {
+    // u64 × three u32 fit u128 (64 + 96 bits); saturating all the same.
     let units = u128::from(model.price_per_step_megapixel)
-        * u128::from(steps)
-        * u128::from(width)
-        * u128::from(height);
+        .saturating_mul(u128::from(steps))
+        .saturating_mul(u128::from(width))
+        .saturating_mul(u128::from(height));
     units.div_ceil(1_000_000)
 }
 
@@ -49,7 +50,8 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage) -> AppResult<Any> {
             m.width, m.height, model.max_width, model.max_height, model.id
         )));
     }
-    let multiple = model.size_multiple.max(8);
+    let multiple =
+        std::num::NonZeroU32::new(model.size_multiple.max(8)).unwrap_or(std::num::NonZeroU32::MIN);
     for (name, v) in [("width", m.width), ("height", m.height)] {
         if v % multiple != 0 {
             return Err(errors::invalid_size(format!(
@@ -100,7 +102,16 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage) -> AppResult<Any> {
         t => t,
     };
     let per_result = price_per_result(&model, m.steps, m.width, m.height);
-    let total = per_result * m.seeds.len() as u128 * u128::from(m.replicas);
+    let total = per_result
+        .checked_mul(m.seeds.len() as u128)
+        .and_then(|t| t.checked_mul(u128::from(m.replicas)))
+        .ok_or_else(|| {
+            errors::fee_below_price(format!(
+                "the price of {} seeds × {} replicas overflows",
+                m.seeds.len(),
+                m.replicas
+            ))
+        })?;
     if g.max_fee.denom != BASE_DENOM || g.max_fee.amount < total {
         return Err(errors::fee_below_price(format!(
             "max_fee {} is below the price {total}{BASE_DENOM} ({per_result}{BASE_DENOM} per image per replica × {} seeds × {} replicas)",
@@ -141,7 +152,7 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage) -> AppResult<Any> {
             executor: op.clone(),
             replica: i as u32,
             assigned_height: height,
-            deadline_height: height + params.result_timeout_blocks,
+            deadline_height: height.saturating_add(params.result_timeout_blocks),
             ..Default::default()
         })
         .collect();
@@ -161,7 +172,7 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage) -> AppResult<Any> {
         escrow: Some(escrow.to_proto()),
         price_per_result: Some(Coin::new(BASE_DENOM, per_result).to_proto()),
         created_height: height,
-        timeout_height: height + timeout,
+        timeout_height: height.saturating_add(timeout),
         status: TaskStatus::Pending as i32,
         assignments,
         ..Default::default()

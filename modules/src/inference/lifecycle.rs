@@ -216,11 +216,14 @@ pub fn check_invariants(ctx: &mut Ctx<'_>) -> AppResult<()> {
                 "task {id} is indexed open but settled"
             )));
         }
-        owed += t
+        let escrow = t
             .escrow
             .as_ref()
             .map_or(Ok(0), |c| parse_amount(&c.amount))
             .map_err(AppError::internal)?;
+        owed = owed
+            .checked_add(escrow)
+            .ok_or_else(|| AppError::overflow("the escrows of open tasks"))?;
     }
     let held = bank::state::balance(ctx, &Address::module(MODULE_ACCOUNT), BASE_DENOM)?;
     if held != owed {

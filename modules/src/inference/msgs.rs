@@ -47,9 +47,10 @@ pub fn parse_guidance(s: &str) -> Result<u32, String> {
         ));
     }
     let whole: u32 = int.parse().map_err(|_| format!("guidance_scale {s:?}"))?;
-    let mut milli = whole * 1000;
-    for (i, b) in frac.bytes().enumerate() {
-        milli += u32::from(b - b'0') * [100, 10, 1][i];
+    // At most 3 digits each side (checked above): at most 999_999.
+    let mut milli = whole.saturating_mul(1000);
+    for (b, place) in frac.bytes().zip([100u32, 10, 1]) {
+        milli = milli.saturating_add(u32::from(b.saturating_sub(b'0')).saturating_mul(place));
     }
     if milli > 30_000 {
         return Err(format!("guidance_scale {s} is above the maximum 30"));

@@ -114,7 +114,7 @@ pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
 
 fn penalise_missed(ctx: &mut Ctx<'_>, operator: &str, p: &Params) -> AppResult<()> {
     update_executor(ctx, operator, |e| {
-        e.results_missed += 1;
+        e.results_missed = e.results_missed.saturating_add(1);
         e.quality_bps = e.quality_bps.saturating_sub(p.quality_penalty_missed_bps);
     })
 }
@@ -158,7 +158,7 @@ fn replace(
                 executor,
                 replica: silent.replica,
                 assigned_height: height,
-                deadline_height: height + p.result_timeout_blocks,
+                deadline_height: height.saturating_add(p.result_timeout_blocks),
                 replacement: true,
                 ..Default::default()
             }),
@@ -205,14 +205,18 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params) -> AppResult<()> {
             seed: *seed,
             ..Default::default()
         };
-        if let Some((members, center)) = best.filter(|(m, _)| 2 * m.len() > task.replicas as usize)
+        if let Some((members, center)) =
+            best.filter(|(m, _)| m.len().saturating_mul(2) > task.replicas as usize)
         {
-            agreed_images += 1;
+            agreed_images = agreed_images.saturating_add(1);
             outcome.output_sha256 = center.output_sha256.clone();
             outcome.phash = center.phash;
             for (j, (op, _)) in results.iter().enumerate() {
                 if members.contains(&j) {
-                    *pay.entry(op.to_string()).or_default() += per_result;
+                    let owed = pay.entry(op.to_string()).or_default();
+                    *owed = owed.checked_add(per_result).ok_or_else(|| {
+                        AppError::overflow(format!("pay of {op} for task {}", task.id))
+                    })?;
                     outcome.agreeing.push(op.to_string());
                 } else {
                     outvoted.push((op.to_string(), *seed));
@@ -242,15 +246,20 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params) -> AppResult<()> {
     for (op, amount) in &pay {
         let to = Address::parse(op).map_err(AppError::internal)?;
         bank::transfer(ctx, &module, &to, &[Coin::new(BASE_DENOM, *amount)])?;
-        paid += amount;
+        paid = paid
+            .checked_add(*amount)
+            .ok_or_else(|| AppError::overflow(format!("paid for task {}", task.id)))?;
         update_executor(ctx, op, |e| {
-            e.results_accepted += 1;
-            e.quality_bps = (e.quality_bps + p.quality_reward_bps).min(10_000);
+            e.results_accepted = e.results_accepted.saturating_add(1);
+            e.quality_bps = e
+                .quality_bps
+                .saturating_add(p.quality_reward_bps)
+                .min(10_000);
         })?;
     }
     for (op, seed) in &outvoted {
         update_executor(ctx, op, |e| {
-            e.results_outvoted += 1;
+            e.results_outvoted = e.results_outvoted.saturating_add(1);
             e.quality_bps = e.quality_bps.saturating_sub(p.quality_penalty_outvoted_bps);
         })?;
         events::outvoted(ctx, task.id, op, *seed);

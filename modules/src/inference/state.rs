@@ -168,7 +168,7 @@ pub fn task_keys(kv: &mut impl Kv, creator: Option<&str>) -> AppResult<Vec<(Vec<
 }
 
 pub fn next_task_id(ctx: &mut Ctx<'_>) -> AppResult<u64> {
-    let id = match ctx.get(state_key::NEXT_TASK_ID)? {
+    let id: u64 = match ctx.get(state_key::NEXT_TASK_ID)? {
         Some(b) => String::from_utf8_lossy(&b)
             .parse()
             .map_err(|_| AppError::internal("stored next task id is corrupt"))?,
@@ -176,7 +176,10 @@ pub fn next_task_id(ctx: &mut Ctx<'_>) -> AppResult<u64> {
     };
     ctx.put(
         state_key::NEXT_TASK_ID.into(),
-        (id + 1).to_string().into_bytes(),
+        id.checked_add(1)
+            .ok_or_else(|| AppError::overflow("task ids"))?
+            .to_string()
+            .into_bytes(),
     )?;
     Ok(id)
 }

@@ -57,7 +57,11 @@ pub fn coin(a: u128) -> Option<ProtoCoin> {
 }
 
 fn add(c: &mut Option<ProtoCoin>, a: u128) -> AppResult<()> {
-    *c = coin(amount(c)? + a);
+    *c = coin(
+        amount(c)?
+            .checked_add(a)
+            .ok_or_else(|| AppError::overflow("a job's running total"))?,
+    );
     Ok(())
 }
 
@@ -192,13 +196,14 @@ fn submit_job(ctx: &mut Ctx<'_>, m: &SubmitJob) -> AppResult<Any> {
         fees_paid: coin(0),
         reward_paid: coin(0),
         refunded: coin(0),
-        pay_per_unit_micro: (escrow.saturating_mul(1_000_000) / u128::from(size.max(1)))
-            .min(u128::from(u64::MAX)) as u64,
+        pay_per_unit_micro: (escrow.saturating_mul(1_000_000)
+            / std::num::NonZeroU128::new(u128::from(size)).unwrap_or(std::num::NonZeroU128::MIN))
+        .min(u128::from(u64::MAX)) as u64,
         ..Default::default()
     };
     if needs_review {
         job.status = JobStatus::AwaitingReview as i32;
-        job.review_deadline_height = height + params.review_timeout_blocks;
+        job.review_deadline_height = height.saturating_add(params.review_timeout_blocks);
         ctx.put(state_key_review(job.review_deadline_height, id), vec![])?;
     } else {
         open(ctx, &mut job)?;
@@ -230,7 +235,8 @@ fn open(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
     let h = ctx.block.height;
     job.status = JobStatus::Open as i32;
     job.start_height = h;
-    job.deadline_height = h + job.max_blocks - 1;
+    // max_blocks ≥ 1 (checked at submission); a deadline past u64 never comes.
+    job.deadline_height = h.saturating_add(job.max_blocks.saturating_sub(1));
     ctx.put(state::state_key::open(job.id), vec![])?;
     ctx.put(
         state::state_key::deadline(job.deadline_height, job.id),
@@ -324,7 +330,7 @@ fn submit_solution(ctx: &mut Ctx<'_>, s: &SubmitSolution) -> AppResult<Any> {
         },
     )?;
     ctx.put(state::state_key::improved(job.id, index), vec![])?;
-    job.solutions += 1;
+    job.solutions = job.solutions.saturating_add(1);
     job.has_best = true;
     job.best_energy = energy;
     job.best_solver = solver.clone();
@@ -401,7 +407,7 @@ fn review_job(ctx: &mut Ctx<'_>, r: &ReviewJob) -> AppResult<Any> {
         height: ctx.block.height,
     });
     let approvals = job.reviews.iter().filter(|v| v.approve).count() as u64;
-    let rejections = job.reviews.len() as u64 - approvals;
+    let rejections = (job.reviews.len() as u64).saturating_sub(approvals);
     let members = params.committee.len() as u64;
     let quorum = u64::from(params.quorum);
     if approvals >= quorum {

@@ -130,7 +130,10 @@ fn pay_block_fees(ctx: &mut Ctx<'_>) -> AppResult<()> {
         if fee == 0 || paid.is_empty() {
             continue;
         }
-        let share = fee / paid.len() as u128;
+        let Some(solvers) = std::num::NonZeroU128::new(paid.len() as u128) else {
+            continue;
+        };
+        let share = fee / solvers;
         if share == 0 {
             continue;
         }
@@ -143,12 +146,17 @@ fn pay_block_fees(ctx: &mut Ctx<'_>) -> AppResult<()> {
                 &[Coin::new(BASE_DENOM, share)],
             )?;
         }
-        let total = share * paid.len() as u128;
+        // share × solvers ≤ fee.
+        let total = share.saturating_mul(solvers.get());
         let left = amount(&job.escrow)?.checked_sub(total).ok_or_else(|| {
             AppError::internal(format!("job {id} escrow cannot pay its block fee"))
         })?;
         job.escrow = coin(left);
-        job.fees_paid = coin(amount(&job.fees_paid)? + total);
+        job.fees_paid = coin(
+            amount(&job.fees_paid)?
+                .checked_add(total)
+                .ok_or_else(|| AppError::overflow(format!("job {id} fees paid")))?,
+        );
         // Each solver's share is recorded on its first improving solution of the block.
         let mut recorded: Vec<String> = Vec::new();
         for mut s in sols {
@@ -177,7 +185,11 @@ fn refund(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
         )?;
     }
     job.escrow = coin(0);
-    job.refunded = coin(amount(&job.refunded)? + left);
+    job.refunded = coin(
+        amount(&job.refunded)?
+            .checked_add(left)
+            .ok_or_else(|| AppError::overflow(format!("job {} refund", job.id)))?,
+    );
     state::set_job(ctx, job)?;
     events::job_closed(
         ctx,
@@ -245,7 +257,9 @@ pub fn check_invariants(ctx: &mut Ctx<'_>) -> AppResult<()> {
                 status_name(j.status)
             )));
         }
-        owed += amount(&j.escrow)?;
+        owed = owed
+            .checked_add(amount(&j.escrow)?)
+            .ok_or_else(|| AppError::overflow("the escrows of live jobs"))?;
     }
     let held = bank::state::balance(ctx, &Address::module(MODULE_ACCOUNT), BASE_DENOM)?;
     if held != owed {

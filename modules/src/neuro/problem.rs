@@ -101,13 +101,13 @@ impl Clauses {
     }
 
     pub fn clause(&self, m: usize) -> &[i32] {
-        &self.lits[self.starts[m] as usize..self.starts[m + 1] as usize]
+        &self.lits[self.starts[m] as usize..self.starts[m.saturating_add(1)] as usize]
     }
 
     fn satisfied(&self, m: usize, x: &[bool]) -> bool {
         self.clause(m)
             .iter()
-            .any(|&l| x[l.unsigned_abs() as usize - 1] == (l > 0))
+            .any(|&l| x[(l.unsigned_abs() as usize).saturating_sub(1)] == (l > 0))
     }
 
     /// Indices of the clauses `x` leaves unsatisfied, in order.
@@ -146,20 +146,22 @@ impl Qubo {
             c.hard.push(false);
         };
         for &(i, j, w) in &self.terms {
-            let (a, b) = (i as i32 + 1, j as i32 + 1);
+            // Indices are below num_vars, which the parser bounds far below i32::MAX.
+            let (a, b) = ((i as i32).saturating_add(1), (j as i32).saturating_add(1));
             let mag = w.unsigned_abs();
             match (i == j, w > 0) {
-                (true, true) => push(&mut c, &[-a], mag),
+                (true, true) => push(&mut c, &[a.saturating_neg()], mag),
                 (true, false) => {
                     push(&mut c, &[a], mag);
-                    constant += w;
+                    // Weights and offset add up to less than 2^62 (checked at parse time).
+                    constant = constant.saturating_add(w);
                 }
-                (false, true) => push(&mut c, &[-a, -b], mag),
+                (false, true) => push(&mut c, &[a.saturating_neg(), b.saturating_neg()], mag),
                 (false, false) => {
                     push(&mut c, &[a, b], mag);
-                    push(&mut c, &[-a, b], mag);
-                    push(&mut c, &[a, -b], mag);
-                    constant += w;
+                    push(&mut c, &[a.saturating_neg(), b], mag);
+                    push(&mut c, &[a, b.saturating_neg()], mag);
+                    constant = constant.saturating_add(w);
                 }
             }
         }
@@ -194,7 +196,7 @@ impl fmt::Display for VerifyError {
                 write!(f, "assignment sets bits beyond the last variable")
             }
             VerifyError::HardClauseViolated { clause } => {
-                write!(f, "hard clause {} (1-based) is not satisfied", clause + 1)
+                write!(f, "hard clause {} (1-based) is not satisfied", clause.saturating_add(1))
             }
         }
     }
@@ -229,8 +231,10 @@ impl Problem {
     /// The size the chain charges and ranks by: literals plus clauses, or terms.
     pub fn size(&self) -> u64 {
         match self {
-            Problem::Sat(c) | Problem::MaxSat(c) => (c.lits.len() + c.num_clauses()) as u64,
-            Problem::Qubo(q) => q.terms.len() as u64 + u64::from(q.num_vars),
+            Problem::Sat(c) | Problem::MaxSat(c) => {
+                c.lits.len().saturating_add(c.num_clauses()) as u64
+            }
+            Problem::Qubo(q) => (q.terms.len() as u64).saturating_add(u64::from(q.num_vars)),
         }
     }
 
@@ -253,7 +257,8 @@ impl Problem {
                         if c.hard[m] {
                             return Err(VerifyError::HardClauseViolated { clause: m });
                         }
-                        e += c.weights[m] as i64;
+                        // The weights add up to less than 2^62 (checked at parse time).
+                        e = e.saturating_add(c.weights[m] as i64);
                     }
                 }
                 Ok(e)
@@ -262,7 +267,7 @@ impl Problem {
                 let mut e = q.offset;
                 for &(i, j, w) in &q.terms {
                     if x[i as usize] && x[j as usize] {
-                        e += w;
+                        e = e.saturating_add(w);
                     }
                 }
                 Ok(e)
@@ -319,7 +324,7 @@ pub fn unpack(bits: &[u8], n: u32) -> Result<Vec<bool>, VerifyError> {
 fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.lines()
         .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
+        .map(|(i, l)| (i.saturating_add(1), l.trim()))
         .take_while(|(_, l)| !l.starts_with('%'))
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('c'))
 }
@@ -389,9 +394,9 @@ impl ClauseBuilder {
         ClauseBuilder {
             c: Clauses {
                 num_vars: vars,
-                lits: Vec::with_capacity(cap * 3),
+                lits: Vec::with_capacity(cap.saturating_mul(3)),
                 starts: {
-                    let mut v = Vec::with_capacity(cap + 1);
+                    let mut v = Vec::with_capacity(cap.saturating_add(1));
                     v.push(0);
                     v
                 },
@@ -571,7 +576,7 @@ fn parse_wcnf(text: &str, limits: &Limits) -> Result<Clauses, ParseError> {
                 }
                 match pending.take().expect("weight read") {
                     Some(w) => {
-                        soft_total += u128::from(w);
+                        soft_total = soft_total.saturating_add(u128::from(w));
                         if soft_total >= MAX_TOTAL_WEIGHT {
                             return err(line, "the soft weights add up to more than 2^62");
                         }
@@ -604,7 +609,7 @@ fn parse_wcnf(text: &str, limits: &Limits) -> Result<Clauses, ParseError> {
     if c.num_clauses() == 0 {
         return err(0, "no clauses");
     }
-    let hard_weight = soft_total as u64 + 1;
+    let hard_weight = (soft_total as u64).saturating_add(1);
     for (w, &h) in c.weights.iter_mut().zip(&c.hard) {
         if h {
             *w = hard_weight;
@@ -618,7 +623,7 @@ fn decimal(line: usize, tok: &str) -> Result<(i128, u32), ParseError> {
     let bad = || err(line, format!("coefficient {tok:?} is not a decimal number"));
     let (num, exp) = match tok.find(['e', 'E']) {
         Some(p) => {
-            let e: i32 = match tok[p + 1..].parse() {
+            let e: i32 = match tok[p.saturating_add(1)..].parse() {
                 Ok(e) => e,
                 Err(_) => return bad(),
             };
@@ -638,10 +643,10 @@ fn decimal(line: usize, tok: &str) -> Result<(i128, u32), ParseError> {
         return bad();
     }
     let mut mant = format!("{int}{frac}");
-    let mut dec = frac.len() as i64 - i64::from(exp);
+    let mut dec = (frac.len() as i64).saturating_sub(i64::from(exp));
     while dec > 0 && mant.ends_with('0') {
         mant.pop();
-        dec -= 1;
+        dec = dec.saturating_sub(1);
     }
     let mant = mant.trim_start_matches('0');
     if mant.len() > 30 {
@@ -663,7 +668,7 @@ fn decimal(line: usize, tok: &str) -> Result<(i128, u32), ParseError> {
             Some(v) if v.unsigned_abs() < 1 << 100 => v,
             _ => return err(line, format!("coefficient {tok:?} is too large")),
         };
-        dec += 1;
+        dec = dec.saturating_add(1);
     }
     if m == 0 {
         return Ok((0, 0));
@@ -674,7 +679,7 @@ fn decimal(line: usize, tok: &str) -> Result<(i128, u32), ParseError> {
             format!("coefficient {tok:?} needs more than {MAX_QUBO_DECIMALS} decimals"),
         );
     }
-    Ok((if neg { -m } else { m }, dec as u32))
+    Ok((if neg { m.saturating_neg() } else { m }, dec as u32))
 }
 
 fn parse_qubo(text: &str, limits: &Limits) -> Result<Qubo, ParseError> {
@@ -826,7 +831,8 @@ pub fn format_energy(e: i64, decimals: u32) -> String {
     if decimals == 0 {
         return e.to_string();
     }
-    let scale = 10u64.pow(decimals);
+    let scale = std::num::NonZeroU64::new(10u64.saturating_pow(decimals))
+        .unwrap_or(std::num::NonZeroU64::MIN);
     let mag = e.unsigned_abs();
     let frac = format!("{:0width$}", mag % scale, width = decimals as usize);
     let frac = frac.trim_end_matches('0');

@@ -24,7 +24,10 @@ fn total_pay(j: &Job) -> u128 {
             .and_then(|c| c.amount.parse::<u128>().ok())
             .unwrap_or(0)
     };
-    amt(&j.block_fee) * u128::from(j.max_blocks) + amt(&j.solution_reward)
+    // The escrow of a job, which submission computed with checked arithmetic.
+    amt(&j.block_fee)
+        .saturating_mul(u128::from(j.max_blocks))
+        .saturating_add(amt(&j.solution_reward))
 }
 
 /// The board: open jobs by pay per unit of size (compared exactly), or jobs of a status
@@ -53,8 +56,8 @@ pub fn jobs(kv: &mut impl Kv, req: QueryJobsRequest) -> AppResult<QueryJobsRespo
     if board {
         // a before b when a pays more per unit: pay_a × size_b > pay_b × size_a.
         list.sort_by(|a, b| {
-            let l = total_pay(a) * u128::from(b.size.max(1));
-            let r = total_pay(b) * u128::from(a.size.max(1));
+            let l = total_pay(a).saturating_mul(u128::from(b.size.max(1)));
+            let r = total_pay(b).saturating_mul(u128::from(a.size.max(1)));
             r.cmp(&l).then(a.id.cmp(&b.id))
         });
     }

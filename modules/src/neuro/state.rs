@@ -115,7 +115,10 @@ pub fn next_job_id(ctx: &mut Ctx<'_>) -> AppResult<u64> {
     };
     ctx.put(
         state_key::NEXT_JOB_ID.into(),
-        (id + 1).to_be_bytes().to_vec(),
+        id.checked_add(1)
+            .ok_or_else(|| AppError::overflow("job ids"))?
+            .to_be_bytes()
+            .to_vec(),
     )?;
     Ok(id)
 }
