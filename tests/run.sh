@@ -4,7 +4,7 @@
 #      and the scripts' answers to a user's mistakes (tests/up-cli.sh);
 #   2. one dev-profile build of the whole workspace, in the build dir localnet/up.sh uses
 #      ($CARGO_TARGET_DIR, else target/), shared by every step;
-#   3. unit tests;
+#   3. clippy with warnings as errors (consensus code's checked-arithmetic lint), unit tests;
 #   4. a real 4-validator CometBFT localnet, started by localnet/up.sh, which must find gliad
 #      built (it compiles nothing); then the Rust end-to-end tests (bank, bad input, app-hash
 #      agreement, SIGKILL crash-restart, every endpoint up.sh prints) and the cosmjs client tests
@@ -39,6 +39,11 @@ tests/up-cli.sh
 
 step "build (dev profile, whole workspace, into $CARGO_TARGET_DIR)"
 cargo build --workspace --all-targets --locked
+
+# Lints are part of the build: consensus code must use checked arithmetic (the
+# clippy::arithmetic_side_effects lint on glia-modules and gliad's consensus modules).
+step "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "unit tests"
 cargo test --workspace --exclude glia-e2e --locked

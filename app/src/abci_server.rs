@@ -75,9 +75,10 @@ fn next_request(buf: &mut BytesMut) -> Result<Option<Request>> {
         len <= MAX_FRAME,
         "ABCI frame of {len} bytes exceeds {MAX_FRAME}"
     );
-    let prefix = buf.len() - peek.len();
+    // `peek` is the tail of `buf` after the length prefix, and len <= MAX_FRAME.
+    let prefix = buf.len().saturating_sub(peek.len());
     if peek.len() < len {
-        buf.reserve(prefix + len - buf.len());
+        buf.reserve(prefix.saturating_add(len).saturating_sub(buf.len()));
         return Ok(None);
     }
     buf.advance(prefix);
@@ -96,7 +97,7 @@ fn handle<A: Application>(stream: TcpStream, app: A) -> Result<()> {
     loop {
         while let Some(request) = next_request(&mut buf)? {
             let response = dispatch(&app, request);
-            let mut out = Vec::with_capacity(response.encoded_len() + 10);
+            let mut out = Vec::with_capacity(response.encoded_len().saturating_add(10));
             response.encode_length_delimited(&mut out)?;
             writer.write_all(&out).context("writing an ABCI response")?;
         }

@@ -80,7 +80,9 @@ fn internal_fatal(what: &str, e: impl std::fmt::Display) -> ! {
 /// Bytes a tx takes in a block's `Data.txs` (protobuf field 1, length-delimited): what CometBFT
 /// counts against `max_tx_bytes` (`types.ComputeProtoSizeForTxs`), a few bytes more than the tx.
 fn block_size_of(tx: &[u8]) -> i64 {
-    (1 + prost::length_delimiter_len(tx.len()) + tx.len()) as i64
+    1usize
+        .saturating_add(prost::length_delimiter_len(tx.len()))
+        .saturating_add(tx.len()) as i64
 }
 
 /// A proposal's txs: the injected votes first (when the block carries them), then the mempool's
@@ -98,7 +100,7 @@ fn fit_block(
         .into_iter()
         .chain(mempool)
         .take_while(|t| {
-            size += block_size_of(t);
+            size = size.saturating_add(block_size_of(t));
             size <= max_tx_bytes
         })
         .collect()
@@ -299,7 +301,7 @@ impl App {
             let time = last_block_time(&latest)?;
             let block = BlockInfo {
                 chain_id: params.chain_id.clone(),
-                height: latest.height() + 1,
+                height: latest.height().saturating_add(1),
                 time_unix: time,
             };
             let env = Env {
@@ -353,7 +355,7 @@ impl App {
         let tx = decode_tx(&bytes, params.max_tx_bytes as usize)?;
         let block = BlockInfo {
             chain_id: params.chain_id.clone(),
-            height: latest.height() + 1,
+            height: latest.height().saturating_add(1),
             time_unix: 0,
         };
         let env = Env {
@@ -745,7 +747,7 @@ impl Application for App {
             txs = txs.len(),
             writes = all.len(),
             execute_ms = executed.as_millis() as u64,
-            hash_ms = (started.elapsed() - executed).as_millis() as u64,
+            hash_ms = started.elapsed().saturating_sub(executed).as_millis() as u64,
             "block finalized"
         );
         consensus.pending = Some(Pending {

@@ -4,21 +4,34 @@
 //! checks, modules, genesis, keys), with no storage engine or servers: that is what the fuzz
 //! target builds.
 
+// Consensus code (the tx pipeline, vote extensions, block processing, state, queries): every
+// arithmetic on values that input can reach is checked, enforced by the lint on these modules
+// (tests/run.sh runs clippy with -D warnings); exceptions are `allow`s that say why.
 pub mod client;
 pub mod fuzzing;
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod genesis;
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod index_events;
 pub mod keys;
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod params;
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod query;
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod results;
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod router;
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod tx;
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod votes;
 
 #[cfg(feature = "node")]
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod abci_server;
 #[cfg(feature = "node")]
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod app;
 #[cfg(feature = "node")]
 pub mod executor;
@@ -39,4 +52,5 @@ pub mod signer;
 #[cfg(feature = "node")]
 pub mod solve_cli;
 #[cfg(feature = "node")]
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod storage;

@@ -50,7 +50,7 @@ impl Store {
     pub fn last_height(&self) -> u64 {
         match self.storage.latest_version() {
             u64::MAX => 0,
-            v => v + 1,
+            v => v.saturating_add(1),
         }
     }
 
@@ -79,7 +79,7 @@ impl Store {
         let snap = if height == 0 {
             self.storage.latest_snapshot()
         } else {
-            self.storage.snapshot(height - 1)?
+            self.storage.snapshot(height.checked_sub(1)?)?
         };
         Some(SnapView::new(snap, self.rt.clone()))
     }
@@ -102,7 +102,7 @@ impl Store {
     pub fn commit(&self, batch: StagedWriteBatch, changes: Changes) -> Result<()> {
         let mut cache = self.cache.lock().expect("cache lock");
         self.storage.commit_batch(batch)?;
-        if cache.entries.len() + changes.len() > CACHE_LIMIT {
+        if cache.entries.len().saturating_add(changes.len()) > CACHE_LIMIT {
             cache.entries.clear();
         }
         cache.entries.extend(changes);

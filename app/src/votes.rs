@@ -38,7 +38,7 @@ pub fn build(commit: &ExtendedCommitInfo, height: i64) -> Vec<u8> {
         })
         .collect();
     let injected = InjectedVotes {
-        height: height - 1,
+        height: height.saturating_sub(1),
         round: commit.round,
         votes,
     };
@@ -70,11 +70,13 @@ pub fn verify(
 ) -> AppResult<InjectedVotes> {
     let bad = |m: String| AppError::invalid_request(format!("injected votes: {m}"));
     let inj = decode(tx).ok_or_else(|| bad("do not decode".into()))?;
-    if inj.height != height - 1 {
+    let last = height
+        .checked_sub(1)
+        .ok_or_else(|| bad(format!("cannot be carried by block {height}")))?;
+    if inj.height != last {
         return Err(bad(format!(
-            "are for height {}, expected {}",
-            inj.height,
-            height - 1
+            "are for height {}, expected {last}",
+            inj.height
         )));
     }
     let validators = staking::validators(kv)?;
@@ -107,9 +109,10 @@ pub fn verify(
             &sign_bytes(chain_id, inj.height, inj.round, &v.vote_extension),
         )
         .map_err(|_| bad(format!("{hex_addr}'s extension signature does not verify")))?;
-        power += i128::from(val.power);
+        power = power.saturating_add(i128::from(val.power));
     }
-    if 3 * power <= 2 * total {
+    // Sums of i64 voting powers: far from i128's bounds.
+    if power.saturating_mul(3) <= total.saturating_mul(2) {
         return Err(bad(format!(
             "carry power {power} of {total}, not more than 2/3"
         )));

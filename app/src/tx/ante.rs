@@ -184,11 +184,14 @@ fn ante(ctx: &mut Ctx<'_>, tx: &DecodedTx, mode: Mode, env: &Env<'_>) -> AppResu
     } else {
         tx.signers
             .iter()
-            .map(|s| 64 - s.signature.len().min(64))
+            .map(|s| 64usize.saturating_sub(s.signature.len()))
             .sum()
     };
     ctx.gas.consume(
-        params.tx_size_cost_per_byte * (tx.len + sim_extra) as u64,
+        // Saturating: more than a u64 of gas is out of gas.
+        params
+            .tx_size_cost_per_byte
+            .saturating_mul(tx.len.saturating_add(sim_extra) as u64),
         "txSize",
     )?;
 
@@ -290,7 +293,10 @@ fn ante(ctx: &mut Ctx<'_>, tx: &DecodedTx, mode: Mode, env: &Env<'_>) -> AppResu
             "tx",
             &[("acc_seq", format!("{}/{}", s.address, acc.sequence))],
         );
-        acc.sequence += 1;
+        acc.sequence = acc
+            .sequence
+            .checked_add(1)
+            .ok_or_else(|| AppError::overflow(format!("sequence of {}", s.address)))?;
         if acc.pub_key.is_none() {
             acc.pub_key = Some(Any {
                 type_url: super::decode::SECP256K1_PUBKEY.into(),
