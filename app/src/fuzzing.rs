@@ -459,6 +459,44 @@ mod tests {
         );
     }
 
+    /// Coins sent to a bech32m spelling of an address would sit under a second state key that
+    /// the key's owner never reads: the send is refused as an invalid address.
+    #[test]
+    fn a_send_to_a_bech32m_spelling_is_refused() {
+        let k = funded_key();
+        let to = Key::from_seed(b"bech32m recipient").address;
+        let hrp = bech32::Hrp::parse("glia").unwrap();
+        let m = bech32::encode::<bech32::Bech32m>(hrp, to.as_bytes()).unwrap();
+        let acc = glia_modules::auth::get_account(&mut ReadOnly(&fixture().state), &k.address)
+            .unwrap()
+            .unwrap();
+        let p = TxParams {
+            chain_id: CHAIN_ID.into(),
+            account_number: acc.account_number,
+            sequence: 0,
+            fee: vec![Coin::new("uglia", 5000)],
+            gas_limit: 200_000,
+            memo: String::new(),
+        };
+        let tx = sign_tx(&k, vec![msg_send(&k, &m, &[Coin::new("uglia", 7)])], &p);
+        assert!(
+            check_tx_bytes(&tx).is_none(),
+            "refused when the tx is decoded"
+        );
+        let e = decode_tx(&tx, fixture().params.max_tx_bytes as usize)
+            .err()
+            .expect("refused");
+        assert_eq!((e.code, e.codespace), (7, "sdk"), "{}", e.log);
+        assert!(e.log.contains("bech32m"), "{}", e.log);
+        // The bech32 spelling of the same bytes is accepted.
+        let tx = sign_tx(
+            &k,
+            vec![msg_send(&k, &to.to_bech32(), &[Coin::new("uglia", 7)])],
+            &p,
+        );
+        assert_eq!(check_tx_bytes(&tx).expect("decodes").code, 0);
+    }
+
     #[test]
     fn seed_tx_passes_and_conserves_supply() {
         let out = check_tx_bytes(&seed_tx(10, "")).expect("decodes");

@@ -38,7 +38,16 @@ impl Address {
         if s.chars().any(|c| c.is_ascii_uppercase()) {
             return Err("address must be lowercase".into());
         }
-        // A valid lowercase bech32 string is the canonical encoding of its bytes.
+        // bech32::decode also accepts a bech32m checksum: that would be a second spelling of the
+        // same bytes, a different state key, and coins sent to it would be lost to the key's
+        // owner. Only the bech32 spelling is an address.
+        let canonical = bech32::encode::<Bech32>(hrp, &data)
+            .map_err(|e| format!("encoding bech32 failed: {e}"))?;
+        if canonical != s {
+            return Err(format!(
+                "{s} is not a bech32 address (a bech32m checksum?): the bech32 spelling of its bytes is {canonical}"
+            ));
+        }
         Ok(Address {
             bytes: data,
             text: s.to_string(),
@@ -97,5 +106,21 @@ mod tests {
             .unwrap_err()
             .contains("expected glia"));
         assert!(Address::parse(&s.to_uppercase()).is_err());
+    }
+
+    /// The same bytes with a bech32m checksum are a second spelling: refused, naming the
+    /// address (before, they parsed, and coins sent there sat under a key nobody controls).
+    #[test]
+    fn a_bech32m_spelling_is_not_an_address() {
+        let a = Address::module("bech32m victim");
+        let m =
+            bech32::encode::<bech32::Bech32m>(Hrp::parse(PREFIX).unwrap(), a.as_bytes()).unwrap();
+        assert_ne!(m, a.to_bech32());
+        assert!(
+            bech32::decode(&m).is_ok(),
+            "the library decodes either variant"
+        );
+        let e = Address::parse(&m).unwrap_err();
+        assert!(e.contains("bech32m") && e.contains(&a.to_bech32()), "{e}");
     }
 }
