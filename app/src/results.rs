@@ -2,7 +2,7 @@
 //! executor fills it off the consensus path; ExtendVote only reads it, so voting never waits
 //! for a GPU.
 
-use glia_modules::inference::state;
+use glia_modules::inference::{settle, state};
 use glia_modules::Kv;
 use glia_proto::inference::v1::{ImageResult, TaskResult, TaskStatus, VoteExtension};
 use std::collections::BTreeMap;
@@ -55,10 +55,10 @@ impl ResultBook {
             if task.status != TaskStatus::Pending as i32 {
                 return false;
             }
+            // The vote for `height` is carried, and its results recorded, by the next block:
+            // the same rule as settle::record, one block later.
             let open = task.assignments.iter().any(|a| {
-                Some(&a.executor) == operator.as_ref()
-                    && a.results.is_empty()
-                    && height <= a.deadline_height
+                Some(&a.executor) == operator.as_ref() && settle::open_for_vote(a, height)
             });
             if open {
                 results.push(TaskResult {
@@ -69,5 +69,72 @@ impl ResultBook {
             open
         });
         VoteExtension { results }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glia_modules::gas::GasMeter;
+    use glia_modules::store::MemStore;
+    use glia_modules::{BlockInfo, Ctx, ReadOnly};
+    use glia_proto::inference::v1::{Assignment, Task};
+
+    /// A result is carried only while the block that will record it (the next one) is within
+    /// the slot's deadline: before, the vote at the deadline height carried it, the next block
+    /// refused it, and the executor was counted silent for work it had done.
+    #[test]
+    fn results_are_carried_only_while_the_recording_block_is_in_time() {
+        let deadline = 20;
+        let mut store = MemStore::default();
+        let block = BlockInfo {
+            chain_id: "glia-test-1".into(),
+            height: 10,
+            time_unix: 0,
+        };
+        let mut ctx = Ctx::new(&store, GasMeter::infinite(), &block);
+        ctx.put(
+            state::state_key::by_validator("AB"),
+            b"glia1operator".to_vec(),
+        )
+        .unwrap();
+        let slot = Assignment {
+            executor: "glia1operator".into(),
+            deadline_height: deadline,
+            ..Default::default()
+        };
+        let task = Task {
+            id: 7,
+            status: TaskStatus::Pending as i32,
+            seeds: vec![1],
+            assignments: vec![slot.clone()],
+            ..Default::default()
+        };
+        state::set_task(&mut ctx, &task).unwrap();
+        let (changes, _, _) = ctx.into_parts();
+        store.apply(changes);
+
+        let book = ResultBook::default();
+        book.set_validator("AB".into());
+        let carried = |vote_height: u64| {
+            book.finish(7, vec![ImageResult::default()]);
+            book.vote_extension(&mut ReadOnly(&store), vote_height)
+                .results
+                .len()
+        };
+        assert_eq!(
+            carried(deadline - 1),
+            1,
+            "recorded by block {deadline}: in time"
+        );
+        assert_eq!(
+            carried(deadline),
+            0,
+            "it would be recorded by block {}",
+            deadline + 1
+        );
+        // The chain's side of the same rule.
+        assert!(settle::open_at(&slot, deadline));
+        assert!(!settle::open_at(&slot, deadline + 1));
     }
 }

@@ -37,7 +37,7 @@ pub fn record(ctx: &mut Ctx<'_>, operator: &str, r: &TaskResult) -> AppResult<bo
     let Some(slot) = task
         .assignments
         .iter_mut()
-        .find(|a| a.executor == operator && a.results.is_empty() && height <= a.deadline_height)
+        .find(|a| a.executor == operator && open_at(a, height))
     else {
         return Ok(false);
     };
@@ -49,6 +49,19 @@ pub fn record(ctx: &mut Ctx<'_>, operator: &str, r: &TaskResult) -> AppResult<bo
     state::set_task(ctx, &task)?;
     events::result_recorded(ctx, task.id, operator);
     Ok(true)
+}
+
+/// Whether a slot takes a result recorded in the block at `height`: no result yet, and the
+/// block is within its deadline.
+pub fn open_at(a: &Assignment, height: u64) -> bool {
+    a.results.is_empty() && height <= a.deadline_height
+}
+
+/// Whether a result put in this validator's vote extension for the block at `vote_height` can
+/// still be recorded: extensions of that vote are carried by the next block, which records
+/// them, so the slot must be open at `vote_height + 1`.
+pub fn open_for_vote(a: &Assignment, vote_height: u64) -> bool {
+    open_at(a, vote_height.saturating_add(1))
 }
 
 /// Whether a slot still counts: it answered, or it may still answer.
