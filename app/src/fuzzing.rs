@@ -483,9 +483,7 @@ mod tests {
             check_tx_bytes(&tx).is_none(),
             "refused when the tx is decoded"
         );
-        let e = decode_tx(&tx, fixture().params.max_tx_bytes as usize)
-            .err()
-            .expect("refused");
+        let e = decode_tx(&tx, fixture().params.max_tx_bytes as usize).expect_err("refused");
         assert_eq!((e.code, e.codespace), (7, "sdk"), "{}", e.log);
         assert!(e.log.contains("bech32m"), "{}", e.log);
         // The bech32 spelling of the same bytes is accepted.
