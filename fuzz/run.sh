@@ -25,5 +25,6 @@ printf '\x00p cnf 3 2\n1 -2 0\n2 3 0\n' > corpus/problem_parse/cnf
 printf '\x01p wcnf 2 3 10\n10 1 2 0\n3 -1 0\n4 -2 0\n' > corpus/problem_parse/wcnf
 printf '\x01h 1 2 0\n3 -1 0\n' > corpus/problem_parse/wcnf22
 printf '\x02p qubo 3 3 1.5\n0 0 -1\n0 1 2\n1 2 -3e-1\n' > corpus/problem_parse/qubo
+printf '\x02p qubo 2 2 0\n0 0 2e29\n1 1 1e-9\n' > corpus/problem_parse/qubo_scaling
 "${fuzz[@]}" run problem_parse corpus/problem_parse -- \
   -max_total_time="$secs" -max_len=4096 -rss_limit_mb=2048 -print_final_stats=1
