@@ -194,6 +194,24 @@ pub fn register_sign_bytes(chain_id: &str, operator: &str) -> Vec<u8> {
     .encode_to_vec()
 }
 
+/// Slots of open tasks still waiting on `operator`'s results.
+fn open_slots(ctx: &mut Ctx<'_>, operator: &str) -> AppResult<usize> {
+    let mut n = 0usize;
+    for id in state::open_task_ids(ctx)? {
+        if let Some(t) = state::task(ctx, id)? {
+            n = n.saturating_add(
+                t.assignments
+                    .iter()
+                    .filter(|a| {
+                        a.executor == operator && a.results.is_empty() && a.result_height == 0
+                    })
+                    .count(),
+            );
+        }
+    }
+    Ok(n)
+}
+
 fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> {
     let m = &r.msg;
     let address = staking::state::consensus_address(&m.validator_pubkey);
@@ -223,11 +241,21 @@ fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> 
             ctx.block.chain_id, m.operator
         ))
     })?;
+    // A validator may move its executor to another operator account (a lost or compromised
+    // operator key need not retire it). The record, quality and counts included, moves with
+    // it, so rotating never escapes a penalty; and not while a task still waits on the old
+    // operator's results, which could then no longer be recorded.
+    let mut rotated = None;
     if let Some(op) = state::operator_of_validator(ctx, &hex_addr)? {
         if op != m.operator {
-            return Err(errors::invalid_executor(format!(
-                "validator {hex_addr} already runs the executor of {op}"
-            )));
+            let waiting = open_slots(ctx, &op)?;
+            if waiting > 0 {
+                return Err(errors::invalid_executor(format!(
+                    "validator {hex_addr}'s executor {op} holds {waiting} open slot(s): rotate to {} once they settle",
+                    m.operator
+                )));
+            }
+            rotated = Some(Address::parse(&op).map_err(AppError::internal)?);
         }
     }
     for h in &m.models {
@@ -248,6 +276,14 @@ fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> 
             m.operator, p.validator_address
         )));
     }
+    let prev = match &rotated {
+        Some(old) => {
+            let record = state::executor(ctx, old)?;
+            state::delete_executor(ctx, old)?;
+            record
+        }
+        None => prev,
+    };
     let e = Executor {
         operator: m.operator.clone(),
         validator_address: hex_addr.clone(),

@@ -97,6 +97,12 @@ pub fn executor(kv: &mut impl Kv, operator: &Address) -> AppResult<Option<Execut
         .transpose()
 }
 
+/// Removes an operator's executor record (its validator's mapping is rewritten by the next
+/// `set_executor`).
+pub fn delete_executor(ctx: &mut Ctx<'_>, operator: &Address) -> AppResult<()> {
+    ctx.delete(state_key::executor(operator.as_str()))
+}
+
 /// Every executor with its key, in operator order.
 pub fn executors(kv: &mut impl Kv) -> AppResult<Vec<(Vec<u8>, Executor)>> {
     kv.kv_scan(state_key::EXECUTORS_PREFIX)?

@@ -100,7 +100,13 @@ impl Net {
     }
 
     fn register(&mut self, i: usize) -> AppResult<()> {
-        let op = self.operators[i].to_bech32();
+        let op = self.operators[i].clone();
+        self.register_as(i, &op)
+    }
+
+    /// Validator `i` registers its executor under operator `op`.
+    fn register_as(&mut self, i: usize, op: &Address) -> AppResult<()> {
+        let op = op.to_bech32();
         let sig = self.keys[i].sign(&handler::register_sign_bytes(CHAIN, &op));
         let msg = MsgRegisterExecutor {
             operator: op,
@@ -532,4 +538,69 @@ fn the_creator_never_executes_its_own_task() {
         .exec(net.request(vec![1], 2).type_url_any())
         .unwrap_err();
     assert_eq!(e.code, 7, "{}", e.log);
+}
+
+/// A validator moves its executor to a new operator account (a lost or compromised operator
+/// key): refused while a task waits on the old operator, then the record moves whole, quality
+/// included, so rotating escapes no penalty, and the new operator is the one assigned and paid.
+#[test]
+fn a_validator_rotates_its_executor_operator_and_keeps_its_record() {
+    let mut net = Net::new(4);
+    // Validator 0 is outvoted once: quality 8000.
+    let task = net.generate(vec![7], 4);
+    let i0 = 0;
+    for a in &task.assignments {
+        let i = net.operator_index(&a.executor);
+        net.report(i, &task, &[if i == i0 { 0x5555_FFFF } else { 0xAAAA_0000 }]);
+    }
+    net.end_block();
+    assert_eq!(net.quality(i0), 8000);
+
+    // A task waits on validator 0's executor: no rotation yet.
+    let pending = net.generate(vec![8], 4);
+    let new_op = Address::module("rotated operator");
+    let e = net.register_as(i0, &new_op).unwrap_err();
+    assert_eq!((e.codespace, e.code), ("inference", 16), "{}", e.log);
+    assert!(e.log.contains("1 open slot"), "{}", e.log);
+    for a in &pending.assignments {
+        let i = net.operator_index(&a.executor);
+        net.report(i, &pending, &[0xAAAA_0000]);
+    }
+    net.end_block();
+    let q = net.quality(i0);
+    assert!(q < 10_000);
+
+    net.register_as(i0, &new_op).unwrap();
+    let old = net.operators[i0].clone();
+    assert!(net
+        .step(|ctx| state::executor(ctx, &old))
+        .unwrap()
+        .is_none());
+    net.operators[i0] = new_op.clone();
+    assert_eq!(net.quality(i0), q, "the penalty moved with the executor");
+    let e = net
+        .step(|ctx| state::executor(ctx, &new_op))
+        .unwrap()
+        .unwrap();
+    assert_eq!((e.results_outvoted, e.results_accepted), (1, 1));
+    // The new operator serves and is paid.
+    let task = net.generate(vec![9], 4);
+    assert!(task
+        .assignments
+        .iter()
+        .any(|a| a.executor == new_op.to_bech32()));
+    assert!(!task
+        .assignments
+        .iter()
+        .any(|a| a.executor == old.to_bech32()));
+    let before = net.balance(&new_op);
+    for a in &task.assignments {
+        let i = net.operator_index(&a.executor);
+        net.report(i, &task, &[0xAAAA_0000]);
+    }
+    net.end_block();
+    assert_eq!(
+        net.balance(&new_op),
+        before + amount(&task.price_per_result)
+    );
 }
