@@ -194,19 +194,16 @@ pub fn register_sign_bytes(chain_id: &str, operator: &str) -> Vec<u8> {
     .encode_to_vec()
 }
 
-/// Slots of open tasks still waiting on `operator`'s results.
-fn open_slots(ctx: &mut Ctx<'_>, operator: &str) -> AppResult<usize> {
+/// Open tasks with a slot of `operator`'s, answered or not. A rotation must wait for them:
+/// an unanswered slot could no longer be recorded, and while an answered one stands, a
+/// replacement drawn for another slot could be the same validator under its new operator.
+fn open_tasks_of(ctx: &mut Ctx<'_>, operator: &str) -> AppResult<usize> {
     let mut n = 0usize;
     for id in state::open_task_ids(ctx)? {
         if let Some(t) = state::task(ctx, id)? {
-            n = n.saturating_add(
-                t.assignments
-                    .iter()
-                    .filter(|a| {
-                        a.executor == operator && a.results.is_empty() && a.result_height == 0
-                    })
-                    .count(),
-            );
+            if t.assignments.iter().any(|a| a.executor == operator) {
+                n = n.saturating_add(1);
+            }
         }
     }
     Ok(n)
@@ -243,15 +240,15 @@ fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> 
     })?;
     // A validator may move its executor to another operator account (a lost or compromised
     // operator key need not retire it). The record, quality and counts included, moves with
-    // it, so rotating never escapes a penalty; and not while a task still waits on the old
-    // operator's results, which could then no longer be recorded.
+    // it, so rotating never escapes a penalty; and not while an open task holds a slot of the
+    // old operator's (see `open_tasks_of`).
     let mut rotated = None;
     if let Some(op) = state::operator_of_validator(ctx, &hex_addr)? {
         if op != m.operator {
-            let waiting = open_slots(ctx, &op)?;
+            let waiting = open_tasks_of(ctx, &op)?;
             if waiting > 0 {
                 return Err(errors::invalid_executor(format!(
-                    "validator {hex_addr}'s executor {op} holds {waiting} open slot(s): rotate to {} once they settle",
+                    "validator {hex_addr}'s executor {op} holds slots in {waiting} open task(s): rotate to {} once they settle",
                     m.operator
                 )));
             }
