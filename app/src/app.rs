@@ -784,6 +784,18 @@ mod tests {
     use super::*;
     use tendermint_proto::v0_38::types::Data;
 
+    /// An app over a new store in a scratch directory (the runtime must outlive the app).
+    fn fresh_app(name: &str) -> (App, std::path::PathBuf, tokio::runtime::Runtime) {
+        let dir = std::env::temp_dir().join(format!("glia-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let app = App::new(
+            Store::open(&dir, rt.handle().clone()).unwrap(),
+            NodeConfig::default(),
+        );
+        (app, dir, rt)
+    }
+
     /// Test-only inputs that panic inside the handlers, to check what a panic becomes.
     pub(super) const PANIC_QUERY: &str = "/glia.test.v1.Panic/Query";
     pub(super) const PANIC_TX: &[u8] = b"glia test: a tx that panics in CheckTx";
@@ -830,13 +842,7 @@ mod tests {
     fn a_full_mempool_proposal_with_injected_votes_fits() {
         use tendermint_proto::v0_38::abci::{ExtendedCommitInfo, ExtendedVoteInfo, Validator};
         use tendermint_proto::v0_38::types::{AbciParams, BlockIdFlag, ConsensusParams};
-        let dir = std::env::temp_dir().join(format!("glia-prepare-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let app = App::new(
-            Store::open(&dir, rt.handle().clone()).unwrap(),
-            NodeConfig::default(),
-        );
+        let (app, dir, _rt) = fresh_app("prepare");
         app.init_chain(RequestInitChain {
             chain_id: "glia-test-1".into(),
             app_state_bytes: b"{}".to_vec().into(),
@@ -887,13 +893,7 @@ mod tests {
     /// for that request, and the node answers the next ones as before: nothing is poisoned.
     #[test]
     fn a_panic_in_a_query_or_check_tx_is_an_error_answer() {
-        let dir = std::env::temp_dir().join(format!("glia-panic-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let app = App::new(
-            Store::open(&dir, rt.handle().clone()).unwrap(),
-            NodeConfig::default(),
-        );
+        let (app, dir, _rt) = fresh_app("panic");
         for _ in 0..2 {
             let r = Application::query(
                 &app,

@@ -42,20 +42,26 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-/// A valid signed tx of the fuzz genesis, as a seed for mutation.
-pub fn seed_tx(amount: u128, memo: &str) -> Vec<u8> {
-    let k = funded_key();
-    let acc = glia_modules::auth::get_account(&mut ReadOnly(&fixture().state), &k.address)
-        .expect("state readable")
-        .expect("funded account exists");
-    let p = TxParams {
+/// The funded account's first tx's parameters, paying `fee` uglia for `gas_limit`.
+fn funded_params(fee: u128, gas_limit: u64, memo: &str) -> TxParams {
+    let acc =
+        glia_modules::auth::get_account(&mut ReadOnly(&fixture().state), &funded_key().address)
+            .expect("state readable")
+            .expect("funded account exists");
+    TxParams {
         chain_id: CHAIN_ID.into(),
         account_number: acc.account_number,
         sequence: 0,
-        fee: vec![Coin::new("uglia", 5000)],
-        gas_limit: 200_000,
+        fee: vec![Coin::new("uglia", fee)],
+        gas_limit,
         memo: memo.into(),
-    };
+    }
+}
+
+/// A valid signed tx of the fuzz genesis, as a seed for mutation.
+pub fn seed_tx(amount: u128, memo: &str) -> Vec<u8> {
+    let k = funded_key();
+    let p = funded_params(5000, 200_000, memo);
     let to = Key::from_seed(b"fuzz recipient").address.to_bech32();
     sign_tx(
         &k,
@@ -433,9 +439,6 @@ mod tests {
         use glia_modules::neuro::problem::Format;
         use glia_proto::neuro::v1::MsgSubmitJob;
         let k = funded_key();
-        let acc = glia_modules::auth::get_account(&mut ReadOnly(&fixture().state), &k.address)
-            .unwrap()
-            .unwrap();
         let msg = MsgSubmitJob {
             creator: k.address.to_bech32(),
             format: proto_format(Format::Qubo) as i32,
@@ -445,15 +448,11 @@ mod tests {
             solution_reward: Some(Coin::new("uglia", 100).to_proto()),
             target_energy: String::new(),
         };
-        let p = TxParams {
-            chain_id: CHAIN_ID.into(),
-            account_number: acc.account_number,
-            sequence: 0,
-            fee: vec![Coin::new("uglia", 10_000)],
-            gas_limit: 400_000,
-            memo: String::new(),
-        };
-        let tx = sign_tx(&k, vec![crate::client::any(&msg)], &p);
+        let tx = sign_tx(
+            &k,
+            vec![crate::client::any(&msg)],
+            &funded_params(10_000, 400_000, ""),
+        );
         let out = std::panic::catch_unwind(|| check_tx_bytes(&tx))
             .expect("the tx pipeline panicked")
             .expect("decodes");
@@ -474,17 +473,7 @@ mod tests {
         let to = Key::from_seed(b"bech32m recipient").address;
         let hrp = bech32::Hrp::parse("glia").unwrap();
         let m = bech32::encode::<bech32::Bech32m>(hrp, to.as_bytes()).unwrap();
-        let acc = glia_modules::auth::get_account(&mut ReadOnly(&fixture().state), &k.address)
-            .unwrap()
-            .unwrap();
-        let p = TxParams {
-            chain_id: CHAIN_ID.into(),
-            account_number: acc.account_number,
-            sequence: 0,
-            fee: vec![Coin::new("uglia", 5000)],
-            gas_limit: 200_000,
-            memo: String::new(),
-        };
+        let p = funded_params(5000, 200_000, "");
         let tx = sign_tx(&k, vec![msg_send(&k, &m, &[Coin::new("uglia", 7)])], &p);
         assert!(
             check_tx_bytes(&tx).is_none(),
