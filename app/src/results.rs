@@ -2,9 +2,11 @@
 //! executor fills it off the consensus path; ExtendVote only reads it, so voting never waits
 //! for a GPU.
 
+use glia_modules::inference::lifecycle::{MAX_RESULTS_PER_EXTENSION, MAX_VOTE_EXTENSION_BYTES};
 use glia_modules::inference::{settle, state};
 use glia_modules::Kv;
 use glia_proto::inference::v1::{ImageResult, TaskResult, TaskStatus, VoteExtension};
+use prost::Message;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -40,7 +42,9 @@ impl ResultBook {
     }
 
     /// The extension for a vote at `height`: results for tasks where this validator's executor
-    /// still holds an open slot. Results the chain no longer needs are dropped.
+    /// still holds an open slot, oldest task first, within the bounds every validator checks
+    /// (size and count): what does not fit waits for the next vote. Results the chain no longer
+    /// needs are dropped.
     pub fn vote_extension(&self, kv: &mut impl Kv, height: u64) -> VoteExtension {
         let Some(validator) = self.validator() else {
             return VoteExtension::default();
@@ -48,6 +52,7 @@ impl ResultBook {
         let operator = state::operator_of_validator(kv, &validator).ok().flatten();
         let mut done = self.done.lock().expect("results lock");
         let mut results = Vec::new();
+        let mut bytes = 0usize;
         done.retain(|id, images| {
             let Ok(Some(task)) = state::task(kv, *id) else {
                 return false;
@@ -61,10 +66,22 @@ impl ResultBook {
                 Some(&a.executor) == operator.as_ref() && settle::open_for_vote(a, height)
             });
             if open {
-                results.push(TaskResult {
+                let r = TaskResult {
                     task_id: *id,
                     images: images.clone(),
-                });
+                };
+                // Room left under the byte bound, counting this result's framing in the
+                // extension (tag and length).
+                let size = r.encoded_len();
+                let framed = size
+                    .saturating_add(prost::length_delimiter_len(size))
+                    .saturating_add(1);
+                if results.len() < MAX_RESULTS_PER_EXTENSION
+                    && bytes.saturating_add(framed) <= MAX_VOTE_EXTENSION_BYTES
+                {
+                    bytes = bytes.saturating_add(framed);
+                    results.push(r);
+                }
             }
             open
         });
@@ -83,9 +100,12 @@ mod tests {
     /// A result is carried only while the block that will record it (the next one) is within
     /// the slot's deadline: before, the vote at the deadline height carried it, the next block
     /// refused it, and the executor was counted silent for work it had done.
-    #[test]
-    fn results_are_carried_only_while_the_recording_block_is_in_time() {
-        let deadline = 20;
+    /// State with pending tasks `ids`, each with one slot of validator AB's executor open
+    /// until `deadline`.
+    fn store_with_tasks(
+        ids: impl IntoIterator<Item = u64>,
+        deadline: u64,
+    ) -> (MemStore, Assignment) {
         let mut store = MemStore::default();
         let block = BlockInfo {
             chain_id: "glia-test-1".into(),
@@ -103,17 +123,74 @@ mod tests {
             deadline_height: deadline,
             ..Default::default()
         };
-        let task = Task {
-            id: 7,
-            status: TaskStatus::Pending as i32,
-            seeds: vec![1],
-            assignments: vec![slot.clone()],
-            ..Default::default()
-        };
-        state::set_task(&mut ctx, &task).unwrap();
+        for id in ids {
+            let task = Task {
+                id,
+                status: TaskStatus::Pending as i32,
+                seeds: vec![1],
+                assignments: vec![slot.clone()],
+                ..Default::default()
+            };
+            state::set_task(&mut ctx, &task).unwrap();
+        }
         let (changes, _, _) = ctx.into_parts();
         store.apply(changes);
+        (store, slot)
+    }
 
+    /// A busy validator's extension stays within what every validator accepts (64 KiB, 256
+    /// results): the oldest results go first and the rest wait for the next votes, none lost.
+    #[test]
+    fn a_busy_validators_extension_stays_within_bounds_and_loses_nothing() {
+        let (store, _) = store_with_tasks(1..=300, 1_000);
+        let book = ResultBook::default();
+        book.set_validator("AB".into());
+        let image = |s: u64| ImageResult {
+            seed: s,
+            output_sha256: vec![7; 32],
+            phash: u64::MAX,
+            device_time_ms: 1_000_000,
+        };
+        for id in 1..=300 {
+            book.finish(id, (0..64).map(image).collect());
+        }
+        let mut carried = Vec::new();
+        for height in 10..30 {
+            let ext = book.vote_extension(&mut ReadOnly(&store), height);
+            let bytes = ext.encode_to_vec();
+            assert!(
+                bytes.len() <= MAX_VOTE_EXTENSION_BYTES,
+                "{} bytes",
+                bytes.len()
+            );
+            glia_modules::inference::lifecycle::check_vote_extension(&bytes)
+                .expect("every validator accepts it");
+            if height == 10 {
+                assert!(
+                    ext.results.len() > 10,
+                    "a full extension carries many results"
+                );
+                assert_eq!(ext.results[0].task_id, 1, "the oldest task first");
+            }
+            carried.extend(ext.results.iter().map(|r| r.task_id));
+            // The chain records what was carried; the executor stops offering it.
+            for r in &ext.results {
+                book.done.lock().unwrap().remove(&r.task_id);
+            }
+        }
+        carried.sort_unstable();
+        carried.dedup();
+        assert_eq!(
+            carried,
+            (1..=300).collect::<Vec<_>>(),
+            "every result went out"
+        );
+    }
+
+    #[test]
+    fn results_are_carried_only_while_the_recording_block_is_in_time() {
+        let deadline = 20;
+        let (store, slot) = store_with_tasks([7], deadline);
         let book = ResultBook::default();
         book.set_validator("AB".into());
         let carried = |vote_height: u64| {

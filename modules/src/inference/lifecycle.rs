@@ -158,9 +158,15 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
     Ok(())
 }
 
-/// Checks a vote extension's shape (VerifyVoteExtension): it decodes and stays within bounds.
+/// The largest vote extension a validator accepts (CometBFT carries it in every precommit).
+pub const MAX_VOTE_EXTENSION_BYTES: usize = 64 * 1024;
+/// The most task results one extension may carry.
+pub const MAX_RESULTS_PER_EXTENSION: usize = 256;
+
+/// Checks a vote extension's shape (VerifyVoteExtension): it decodes and stays within bounds,
+/// each task at most once.
 pub fn check_vote_extension(bytes: &[u8]) -> AppResult<VoteExtension> {
-    if bytes.len() > 64 * 1024 {
+    if bytes.len() > MAX_VOTE_EXTENSION_BYTES {
         return Err(errors::invalid_vote_extension(format!(
             "vote extension of {} bytes exceeds 65536",
             bytes.len()
@@ -169,12 +175,27 @@ pub fn check_vote_extension(bytes: &[u8]) -> AppResult<VoteExtension> {
     let ext = VoteExtension::decode(bytes).map_err(|e| {
         errors::invalid_vote_extension(format!("vote extension does not decode: {e}"))
     })?;
+    // Checked before any state is read: each result costs FinalizeBlock a task read, so one
+    // extension of thousands of tiny or repeated results must not get that far.
+    if ext.results.len() > MAX_RESULTS_PER_EXTENSION {
+        return Err(errors::invalid_vote_extension(format!(
+            "{} results in one extension, above {MAX_RESULTS_PER_EXTENSION}",
+            ext.results.len()
+        )));
+    }
+    let mut seen = std::collections::BTreeSet::new();
     for r in &ext.results {
         if r.images.len() > super::msgs::MAX_SEEDS_CAP {
             return Err(errors::invalid_vote_extension(format!(
                 "task {} reports {} images",
                 r.task_id,
                 r.images.len()
+            )));
+        }
+        if !seen.insert(r.task_id) {
+            return Err(errors::invalid_vote_extension(format!(
+                "task {} is reported twice",
+                r.task_id
             )));
         }
     }

@@ -611,3 +611,32 @@ fn a_validator_rotates_its_executor_operator_and_keeps_its_record() {
         before + amount(&task.price_per_result)
     );
 }
+
+/// Extensions that would cost FinalizeBlock a state read per result beyond reason are refused
+/// by every validator before any state is read: a task reported twice, or more results than
+/// one extension may carry. Within the bounds, an extension is accepted.
+#[test]
+fn vote_extensions_with_repeated_or_too_many_results_are_refused() {
+    let r = |task_id: u64| TaskResult {
+        task_id,
+        images: vec![],
+    };
+    let ok = VoteExtension {
+        results: (1..=lifecycle::MAX_RESULTS_PER_EXTENSION as u64)
+            .map(r)
+            .collect(),
+    };
+    assert!(lifecycle::check_vote_extension(&ok.encode_to_vec()).is_ok());
+    let too_many = VoteExtension {
+        results: (1..=lifecycle::MAX_RESULTS_PER_EXTENSION as u64 + 1)
+            .map(r)
+            .collect(),
+    };
+    let e = lifecycle::check_vote_extension(&too_many.encode_to_vec()).unwrap_err();
+    assert!(e.log.contains("results in one extension"), "{}", e.log);
+    let twice = VoteExtension {
+        results: vec![r(5), r(6), r(5)],
+    };
+    let e = lifecycle::check_vote_extension(&twice.encode_to_vec()).unwrap_err();
+    assert!(e.log.contains("task 5 is reported twice"), "{}", e.log);
+}
