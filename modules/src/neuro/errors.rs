@@ -33,4 +33,9 @@ codes! {
     not_awaiting_review = 17;
     review_unavailable = 18;
     invalid_reason = 19;
+    invalid_commitment = 20;
+    no_commitment = 21;
+    commitment_mismatch = 22;
+    reveal_too_early = 23;
+    invalid_salt = 24;
 }

@@ -44,13 +44,26 @@ pub fn solution_accepted(
     );
 }
 
-pub fn block_fee_paid(ctx: &mut Ctx<'_>, id: u64, share: &str, recipients: &[String]) {
+pub fn solution_committed(ctx: &mut Ctx<'_>, id: u64, solver: &str, rank: u64) {
     ctx.emit(
-        "job_block_fee",
+        "solution_committed",
         &[
             ("job_id", id.to_string()),
-            ("share", share.to_string()),
-            ("recipients", recipients.join(",")),
+            ("solver", solver.to_string()),
+            ("rank", rank.to_string()),
+        ],
+    );
+}
+
+/// A solution's pay at its job's close: its improvement's share of the pot.
+pub fn solution_paid(ctx: &mut Ctx<'_>, id: u64, solver: &str, improvement: u64, paid: &str) {
+    ctx.emit(
+        "solution_paid",
+        &[
+            ("job_id", id.to_string()),
+            ("solver", solver.to_string()),
+            ("improvement", improvement.to_string()),
+            ("paid", paid.to_string()),
         ],
     );
 }

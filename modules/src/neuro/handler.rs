@@ -2,17 +2,26 @@
 //!
 //! Money rules (the README repeats them):
 //! - Submission escrows `max_blocks × block_fee + solution_reward` in the `neuro` account.
-//! - A job is open for `max_blocks` blocks. A block's fee is paid, in that block's end, to
-//!   the solvers whose valid, improving solutions landed in it, split equally between
-//!   distinct solvers (remainder and the creator's own share stay in escrow). A block with no
-//!   improvement pays nothing: its fee stays in escrow and goes back to the creator at close.
-//! - The first solution that meets the target wins the reward and closes the job. An
-//!   optimisation job without a target closes at its deadline and the best solution wins.
-//!   A SAT job, or a job whose target was not reached, refunds the reward at its deadline.
+//! - Solutions are commit-then-reveal: `MsgCommitSolution` publishes a salted hash bound to
+//!   the solver, and `MsgSubmitSolution` reveals it from a later block. Commitments are
+//!   accepted while the job is open up to its deadline; reveals up to `reveal_blocks` after.
+//!   A reveal is accepted when it is valid and better than the best so far, or as good and
+//!   committed earlier. Once any commitment exists the creator can no longer cancel.
+//! - The first reveal that meets the target closes the job (Solved). Otherwise the job
+//!   settles after its reveal window (Expired).
+//! - At close the job pays its pot — the block fees of the blocks it was open (from its
+//!   start to its deadline or the block it was solved) plus the reward when it is due (target
+//!   met, or an optimisation job without a target that has any solution) — in proportion to
+//!   each solution's improvement: walking accepted solutions in commitment order from the
+//!   energy of the all-false assignment, a solution's improvement is how far it lowered the
+//!   best energy. Copying the public best and flipping a bit earns that bit's improvement;
+//!   dripping one improvement in small steps earns no more than revealing it at once.
 //! - A creator solving its own job is never paid: its shares stay in escrow.
 //! - Whatever the escrow still holds when a job closes goes back to its creator.
 
-use super::msgs::{CancelJob, NeuroMsg, ReviewJob, SubmitJob, SubmitSolution};
+use super::msgs::{
+    solution_commitment, CancelJob, CommitSolution, NeuroMsg, ReviewJob, SubmitJob, SubmitSolution,
+};
 use super::problem::{Format, Limits, Problem};
 use super::{errors, events, state, MODULE_ACCOUNT};
 use crate::address::Address;
@@ -23,8 +32,9 @@ use crate::error::{AppError, AppResult};
 use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
 use glia_proto::cosmos::Any;
 use glia_proto::neuro::v1::{
-    Job, JobStatus, MsgCancelJobResponse, MsgReviewJobResponse, MsgSubmitJobResponse,
-    MsgSubmitSolutionResponse, Params, ProblemFormat, Review, Solution,
+    Job, JobStatus, MsgCancelJobResponse, MsgCommitSolutionResponse, MsgReviewJobResponse,
+    MsgSubmitJobResponse, MsgSubmitSolutionResponse, Params, ProblemFormat, Review, Solution,
+    SolutionCommitment,
 };
 use prost::{Message, Name};
 use sha2::{Digest, Sha256};
@@ -32,6 +42,7 @@ use sha2::{Digest, Sha256};
 pub fn execute(ctx: &mut Ctx<'_>, msg: &NeuroMsg) -> AppResult<Any> {
     match msg {
         NeuroMsg::SubmitJob(m) => submit_job(ctx, m),
+        NeuroMsg::CommitSolution(m) => commit_solution(ctx, m),
         NeuroMsg::SubmitSolution(m) => submit_solution(ctx, m),
         NeuroMsg::CancelJob(m) => cancel_job(ctx, m),
         NeuroMsg::ReviewJob(m) => review_job(ctx, m),
@@ -54,24 +65,6 @@ pub fn amount(c: &Option<ProtoCoin>) -> AppResult<u128> {
 
 pub fn coin(a: u128) -> Option<ProtoCoin> {
     Some(Coin::new(BASE_DENOM, a).to_proto())
-}
-
-fn add(c: &mut Option<ProtoCoin>, a: u128) -> AppResult<()> {
-    *c = coin(
-        amount(c)?
-            .checked_add(a)
-            .ok_or_else(|| AppError::overflow("a job's running total"))?,
-    );
-    Ok(())
-}
-
-fn sub(c: &mut Option<ProtoCoin>, a: u128) -> AppResult<()> {
-    let have = amount(c)?;
-    let left = have
-        .checked_sub(a)
-        .ok_or_else(|| AppError::internal(format!("escrow of {have} cannot pay {a}")))?;
-    *c = coin(left);
-    Ok(())
 }
 
 pub fn status_name(s: i32) -> &'static str {
@@ -100,6 +93,54 @@ pub fn parse_metered(
         p.size().saturating_mul(params.verify_gas_per_unit),
         "VerifyPerUnit",
     )?;
+    Ok(p)
+}
+
+/// Parsed problems of recent jobs, keyed by job id and the sha256 of the text, so repeated
+/// reveals (in CheckTx, where a refusal costs nothing, and again in the block) do not parse
+/// a large problem each time. Parsing is a pure function of the text, so a hit or a miss
+/// changes nothing but time; gas is the same either way.
+static PARSED: std::sync::Mutex<Vec<ParsedEntry>> = std::sync::Mutex::new(Vec::new());
+/// A job id, the sha256 of its problem text, the parsed problem.
+type ParsedEntry = (u64, Vec<u8>, std::sync::Arc<Problem>);
+const PARSED_CAPACITY: usize = 16;
+
+/// A stored job's problem, parsed once per process. Charges verification gas per unit of
+/// size (the text was paid for per byte at submission).
+pub fn parsed_problem(
+    ctx: &mut Ctx<'_>,
+    params: &Params,
+    job: &Job,
+) -> AppResult<std::sync::Arc<Problem>> {
+    ctx.gas.consume(
+        job.size.saturating_mul(params.verify_gas_per_unit),
+        "VerifyPerUnit",
+    )?;
+    let hit = |cache: &mut Vec<ParsedEntry>| {
+        let i = cache
+            .iter()
+            .position(|(id, sha, _)| *id == job.id && *sha == job.problem_sha256)?;
+        let entry = cache.remove(i);
+        let p = entry.2.clone();
+        cache.push(entry);
+        Some(p)
+    };
+    if let Some(p) = hit(&mut PARSED.lock().unwrap_or_else(|e| e.into_inner())) {
+        return Ok(p);
+    }
+    let text = state::problem(ctx, job.id)?;
+    let format = format_of(job.format)?;
+    // The stored text parsed at submission under params that may since have tightened:
+    // a stored job is always parsed with the widest limits.
+    let p = std::sync::Arc::new(
+        Problem::parse(format, &text, &Limits::LOCAL)
+            .map_err(|e| AppError::internal(format!("job {} problem: {e}", job.id)))?,
+    );
+    let mut cache = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= PARSED_CAPACITY {
+        cache.remove(0);
+    }
+    cache.push((job.id, job.problem_sha256.clone(), p.clone()));
     Ok(p)
 }
 
@@ -141,6 +182,12 @@ fn submit_job(ctx: &mut Ctx<'_>, m: &SubmitJob) -> AppResult<Any> {
         Problem::Qubo(q) => q.decimals,
         _ => 0,
     };
+    let baseline = problem
+        .energy_packed(&super::problem::pack(&vec![
+            false;
+            problem.num_vars() as usize
+        ]))
+        .map_err(|e| errors::invalid_problem(format!("the all-false assignment: {e}")))?;
     let target = match (&m.target, m.format) {
         (_, Format::Cnf) => Some(0),
         (None, _) => None,
@@ -196,6 +243,7 @@ fn submit_job(ctx: &mut Ctx<'_>, m: &SubmitJob) -> AppResult<Any> {
         fees_paid: coin(0),
         reward_paid: coin(0),
         refunded: coin(0),
+        baseline_energy: baseline,
         pay_per_unit_micro: (escrow.saturating_mul(1_000_000)
             / std::num::NonZeroU128::new(u128::from(size)).unwrap_or(std::num::NonZeroU128::MIN))
         .min(u128::from(u64::MAX)) as u64,
@@ -233,13 +281,15 @@ fn state_key_review(height: u64, id: u64) -> String {
 /// Puts a job on the board from this block for `max_blocks` blocks.
 fn open(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
     let h = ctx.block.height;
+    let reveal_blocks = state::params(ctx)?.reveal_blocks;
     job.status = JobStatus::Open as i32;
     job.start_height = h;
     // max_blocks ≥ 1 (checked at submission); a deadline past u64 never comes.
     job.deadline_height = h.saturating_add(job.max_blocks.saturating_sub(1));
+    job.settle_height = job.deadline_height.saturating_add(reveal_blocks);
     ctx.put(state::state_key::open(job.id), vec![])?;
     ctx.put(
-        state::state_key::deadline(job.deadline_height, job.id),
+        state::state_key::deadline(job.settle_height, job.id),
         vec![],
     )
 }
@@ -248,7 +298,7 @@ fn open(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
 fn close(ctx: &mut Ctx<'_>, job: &mut Job, status: JobStatus) -> AppResult<()> {
     if job.status == JobStatus::Open as i32 {
         ctx.delete(state::state_key::open(job.id))?;
-        ctx.delete(state::state_key::deadline(job.deadline_height, job.id))?;
+        ctx.delete(state::state_key::deadline(job.settle_height, job.id))?;
     } else if job.status == JobStatus::AwaitingReview as i32 {
         ctx.delete(state_key_review(job.review_deadline_height, job.id))?;
     }
@@ -257,33 +307,53 @@ fn close(ctx: &mut Ctx<'_>, job: &mut Job, status: JobStatus) -> AppResult<()> {
     ctx.put(state::state_key::closing(job.id), vec![])
 }
 
-fn pay(ctx: &mut Ctx<'_>, to: &str, a: u128) -> AppResult<()> {
-    if a == 0 {
-        return Ok(());
-    }
-    let to = Address::parse(to).map_err(AppError::internal)?;
-    bank::transfer(
-        ctx,
-        &Address::module(MODULE_ACCOUNT),
-        &to,
-        &[Coin::new(BASE_DENOM, a)],
-    )
-}
-
-/// Pays a job's reward to `solver` (unless it is the creator) and records the winner.
-pub fn pay_reward(ctx: &mut Ctx<'_>, job: &mut Job, solver: &str) -> AppResult<()> {
-    let reward = amount(&job.solution_reward)?;
-    job.winner = solver.to_string();
-    if solver == job.creator {
-        return Ok(());
-    }
-    pay(ctx, solver, reward)?;
-    sub(&mut job.escrow, reward)?;
-    add(&mut job.reward_paid, reward)
-}
-
 fn load_job(ctx: &mut Ctx<'_>, id: u64) -> AppResult<Job> {
     state::job(ctx, id)?.ok_or_else(|| errors::unknown_job(format!("job {id} does not exist")))
+}
+
+fn commit_solution(ctx: &mut Ctx<'_>, c: &CommitSolution) -> AppResult<Any> {
+    let mut job = load_job(ctx, c.job_id)?;
+    let height = ctx.block.height;
+    if job.status != JobStatus::Open as i32 || height > job.deadline_height {
+        return Err(errors::job_not_open(format!(
+            "job {} is {}{}: it takes no more commitments",
+            job.id,
+            status_name(job.status),
+            if job.status == JobStatus::Open as i32 {
+                format!(
+                    " and its deadline {} has passed (reveals only until {})",
+                    job.deadline_height, job.settle_height
+                )
+            } else {
+                String::new()
+            }
+        )));
+    }
+    let rank = job
+        .commitments
+        .checked_add(1)
+        .ok_or_else(|| AppError::overflow("a job's commitments"))?;
+    job.commitments = rank;
+    let solver = c.solver.as_str().to_string();
+    state::set_commitment(
+        ctx,
+        &SolutionCommitment {
+            job_id: job.id,
+            solver: solver.clone(),
+            commitment: c.commitment.to_vec(),
+            height,
+            rank,
+        },
+    )?;
+    state::set_job(ctx, &job)?;
+    events::solution_committed(ctx, job.id, &solver, rank);
+    Ok(any(&MsgCommitSolutionResponse { rank }))
+}
+
+/// Whether a reveal of `energy` at commitment `rank` beats the best so far: lower, or
+/// equal and committed earlier (so a copy revealed first loses to the original).
+fn beats_best(job: &Job, energy: i64, rank: u64) -> bool {
+    !job.has_best || energy < job.best_energy || (energy == job.best_energy && rank < job.best_rank)
 }
 
 fn submit_solution(ctx: &mut Ctx<'_>, s: &SubmitSolution) -> AppResult<Any> {
@@ -296,8 +366,39 @@ fn submit_solution(ctx: &mut Ctx<'_>, s: &SubmitSolution) -> AppResult<Any> {
             status_name(job.status)
         )));
     }
-    let text = state::problem(ctx, job.id)?;
-    let problem = parse_metered(ctx, &params, format_of(job.format)?, &text)?;
+    let solver = s.solver.as_str().to_string();
+    // The cheap checks first: no problem is parsed for a reveal without its commitment.
+    let commit = state::commitment(ctx, job.id, &solver)?.ok_or_else(|| {
+        errors::no_commitment(format!(
+            "{solver} has no commitment for job {}: send MsgCommitSolution first and reveal \
+             from a later block",
+            job.id
+        ))
+    })?;
+    if commit.height >= ctx.block.height {
+        return Err(errors::reveal_too_early(format!(
+            "job {}: the commitment is from block {}; reveal it from block {} on",
+            job.id,
+            commit.height,
+            commit.height.saturating_add(1)
+        )));
+    }
+    let expected = solution_commitment(job.id, &solver, s.claimed_energy, &s.assignment, &s.salt);
+    if commit.commitment != expected {
+        return Err(errors::commitment_mismatch(format!(
+            "job {}: the revealed energy, assignment and salt do not hash to {solver}'s \
+             commitment",
+            job.id
+        )));
+    }
+    if !beats_best(&job, s.claimed_energy, commit.rank) {
+        return Err(errors::not_improving(format!(
+            "job {}: energy {} (commitment {}) does not improve on the best so far, {} \
+             (commitment {})",
+            job.id, s.claimed_energy, commit.rank, job.best_energy, job.best_rank
+        )));
+    }
+    let problem = parsed_problem(ctx, &params, &job)?;
     let energy = problem
         .energy_packed(&s.assignment)
         .map_err(|e| errors::invalid_assignment(format!("job {}: {e}", job.id)))?;
@@ -307,15 +408,8 @@ fn submit_solution(ctx: &mut Ctx<'_>, s: &SubmitSolution) -> AppResult<Any> {
             job.id, s.claimed_energy
         )));
     }
-    if job.has_best && energy >= job.best_energy {
-        return Err(errors::not_improving(format!(
-            "job {}: energy {energy} does not improve on the best so far, {}",
-            job.id, job.best_energy
-        )));
-    }
     let met = job.has_target && energy <= job.target_energy;
     let index = job.solutions;
-    let solver = s.solver.as_str().to_string();
     state::set_solution(
         ctx,
         &Solution {
@@ -325,17 +419,19 @@ fn submit_solution(ctx: &mut Ctx<'_>, s: &SubmitSolution) -> AppResult<Any> {
             assignment: s.assignment.clone(),
             energy,
             height: ctx.block.height,
-            fee_share: "0".into(),
+            paid: "0".into(),
             met_target: met,
+            rank: commit.rank,
+            improvement: 0,
         },
     )?;
-    ctx.put(state::state_key::improved(job.id, index), vec![])?;
+    ctx.delete(state::state_key::commitment(job.id, &solver))?;
     job.solutions = job.solutions.saturating_add(1);
     job.has_best = true;
     job.best_energy = energy;
     job.best_solver = solver.clone();
+    job.best_rank = commit.rank;
     if met {
-        pay_reward(ctx, &mut job, &solver)?;
         close(ctx, &mut job, JobStatus::Solved)?;
     }
     state::set_job(ctx, &job)?;
@@ -364,10 +460,10 @@ fn cancel_job(ctx: &mut Ctx<'_>, c: &CancelJob) -> AppResult<Any> {
             status_name(job.status)
         )));
     }
-    if job.solutions > 0 {
+    if job.commitments > 0 {
         return Err(errors::solution_accepted(format!(
-            "job {} has {} accepted solutions: it runs to its target or deadline",
-            job.id, job.solutions
+            "job {} has {} solution commitments: it runs to its target or deadline",
+            job.id, job.commitments
         )));
     }
     let refund = amount(&job.escrow)?;

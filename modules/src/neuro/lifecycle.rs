@@ -1,6 +1,6 @@
 //! Neuro genesis, end of block (block fees, closing, deadlines) and the escrow invariant.
 
-use super::handler::{amount, coin, pay_reward, status_name};
+use super::handler::{amount, coin, status_name};
 use super::{events, state, MODULE_ACCOUNT};
 use crate::address::Address;
 use crate::bank;
@@ -30,6 +30,7 @@ pub struct GenesisParams {
     pub quorum: Option<u32>,
     pub review_timeout_blocks: Option<u64>,
     pub verify_gas_per_unit: Option<u64>,
+    pub reveal_blocks: Option<u64>,
 }
 
 fn check_params(p: &Params) -> AppResult<()> {
@@ -41,9 +42,16 @@ fn check_params(p: &Params) -> AppResult<()> {
             super::msgs::MAX_PROBLEM_BYTES_CAP
         ));
     }
-    if p.max_vars == 0 || p.max_clauses == 0 || p.max_blocks == 0 || p.review_timeout_blocks == 0 {
+    if p.max_vars == 0
+        || p.max_clauses == 0
+        || p.max_blocks == 0
+        || p.review_timeout_blocks == 0
+        || p.reveal_blocks == 0
+    {
         return bad(
-            "max_vars, max_clauses, max_blocks and review_timeout_blocks must be positive".into(),
+            "max_vars, max_clauses, max_blocks, review_timeout_blocks and reveal_blocks must be \
+             positive"
+                .into(),
         );
     }
     for m in &p.committee {
@@ -76,7 +84,8 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
             committee,
             quorum,
             review_timeout_blocks,
-            verify_gas_per_unit
+            verify_gas_per_unit,
+            reveal_blocks
         );
     }
     check_params(&p)?;
@@ -90,90 +99,104 @@ fn job(ctx: &mut Ctx<'_>, id: u64) -> AppResult<Job> {
         .ok_or_else(|| AppError::internal(format!("indexed job {id} has no record")))
 }
 
-/// Pays each job's block fee to the distinct solvers (other than its creator) whose
-/// improving solutions landed in this block.
-fn pay_block_fees(ctx: &mut Ctx<'_>) -> AppResult<()> {
-    let keys: Vec<String> = ctx
-        .scan(state::state_key::IMPROVED_PREFIX)?
-        .into_iter()
-        .map(|(k, _)| k)
-        .collect();
-    let mut by_job: Vec<(u64, Vec<u64>)> = Vec::new();
-    for k in &keys {
-        let rest = &k[state::state_key::IMPROVED_PREFIX.len()..];
-        let (j, i) = rest
-            .split_once('/')
-            .and_then(|(j, i)| Some((j.parse().ok()?, i.parse().ok()?)))
-            .ok_or_else(|| AppError::internal(format!("malformed key {k:?}")))?;
-        match by_job.last_mut() {
-            Some((last, v)) if *last == j => v.push(i),
-            _ => by_job.push((j, vec![i])),
-        }
-        ctx.delete(k.clone())?;
+/// floor(a × b / c) without overflow, for b ≤ c < 2^64.
+fn mul_div(a: u128, b: u64, c: u64) -> AppResult<u128> {
+    let (b, c) = (u128::from(b), u128::from(c));
+    let c = std::num::NonZeroU128::new(c).ok_or_else(|| AppError::internal("divide by zero"))?;
+    let (q, r) = (a / c, a % c);
+    q.checked_mul(b)
+        .and_then(|x| x.checked_add(r.checked_mul(b)? / c))
+        .ok_or_else(|| AppError::overflow("a solution's share"))
+}
+
+/// Pays a Solved or Expired job's pot to its solutions by improvement (the rule in
+/// `handler`'s module comment), and drops its pending commitments.
+fn settle(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
+    for (k, _) in ctx.scan(&state::state_key::commitments_prefix(job.id))? {
+        ctx.delete(k)?;
     }
-    for (id, indices) in by_job {
-        let mut job = job(ctx, id)?;
-        let fee = amount(&job.block_fee)?;
-        let mut sols = Vec::with_capacity(indices.len());
-        for i in indices {
-            let s = state::solution(ctx, id, i)?
-                .ok_or_else(|| AppError::internal(format!("job {id} solution {i} missing")))?;
-            sols.push(s);
-        }
-        // Distinct solvers in order of their first improvement in the block.
-        let mut paid: Vec<String> = Vec::new();
-        for s in &sols {
-            if s.solver != job.creator && !paid.contains(&s.solver) {
-                paid.push(s.solver.clone());
-            }
-        }
-        if fee == 0 || paid.is_empty() {
-            continue;
-        }
-        let Some(solvers) = std::num::NonZeroU128::new(paid.len() as u128) else {
-            continue;
+    let solved = job.status == JobStatus::Solved as i32;
+    if !(solved || job.status == JobStatus::Expired as i32) || !job.has_best {
+        return Ok(());
+    }
+    let last = if solved {
+        job.closed_height.min(job.deadline_height)
+    } else {
+        job.deadline_height
+    };
+    let blocks = last.saturating_sub(job.start_height).saturating_add(1);
+    let pool = amount(&job.block_fee)?
+        .checked_mul(u128::from(blocks))
+        .ok_or_else(|| AppError::overflow(format!("job {} block fees", job.id)))?;
+    let optimisation = job.format != ProblemFormat::Cnf as i32;
+    let reward = if solved || (optimisation && !job.has_target) {
+        amount(&job.solution_reward)?
+    } else {
+        0
+    };
+    let mut sols: Vec<_> = state::solutions(ctx, job.id)?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    sols.sort_by_key(|s| (s.rank, s.index));
+    let mut running = i128::from(job.baseline_energy);
+    let mut total: u64 = 0;
+    for s in &mut sols {
+        let e = i128::from(s.energy);
+        s.improvement = if e < running {
+            let d = u64::try_from(running.saturating_sub(e)).unwrap_or(u64::MAX);
+            running = e;
+            d
+        } else {
+            0
         };
-        let share = fee / solvers;
-        if share == 0 {
+        total = total
+            .checked_add(s.improvement)
+            .ok_or_else(|| AppError::overflow(format!("job {} improvements", job.id)))?;
+    }
+    if total == 0 {
+        return Ok(());
+    }
+    let (mut fees_paid, mut reward_paid) = (0u128, 0u128);
+    for s in &mut sols {
+        if s.improvement == 0 {
             continue;
         }
-        for who in &paid {
-            let to = Address::parse(who).map_err(AppError::internal)?;
+        let fee_part = mul_div(pool, s.improvement, total)?;
+        let reward_part = mul_div(reward, s.improvement, total)?;
+        // Both parts are floors of shares of the escrow: their sums stay within it.
+        let paid = fee_part.saturating_add(reward_part);
+        if s.solver != job.creator && paid > 0 {
+            let to = Address::parse(&s.solver).map_err(AppError::internal)?;
             bank::transfer(
                 ctx,
                 &Address::module(MODULE_ACCOUNT),
                 &to,
-                &[Coin::new(BASE_DENOM, share)],
+                &[Coin::new(BASE_DENOM, paid)],
             )?;
+            fees_paid = fees_paid.saturating_add(fee_part);
+            reward_paid = reward_paid.saturating_add(reward_part);
+            s.paid = paid.to_string();
         }
-        // share × solvers ≤ fee.
-        let total = share.saturating_mul(solvers.get());
-        let left = amount(&job.escrow)?.checked_sub(total).ok_or_else(|| {
-            AppError::internal(format!("job {id} escrow cannot pay its block fee"))
-        })?;
-        job.escrow = coin(left);
-        job.fees_paid = coin(
-            amount(&job.fees_paid)?
-                .checked_add(total)
-                .ok_or_else(|| AppError::overflow(format!("job {id} fees paid")))?,
-        );
-        // Each solver's share is recorded on its first improving solution of the block.
-        let mut recorded: Vec<String> = Vec::new();
-        for mut s in sols {
-            if paid.contains(&s.solver) && !recorded.contains(&s.solver) {
-                s.fee_share = share.to_string();
-                recorded.push(s.solver.clone());
-                state::set_solution(ctx, &s)?;
-            }
-        }
-        state::set_job(ctx, &job)?;
-        events::block_fee_paid(ctx, id, &Coin::new(BASE_DENOM, share).to_string(), &paid);
+        state::set_solution(ctx, s)?;
+        events::solution_paid(ctx, job.id, &s.solver, s.improvement, &s.paid);
+    }
+    let spent = fees_paid.saturating_add(reward_paid);
+    job.escrow =
+        coin(amount(&job.escrow)?.checked_sub(spent).ok_or_else(|| {
+            AppError::internal(format!("job {} escrow cannot pay {spent}", job.id))
+        })?);
+    job.fees_paid = coin(fees_paid);
+    job.reward_paid = coin(reward_paid);
+    if reward > 0 {
+        job.winner = job.best_solver.clone();
     }
     Ok(())
 }
 
-/// Refunds what a closed job's escrow still holds to its creator.
+/// Settles a closed job and refunds what its escrow still holds to its creator.
 fn refund(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
+    settle(ctx, job)?;
     let left = amount(&job.escrow)?;
     if left > 0 {
         let to = Address::parse(&job.creator).map_err(AppError::internal)?;
@@ -204,8 +227,7 @@ fn refund(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
 
 pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
     let height = ctx.block.height;
-    pay_block_fees(ctx)?;
-    // Jobs that reached their deadline with this block.
+    // Jobs whose reveal window closed with this block.
     for id in state::ids(ctx, &state::state_key::deadline_prefix(height))? {
         ctx.delete(state::state_key::deadline(height, id))?;
         let mut job = job(ctx, id)?;
@@ -213,11 +235,6 @@ pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
             continue;
         }
         ctx.delete(state::state_key::open(id))?;
-        let optimisation = job.format != ProblemFormat::Cnf as i32;
-        if optimisation && !job.has_target && job.has_best {
-            let best = job.best_solver.clone();
-            pay_reward(ctx, &mut job, &best)?;
-        }
         job.status = JobStatus::Expired as i32;
         job.closed_height = height;
         refund(ctx, &mut job)?;

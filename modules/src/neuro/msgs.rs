@@ -7,15 +7,40 @@ use crate::coins::{parse_coins, Coin, BASE_DENOM};
 use crate::error::{AppError, AppResult};
 use glia_proto::cosmos::Any;
 use glia_proto::neuro::v1::{
-    MsgCancelJob, MsgReviewJob, MsgSubmitJob, MsgSubmitSolution, ProblemFormat,
+    MsgCancelJob, MsgCommitSolution, MsgReviewJob, MsgSubmitJob, MsgSubmitSolution, ProblemFormat,
 };
 use prost::{Message, Name};
+use sha2::{Digest, Sha256};
 
 /// Caps that hold whatever the params say, so a decoder never holds absurd input.
 pub const MAX_PROBLEM_BYTES_CAP: usize = 1 << 20;
 pub const MAX_ASSIGNMENT_BYTES_CAP: usize = 1 << 20;
 pub const MAX_TARGET_BYTES: usize = 64;
 pub const MAX_REASON_BYTES: usize = 512;
+/// A reveal's salt: long enough that a small problem's assignments cannot be tried against
+/// a commitment one by one.
+pub const SALT_BYTES: std::ops::RangeInclusive<usize> = 16..=64;
+
+/// The commitment a solver publishes before revealing a solution: sha256 over a domain tag,
+/// the job, the solver (so nobody else can reveal it), the energy, the assignment and a
+/// secret salt, each length-prefixed.
+pub fn solution_commitment(
+    job_id: u64,
+    solver: &str,
+    claimed_energy: i64,
+    assignment: &[u8],
+    salt: &[u8],
+) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"glia/neuro/solution-commitment/v1");
+    h.update(job_id.to_be_bytes());
+    for part in [solver.as_bytes(), assignment, salt] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    h.update(claimed_energy.to_be_bytes());
+    h.finalize().into()
+}
 
 #[derive(Clone, Debug)]
 pub struct SubmitJob {
@@ -31,11 +56,19 @@ pub struct SubmitJob {
 }
 
 #[derive(Clone, Debug)]
+pub struct CommitSolution {
+    pub solver: Address,
+    pub job_id: u64,
+    pub commitment: [u8; 32],
+}
+
+#[derive(Clone, Debug)]
 pub struct SubmitSolution {
     pub solver: Address,
     pub job_id: u64,
     pub assignment: Vec<u8>,
     pub claimed_energy: i64,
+    pub salt: Vec<u8>,
 }
 
 #[derive(Clone, Debug)]
@@ -55,6 +88,7 @@ pub struct ReviewJob {
 #[derive(Clone, Debug)]
 pub enum NeuroMsg {
     SubmitJob(Box<SubmitJob>),
+    CommitSolution(CommitSolution),
     SubmitSolution(Box<SubmitSolution>),
     CancelJob(CancelJob),
     ReviewJob(ReviewJob),
@@ -147,11 +181,34 @@ fn check_submit_solution(m: MsgSubmitSolution) -> AppResult<SubmitSolution> {
             m.assignment.len()
         )));
     }
+    if !SALT_BYTES.contains(&m.salt.len()) {
+        return Err(errors::invalid_salt(format!(
+            "salt is {} bytes: it must hold {} to {} bytes",
+            m.salt.len(),
+            SALT_BYTES.start(),
+            SALT_BYTES.end()
+        )));
+    }
     Ok(SubmitSolution {
         solver,
         job_id: m.job_id,
         assignment: m.assignment,
         claimed_energy: m.claimed_energy,
+        salt: m.salt,
+    })
+}
+
+fn check_commit_solution(m: MsgCommitSolution) -> AppResult<CommitSolution> {
+    let commitment = <[u8; 32]>::try_from(m.commitment.as_slice()).map_err(|_| {
+        errors::invalid_commitment(format!(
+            "commitment is {} bytes, not a 32-byte sha256",
+            m.commitment.len()
+        ))
+    })?;
+    Ok(CommitSolution {
+        solver: address(&m.solver, "solver")?,
+        job_id: m.job_id,
+        commitment,
     })
 }
 
@@ -185,6 +242,8 @@ impl NeuroMsg {
         let t = any.type_url.as_str();
         Some(if t == MsgSubmitJob::type_url() {
             decode(any, check_submit_job).map(|m| NeuroMsg::SubmitJob(Box::new(m)))
+        } else if t == MsgCommitSolution::type_url() {
+            decode(any, check_commit_solution).map(NeuroMsg::CommitSolution)
         } else if t == MsgSubmitSolution::type_url() {
             decode(any, check_submit_solution).map(|m| NeuroMsg::SubmitSolution(Box::new(m)))
         } else if t == MsgCancelJob::type_url() {
@@ -205,6 +264,7 @@ impl NeuroMsg {
     pub fn signers(&self) -> Vec<Address> {
         match self {
             NeuroMsg::SubmitJob(m) => vec![m.creator.clone()],
+            NeuroMsg::CommitSolution(m) => vec![m.solver.clone()],
             NeuroMsg::SubmitSolution(m) => vec![m.solver.clone()],
             NeuroMsg::CancelJob(m) => vec![m.creator.clone()],
             NeuroMsg::ReviewJob(m) => vec![m.reviewer.clone()],

@@ -2,7 +2,7 @@
 
 use crate::context::{Ctx, Kv};
 use crate::error::{AppError, AppResult};
-use glia_proto::neuro::v1::{Job, Params, Solution};
+use glia_proto::neuro::v1::{Job, Params, Solution, SolutionCommitment};
 use prost::Message;
 
 /// Every key the module writes.
@@ -16,8 +16,8 @@ pub mod state_key {
     pub const DEADLINE_PREFIX: &str = "neuro/deadline/";
     pub const REVIEW_DEADLINE_PREFIX: &str = "neuro/review_deadline/";
     pub const SOLUTIONS_PREFIX: &str = "neuro/solutions/";
-    /// Improving solutions of the block being executed, paid and cleared at its end.
-    pub const IMPROVED_PREFIX: &str = "neuro/improved/";
+    /// Pending solution commitments, by job then solver.
+    pub const COMMITMENTS_PREFIX: &str = "neuro/commitments/";
     /// Jobs that closed during the block being executed, refunded and cleared at its end.
     pub const CLOSING_PREFIX: &str = "neuro/closing/";
 
@@ -58,8 +58,11 @@ pub mod state_key {
     pub fn solution(job: u64, index: u64) -> String {
         format!("{SOLUTIONS_PREFIX}{}/{}", n(job), n(index))
     }
-    pub fn improved(job: u64, index: u64) -> String {
-        format!("{IMPROVED_PREFIX}{}/{}", n(job), n(index))
+    pub fn commitments_prefix(job: u64) -> String {
+        format!("{COMMITMENTS_PREFIX}{}/", n(job))
+    }
+    pub fn commitment(job: u64, solver: &str) -> String {
+        format!("{COMMITMENTS_PREFIX}{}/{solver}", n(job))
     }
     pub fn closing(id: u64) -> String {
         format!("{CLOSING_PREFIX}{}", n(id))
@@ -90,6 +93,7 @@ pub fn default_params() -> Params {
         quorum: 1,
         review_timeout_blocks: 100,
         verify_gas_per_unit: 10,
+        reveal_blocks: 3,
     }
 }
 
@@ -178,4 +182,21 @@ pub fn solutions(kv: &mut impl Kv, job: u64) -> AppResult<Vec<(Vec<u8>, Solution
         .into_iter()
         .map(|(k, b)| Ok((k.into_bytes(), decode("solution", &b)?)))
         .collect()
+}
+
+pub fn commitment(
+    kv: &mut impl Kv,
+    job: u64,
+    solver: &str,
+) -> AppResult<Option<SolutionCommitment>> {
+    kv.kv_get(&state_key::commitment(job, solver))?
+        .map(|b| decode("solution commitment", &b))
+        .transpose()
+}
+
+pub fn set_commitment(ctx: &mut Ctx<'_>, c: &SolutionCommitment) -> AppResult<()> {
+    ctx.put(
+        state_key::commitment(c.job_id, &c.solver),
+        c.encode_to_vec(),
+    )
 }

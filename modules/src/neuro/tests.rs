@@ -3,7 +3,7 @@
 //! escrow invariant and the total supply checked after every block.
 
 use super::lifecycle::{self, Genesis, GenesisParams};
-use super::msgs::NeuroMsg;
+use super::msgs::{solution_commitment, NeuroMsg};
 use super::problem::pack;
 use super::{handler, state, MODULE_ACCOUNT};
 use crate::address::Address;
@@ -147,13 +147,32 @@ impl Net {
             .job_id)
     }
 
-    fn solve(&mut self, who: &Address, job: u64, x: &[bool], energy: i64) -> AppResult<Any> {
+    /// Commits `who` to (x, energy) in the current block, with a salt `reveal` rebuilds.
+    fn commit(&mut self, who: &Address, job: u64, x: &[bool], energy: i64) -> AppResult<Any> {
+        let c = solution_commitment(job, &who.to_bech32(), energy, &pack(x), &salt(who, x));
+        self.tx(any(&MsgCommitSolution {
+            solver: who.to_bech32(),
+            job_id: job,
+            commitment: c.to_vec(),
+        }))
+    }
+
+    /// Reveals what `commit` committed to (from a later block).
+    fn reveal(&mut self, who: &Address, job: u64, x: &[bool], energy: i64) -> AppResult<Any> {
         self.tx(any(&MsgSubmitSolution {
             solver: who.to_bech32(),
             job_id: job,
             assignment: pack(x),
             claimed_energy: energy,
+            salt: salt(who, x),
         }))
+    }
+
+    /// Commit in this block, reveal in the next (ending this block in between).
+    fn solve(&mut self, who: &Address, job: u64, x: &[bool], energy: i64) -> AppResult<Any> {
+        self.commit(who, job, x, energy)?;
+        self.end_block();
+        self.reveal(who, job, x, energy)
     }
 
     fn review(&mut self, member: usize, job: u64, approve: bool) -> AppResult<Any> {
@@ -166,6 +185,14 @@ impl Net {
     }
 }
 
+fn salt(who: &Address, x: &[bool]) -> Vec<u8> {
+    let mut s = who.to_bech32().into_bytes();
+    s.extend(x.iter().map(|&b| u8::from(b)));
+    s.resize(s.len().max(16), 7);
+    s.truncate(64);
+    s
+}
+
 fn code(r: AppResult<impl std::fmt::Debug>) -> (u32, String) {
     let e: AppError = r.expect_err("should fail");
     assert_eq!(e.codespace, "neuro", "{}", e.log);
@@ -173,7 +200,7 @@ fn code(r: AppResult<impl std::fmt::Debug>) -> (u32, String) {
 }
 
 #[test]
-fn sat_job_pays_block_fees_for_improvements_and_the_reward_for_the_solution() {
+fn sat_job_settles_by_improvement_and_reveals_must_match_an_earlier_commitment() {
     let mut n = Net::new(0, 1, 1_000_000);
     let module = Address::module(MODULE_ACCOUNT);
     let id = n
@@ -183,136 +210,264 @@ fn sat_job_pays_block_fees_for_improvements_and_the_reward_for_the_solution() {
     assert_eq!(n.balance(&module), 6_000);
     let job = n.job(id);
     assert_eq!(
-        (job.status, job.start_height, job.deadline_height),
-        (JobStatus::Open as i32, 2, 11)
+        (
+            job.status,
+            job.start_height,
+            job.deadline_height,
+            job.settle_height
+        ),
+        (JobStatus::Open as i32, 2, 11, 14)
     );
     assert!(job.has_target && job.target_energy == 0);
+    // All false: only x2 ∨ x3 fails.
+    assert_eq!(job.baseline_energy, 1);
     n.end_block();
 
-    // Block 3: two solvers improve (energies 2 then 1), a third candidate does not improve.
     let (s0, s1, s2) = (
         n.solvers[0].clone(),
         n.solvers[1].clone(),
         n.solvers[2].clone(),
     );
-    // (0,0,0): clause 2 (x2 ∨ x3) fails → energy 1; (0,1,1): clause 1 and 3 hold? x1=0,x2=1: clause 1 fails.
-    let e = |x: &[bool]| {
-        let p = super::problem::Problem::parse(
-            super::problem::Format::Cnf,
-            CNF,
-            &super::problem::Limits::LOCAL,
-        )
-        .unwrap();
-        p.energy(x).unwrap()
-    };
-    assert_eq!(e(&[true, false, true]), 1);
-    assert_eq!(e(&[false, true, true]), 1);
-    assert_eq!(e(&[true, true, true]), 1);
-    assert_eq!(e(&[true, true, false]), 0);
-    n.solve(&s0, id, &[true, false, true], 1).unwrap();
-    let (c, log) = code(n.solve(&s1, id, &[false, true, true], 1));
-    assert_eq!(c, 12, "{log}");
-    assert!(log.contains("does not improve"), "{log}");
-    // Wrong claims, lengths and padding are refused with their own codes.
-    let (c, log) = code(n.solve(&s2, id, &[true, true, false], 1));
+    // Block 3: three commitments; none can be revealed in the block that made it.
+    n.commit(&s0, id, &[true, false, true], 1).unwrap();
+    n.commit(&s1, id, &[true, true, false], 0).unwrap();
+    n.commit(&s2, id, &[true, true, false], 1).unwrap(); // a false claim
+    let (c, log) = code(n.reveal(&s0, id, &[true, false, true], 1));
+    assert_eq!(c, 23, "{log}");
+    assert!(log.contains("reveal it from block 4 on"), "{log}");
+    n.end_block();
+
+    // Block 4.
+    let (c, log) = code(n.reveal(&s2, id, &[true, true, false], 1));
     assert_eq!(c, 11);
     assert!(
         log.contains("claimed energy 1 but the assignment's energy is 0"),
         "{log}"
     );
-    let (c, _) = code(n.tx(any(&MsgSubmitSolution {
+    n.reveal(&s0, id, &[true, false, true], 1).unwrap();
+    let (c, log) = code(n.tx(any(&MsgSubmitSolution {
         solver: s2.to_bech32(),
         job_id: id,
-        assignment: vec![0b1000_0011],
+        assignment: pack(&[true, true, false]),
         claimed_energy: 0,
+        salt: vec![1; 16],
     })));
-    assert_eq!(c, 10);
-    let (c, _) = code(n.tx(any(&MsgSubmitSolution {
+    assert_eq!(c, 22, "{log}");
+    let (c, log) = code(n.tx(any(&MsgSubmitSolution {
         solver: s2.to_bech32(),
         job_id: id,
-        assignment: vec![3, 0],
+        assignment: pack(&[true, true, false]),
         claimed_energy: 0,
+        salt: vec![1; 15],
     })));
-    assert_eq!(c, 10);
-    n.end_block();
-    assert_eq!(
-        n.balance(&s0),
-        FUNDS + 100,
-        "the only improver takes the block fee"
-    );
-
-    // Block 4: no improvement → the fee stays in escrow.
-    n.end_block();
-    assert_eq!(n.balance(&module), 6_000 - 100);
-
-    // Block 5: s1 and s2 both... s1 solves; a later candidate in the same block is refused.
-    n.solve(&s1, id, &[true, true, false], 0).unwrap();
-    let (c, _) = code(n.solve(&s2, id, &[true, true, false], 0));
-    assert_eq!(c, 9, "a solved job takes no more solutions");
+    assert_eq!(c, 24, "{log}");
+    let (c, log) = code(n.tx(any(&MsgCommitSolution {
+        solver: s2.to_bech32(),
+        job_id: id,
+        commitment: vec![0; 31],
+    })));
+    assert_eq!(c, 20, "{log}");
+    n.reveal(&s1, id, &[true, true, false], 0).unwrap();
+    let (c, _) = code(n.commit(&s2, id, &[true, true, false], 0));
+    assert_eq!(c, 9, "a solved job takes no more commitments");
     n.end_block();
     let job = n.job(id);
     assert_eq!(job.status, JobStatus::Solved as i32);
     assert_eq!(job.winner, s1.to_bech32());
-    assert_eq!(n.balance(&s1), FUNDS + 5_000 + 100);
-    // 6000 escrowed: 100 + 100 block fees, 5000 reward, 800 refunded.
-    assert_eq!(n.balance(&n.creator.clone()), FUNDS - 6_000 + 800);
+    // Pot: block fees of blocks 2..=4 and the reward. s0 was no better than all-false.
+    assert_eq!(n.balance(&s0), FUNDS);
+    assert_eq!(n.balance(&s1), FUNDS + 300 + 5_000);
+    assert_eq!(n.balance(&n.creator.clone()), FUNDS - 6_000 + 700);
     assert_eq!(n.balance(&module), 0);
-    assert_eq!(handler::amount(&job.refunded).unwrap(), 800);
-    assert_eq!(handler::amount(&job.fees_paid).unwrap(), 200);
+    assert_eq!(handler::amount(&job.refunded).unwrap(), 700);
+    assert_eq!(handler::amount(&job.fees_paid).unwrap(), 300);
+    assert_eq!(handler::amount(&job.reward_paid).unwrap(), 5_000);
     assert_eq!(job.solutions, 2);
-    // Cancelling a closed job is refused.
     let (c, _) = code(n.tx(any(&MsgCancelJob {
         creator: n.creator.to_bech32(),
         job_id: id,
     })));
     assert_eq!(c, 9);
+    // The settled job's commitments are gone.
+    let left = n
+        .ctx_step(|ctx| ctx.scan(&state::state_key::commitments_prefix(id)))
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// Four independent bits, each worth -1: baseline 0, optimum -4.
+const BITS: &str = "p qubo 4 4 0\n0 0 -1\n1 1 -1\n2 2 -1\n3 3 -1\n";
+
+fn bits(k: usize) -> Vec<bool> {
+    (0..4).map(|i| i < k).collect()
 }
 
 #[test]
-fn block_fee_is_split_between_distinct_solvers_and_the_creator_earns_nothing() {
+fn a_latecomer_flipping_one_bit_of_the_public_best_earns_only_that_bit() {
     let mut n = Net::new(0, 1, 1_000_000);
+    let (honest, late) = (n.solvers[0].clone(), n.solvers[1].clone());
+    // Blocks 2..=7 open, reveals until 10; pot = 6 × 100 + 4_000.
     let id = n
-        .submit(ProblemFormat::Qubo, QUBO, 101, 3, 1_000, "")
+        .submit(ProblemFormat::Qubo, BITS, 100, 6, 4_000, "")
         .unwrap();
-    let job = n.job(id);
-    assert_eq!((job.decimals, job.has_target), (1, false));
     n.end_block();
-    let (s0, s1) = (n.solvers[0].clone(), n.solvers[1].clone());
-    let creator = n.creator.clone();
-    // Energies in tenths: all zero → 10; x2 set → 15.
-    n.solve(&s0, id, &[false, false, true], 15).unwrap();
-    n.solve(&creator, id, &[false, false, false], 10).unwrap();
-    n.solve(&s1, id, &[true, true, false], 10 - 10 - 10 + 20 - 1)
-        .map(|_| ())
-        .unwrap_err();
-    n.solve(&s1, id, &[true, false, false], 0).unwrap();
-    n.solve(&s0, id, &[false, true, false], 0).unwrap_err();
+    n.solve(&honest, id, &bits(3), -3).unwrap(); // commit 3, reveal 4
     n.end_block();
-    // s0 and s1 improved, the creator too: 101 / 2 = 50 each, 1 stays.
-    assert_eq!(n.balance(&s0), FUNDS + 50);
-    assert_eq!(n.balance(&s1), FUNDS + 50);
-    n.end_block(); // block 4: the deadline (2 + 3 - 1), no improvement
+    while n.height < 7 {
+        n.end_block();
+    }
+    // At the deadline the latecomer copies the public best and sets the last bit.
+    n.commit(&late, id, &bits(4), -4).unwrap();
+    n.end_block();
+    let (c, _) = code(n.commit(&late, id, &bits(4), -4));
+    assert_eq!(c, 9, "no commitments after the deadline");
+    n.reveal(&late, id, &bits(4), -4).unwrap();
+    while n.job(id).status == JobStatus::Open as i32 {
+        n.end_block();
+    }
     let job = n.job(id);
     assert_eq!(job.status, JobStatus::Expired as i32);
+    assert_eq!(job.closed_height, 10);
+    assert_eq!(job.winner, late.to_bech32(), "the best at the close");
+    // Improvements 3 and 1 of 4.
+    assert_eq!(n.balance(&honest), FUNDS + 4_600 * 3 / 4);
+    assert_eq!(n.balance(&late), FUNDS + 4_600 / 4);
+}
+
+#[test]
+fn dripping_an_improvement_earns_no_more_than_revealing_it_at_once() {
+    let mut n = Net::new(0, 1, 1_000_000);
+    let (once, drip) = (n.solvers[0].clone(), n.solvers[1].clone());
+    let a = n
+        .submit(ProblemFormat::Qubo, BITS, 100, 8, 1_000, "")
+        .unwrap();
+    let b = n
+        .submit(ProblemFormat::Qubo, BITS, 100, 8, 1_000, "")
+        .unwrap();
+    n.end_block();
+    n.commit(&once, a, &bits(4), -4).unwrap();
+    n.commit(&drip, b, &bits(1), -1).unwrap();
+    n.end_block();
+    n.reveal(&once, a, &bits(4), -4).unwrap();
+    n.reveal(&drip, b, &bits(1), -1).unwrap();
+    for k in 2..=4 {
+        n.commit(&drip, b, &bits(k), -(k as i64)).unwrap();
+        n.end_block();
+        n.reveal(&drip, b, &bits(k), -(k as i64)).unwrap();
+    }
+    while n.job(a).status == JobStatus::Open as i32 || n.job(b).status == JobStatus::Open as i32 {
+        n.end_block();
+    }
+    assert_eq!(n.job(b).solutions, 4);
+    assert_eq!(n.balance(&once), FUNDS + 800 + 1_000);
     assert_eq!(
-        job.winner,
-        s1.to_bech32(),
-        "best at the deadline wins an optimisation job"
+        n.balance(&drip),
+        n.balance(&once),
+        "four drips of 1 are paid as one improvement of 4"
     );
-    assert_eq!(n.balance(&s1), FUNDS + 50 + 1_000);
-    // Escrow 303 + 1000: paid 100 + 1000, refunded 203.
-    assert_eq!(n.balance(&creator), FUNDS - 1_303 + 203);
+}
+
+#[test]
+fn a_copied_reveal_earns_nothing_even_when_the_copy_lands_first() {
+    let mut n = Net::new(0, 1, 1_000_000);
+    let (honest, copier) = (n.solvers[0].clone(), n.solvers[1].clone());
+    let creator = n.creator.clone();
+    let id = n
+        .submit(ProblemFormat::Qubo, BITS, 10, 5, 1_000, "")
+        .unwrap();
+    n.end_block();
+    n.commit(&honest, id, &bits(4), -4).unwrap();
+    // The creator, seeing a commitment, can no longer cancel and keep what is revealed.
+    let (c, log) = code(n.tx(any(&MsgCancelJob {
+        creator: creator.to_bech32(),
+        job_id: id,
+    })));
+    assert_eq!(c, 14, "{log}");
+    n.end_block();
+    // The honest reveal is in the mempool: a proposer copies it. Revealing it under its own
+    // name needs a commitment of its own; copying the honest commitment does not help (it
+    // binds the solver).
+    let (c, _) = code(n.tx(any(&MsgSubmitSolution {
+        solver: copier.to_bech32(),
+        job_id: id,
+        assignment: pack(&bits(4)),
+        claimed_energy: -4,
+        salt: salt(&honest, &bits(4)),
+    })));
+    assert_eq!(c, 21);
+    let honest_commitment = solution_commitment(
+        id,
+        &honest.to_bech32(),
+        -4,
+        &pack(&bits(4)),
+        &salt(&honest, &bits(4)),
+    );
+    n.tx(any(&MsgCommitSolution {
+        solver: copier.to_bech32(),
+        job_id: id,
+        commitment: honest_commitment.to_vec(),
+    }))
+    .unwrap();
+    n.end_block();
+    let (c, _) = code(n.tx(any(&MsgSubmitSolution {
+        solver: copier.to_bech32(),
+        job_id: id,
+        assignment: pack(&bits(4)),
+        claimed_energy: -4,
+        salt: salt(&honest, &bits(4)),
+    })));
+    assert_eq!(c, 22, "the commitment binds its solver");
+    // The proposer censored the honest reveal and commits the copy (as the creator would to
+    // refund itself), revealing it first in the next block.
+    n.commit(&copier, id, &bits(4), -4).unwrap();
+    n.commit(&creator, id, &bits(4), -4).unwrap();
+    n.end_block();
+    n.reveal(&copier, id, &bits(4), -4).unwrap();
+    n.reveal(&honest, id, &bits(4), -4).unwrap();
+    let (c, _) = code(n.reveal(&creator, id, &bits(4), -4));
+    assert_eq!(c, 12, "as good as the best but committed later");
+    while n.job(id).status == JobStatus::Open as i32 {
+        n.end_block();
+    }
+    let job = n.job(id);
+    assert_eq!(job.best_solver, honest.to_bech32());
+    assert_eq!(
+        n.balance(&copier),
+        FUNDS,
+        "the copy ranks after the original"
+    );
+    assert_eq!(n.balance(&honest), FUNDS + 50 + 1_000);
+    assert_eq!(n.balance(&creator), FUNDS - 1_050);
+}
+
+#[test]
+fn the_creator_earns_nothing_from_its_own_job_and_its_share_comes_back() {
+    let mut n = Net::new(0, 1, 1_000_000);
+    let (s0, creator) = (n.solvers[0].clone(), n.creator.clone());
+    let id = n
+        .submit(ProblemFormat::Qubo, BITS, 0, 3, 1_000, "")
+        .unwrap();
+    n.end_block();
+    n.commit(&creator, id, &bits(1), -1).unwrap();
+    n.commit(&s0, id, &bits(4), -4).unwrap();
+    n.end_block();
+    n.reveal(&creator, id, &bits(1), -1).unwrap();
+    n.reveal(&s0, id, &bits(4), -4).unwrap();
+    while n.job(id).status == JobStatus::Open as i32 {
+        n.end_block();
+    }
+    assert_eq!(n.balance(&s0), FUNDS + 750);
+    assert_eq!(n.balance(&creator), FUNDS - 750);
     let sols = n.ctx_step(|ctx| state::solutions(ctx, id)).unwrap();
-    let shares: Vec<(String, String)> = sols
-        .iter()
-        .map(|(_, s)| (s.solver.clone(), s.fee_share.clone()))
+    let paid: Vec<(String, u64, String)> = sols
+        .into_iter()
+        .map(|(_, s)| (s.solver, s.improvement, s.paid))
         .collect();
     assert_eq!(
-        shares,
+        paid,
         vec![
-            (s0.to_bech32(), "50".into()),
-            (creator.to_bech32(), "0".into()),
-            (s1.to_bech32(), "50".into()),
+            (creator.to_bech32(), 1, "0".into()),
+            (s0.to_bech32(), 3, "750".into()),
         ]
     );
 }
@@ -328,9 +483,14 @@ fn an_optimisation_target_ends_the_job_and_an_unmet_one_refunds_the_reward() {
         .unwrap();
     assert_eq!(n.job(miss).target_energy, -10);
     n.end_block();
-    n.solve(&s0, hit, &[true, false, false], 0).unwrap();
-    n.solve(&s0, miss, &[true, false, false], 0).unwrap();
+    n.commit(&s0, hit, &[true, false, false], 0).unwrap();
+    n.commit(&s0, miss, &[true, false, false], 0).unwrap();
     n.end_block();
+    n.reveal(&s0, hit, &[true, false, false], 0).unwrap();
+    n.reveal(&s0, miss, &[true, false, false], 0).unwrap();
+    while n.job(miss).status == JobStatus::Open as i32 {
+        n.end_block();
+    }
     assert_eq!(n.job(hit).status, JobStatus::Solved as i32);
     assert_eq!(n.job(miss).status, JobStatus::Expired as i32);
     assert_eq!(n.job(miss).winner, "");
@@ -344,7 +504,7 @@ fn an_optimisation_target_ends_the_job_and_an_unmet_one_refunds_the_reward() {
 }
 
 #[test]
-fn cancel_refunds_everything_until_a_solution_is_accepted() {
+fn cancel_refunds_everything_until_a_solution_is_committed() {
     let mut n = Net::new(0, 1, 1_000_000);
     let creator = n.creator.clone();
     let s0 = n.solvers[0].clone();
@@ -361,7 +521,7 @@ fn cancel_refunds_everything_until_a_solution_is_accepted() {
         job_id: a,
     }))
     .unwrap();
-    n.solve(&s0, b, &[true, false, true], 1).unwrap();
+    n.commit(&s0, b, &[true, false, true], 1).unwrap();
     let (c, log) = code(n.tx(any(&MsgCancelJob {
         creator: creator.to_bech32(),
         job_id: b,
@@ -406,7 +566,7 @@ fn the_committee_approves_rejects_or_lets_large_jobs_expire() {
         JobStatus::Open as i32,
         "below the threshold: no review"
     );
-    let (c, _) = code(n.solve(&n.solvers[0].clone(), approved, &[true, true, false], 0));
+    let (c, _) = code(n.commit(&n.solvers[0].clone(), approved, &[true, true, false], 0));
     assert_eq!(c, 9, "no solutions before approval");
     n.end_block();
 
@@ -444,6 +604,10 @@ fn the_committee_approves_rejects_or_lets_large_jobs_expire() {
     // Review deadline 2 + 5 = 7 has passed.
     assert_eq!(n.job(ignored).status, JobStatus::ReviewExpired as i32);
     assert_eq!(handler::amount(&n.job(ignored).refunded).unwrap(), 140);
+    // The approved job's reveal window (3 blocks past its deadline) closes.
+    for _ in 0..3 {
+        n.end_block();
+    }
     assert_eq!(n.job(approved).status, JobStatus::Expired as i32);
 }
 

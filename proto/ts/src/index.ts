@@ -1,6 +1,6 @@
 // Entry point: the glia.* message types, for `new Registry([...defaultRegistryTypes, ...gliaTypes])`.
 import { MsgGenerateImage, MsgRegisterExecutor } from "./glia/inference/v1/tx.js";
-import { MsgCancelJob, MsgReviewJob, MsgSubmitJob, MsgSubmitSolution } from "./glia/neuro/v1/tx.js";
+import { MsgCancelJob, MsgCommitSolution, MsgReviewJob, MsgSubmitJob, MsgSubmitSolution } from "./glia/neuro/v1/tx.js";
 
 export * as inference from "./glia/inference/v1/tx.js";
 export * as inferenceQuery from "./glia/inference/v1/query.js";
@@ -14,6 +14,7 @@ export const gliaTypes = [
   ["/glia.inference.v1.MsgGenerateImage", MsgGenerateImage],
   ["/glia.inference.v1.MsgRegisterExecutor", MsgRegisterExecutor],
   ["/glia.neuro.v1.MsgSubmitJob", MsgSubmitJob],
+  ["/glia.neuro.v1.MsgCommitSolution", MsgCommitSolution],
   ["/glia.neuro.v1.MsgSubmitSolution", MsgSubmitSolution],
   ["/glia.neuro.v1.MsgCancelJob", MsgCancelJob],
   ["/glia.neuro.v1.MsgReviewJob", MsgReviewJob],
