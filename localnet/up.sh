@@ -164,7 +164,9 @@ g["chain_id"] = os.environ["CHAIN_ID"]
 # GLIA_BLOCK_MAX_BYTES shrinks blocks (tests/full-blocks.sh: every proposal is full); evidence
 # must fit in a block, so its budget shrinks with it.
 max_bytes = int(os.environ.get("GLIA_BLOCK_MAX_BYTES", "4194304"))
-g["consensus_params"]["block"].update(max_bytes=str(max_bytes), max_gas="-1")
+# A block asks at most 1e9 gas (20 txs at max_tx_gas): FinalizeBlock's work is bounded, and
+# every node enforces it in ProcessProposal.
+g["consensus_params"]["block"].update(max_bytes=str(max_bytes), max_gas="1000000000")
 if "GLIA_BLOCK_MAX_BYTES" in os.environ:
     ev = g["consensus_params"]["evidence"]
     ev["max_bytes"] = str(min(int(ev["max_bytes"]), max_bytes // 8))
@@ -183,11 +185,16 @@ neuro_params = {"committee": [a["address"] for a in accounts[-3:]] if len(accoun
                 "quorum": 2 if len(accounts) >= 3 else 1, "review_size_threshold": 5000,
                 "review_timeout_blocks": 200}
 models = [tiny("tiny")] + ([tiny("tiny-unserved")] if os.environ["FIXTURES"] == "1" else [])
+# Every block carries each validator's vote extension beside its txs; gliad refuses a genesis
+# whose blocks cannot hold them and one tx. Small blocks get small extensions and txs.
+small = {"params": {"max_tx_bytes": 4096}, "ext": {"max_vote_extension_bytes": 1024}} \
+    if "GLIA_BLOCK_MAX_BYTES" in os.environ else {"params": {}, "ext": {}}
 g["app_state"] = {} if app.startswith("kvstore") else {
+    "params": small["params"],
     "bank": {"balances": [
         {"address": a["address"], "coins": [{"denom": os.environ["DENOM"], "amount": "1000000000000"}]}
         for a in sorted(accounts + operators, key=lambda a: a["address"])]},
-    "inference": {"models": models},
+    "inference": {"models": models, "params": small["ext"]},
     "neuro": {"params": neuro_params}}
 for i, op in enumerate(operators):
     path = f"{run}/node{i}/glia/operator.mnemonic"

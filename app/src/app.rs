@@ -85,25 +85,39 @@ fn block_size_of(tx: &[u8]) -> i64 {
         .saturating_add(tx.len()) as i64
 }
 
-/// A proposal's txs: the injected votes first (when the block carries them), then the mempool's
-/// in its order, stopping before the total passes `max_tx_bytes` as CometBFT counts it. The
-/// mempool reaps up to that budget before the votes are added, so a full mempool must lose its
-/// last txs here; a proposal over the budget is not rejected but halts the proposer's consensus
-/// ("transaction data size exceeds maximum").
+/// A proposal's txs: the injected votes first (when the block carries them), always, then the
+/// mempool's in its order, stopping before the total passes `max_tx_bytes` as CometBFT counts
+/// it or the sum of gas limits passes `max_gas` (0: no limit). The mempool reaps up to the
+/// byte budget before the votes are added, so a full mempool must lose its last txs here; a
+/// proposal over the budget is not rejected but halts the proposer's consensus ("transaction
+/// data size exceeds maximum"). Genesis guarantees room for the votes beside a tx
+/// (`genesis::VOTE_ROOM_PER_VALIDATOR`), so they are never the reason a block is empty.
 fn fit_block(
     injected: Option<bytes::Bytes>,
     mempool: impl Iterator<Item = bytes::Bytes>,
     max_tx_bytes: i64,
+    max_gas: u64,
+    gas_of: impl Fn(&[u8]) -> u64,
 ) -> Vec<bytes::Bytes> {
-    let mut size = 0i64;
-    injected
-        .into_iter()
-        .chain(mempool)
-        .take_while(|t| {
-            size = size.saturating_add(block_size_of(t));
-            size <= max_tx_bytes
-        })
-        .collect()
+    let mut size = injected.as_ref().map_or(0, |t| block_size_of(t));
+    let mut gas = 0u64;
+    let rest = mempool.take_while(|t| {
+        size = size.saturating_add(block_size_of(t));
+        gas = gas.saturating_add(gas_of(t));
+        size <= max_tx_bytes && (max_gas == 0 || gas <= max_gas)
+    });
+    injected.into_iter().chain(rest).collect()
+}
+
+/// The gas limit a tx asks for; 0 for bytes that are not a tx (FinalizeBlock refuses those
+/// before executing anything).
+fn gas_wanted(tx: &[u8]) -> u64 {
+    use glia_proto::cosmos::cosmos::tx::v1beta1::{AuthInfo, TxRaw};
+    TxRaw::decode(tx)
+        .ok()
+        .and_then(|raw| AuthInfo::decode(raw.auth_info_bytes.as_slice()).ok())
+        .and_then(|a| a.fee)
+        .map_or(0, |f| f.gas_limit)
 }
 
 impl App {
@@ -523,10 +537,18 @@ impl Application for App {
             .as_ref()
             .and_then(|c| c.abci.as_ref())
             .map_or(0, |a| a.vote_extensions_enable_height.max(0) as u64);
+        let block = req.consensus_params.as_ref().and_then(|c| c.block.as_ref());
         let init = genesis::InitChain {
             chain_id: &req.chain_id,
             validators: &req.validators,
             vote_extensions_enable_height: ve_height,
+            max_block_gas: block.map_or(0, |b| b.max_gas.max(0) as u64),
+            max_block_bytes: block.map_or(0, |b| b.max_bytes.max(0) as u64),
+            max_evidence_bytes: req
+                .consensus_params
+                .as_ref()
+                .and_then(|c| c.evidence.as_ref())
+                .map_or(0, |e| e.max_bytes.max(0) as u64),
         };
         let changes = genesis::build(&latest, &init, &req.app_state_bytes)
             .unwrap_or_else(|e| internal_fatal("applying genesis", format!("{e:#}")));
@@ -612,6 +634,7 @@ impl Application for App {
         let expects = Self::params(&latest)
             .map(|(p, _)| p.expects_injected_votes(req.height as u64))
             .unwrap_or(false);
+        let max_gas = Self::params(&latest).map_or(0, |(p, _)| p.max_block_gas);
         let injected = expects.then(|| {
             votes::build(
                 req.local_last_commit
@@ -623,7 +646,7 @@ impl Application for App {
         });
         let offered = req.txs.len();
         let mempool = req.txs.into_iter().filter(|t| !votes::is_injected(t));
-        let txs = fit_block(injected, mempool, req.max_tx_bytes);
+        let txs = fit_block(injected, mempool, req.max_tx_bytes, max_gas, gas_wanted);
         tracing::debug!(
             height = req.height,
             max_tx_bytes = req.max_tx_bytes,
@@ -653,6 +676,17 @@ impl Application for App {
             }
             if rest.iter().any(|t| votes::is_injected(t)) {
                 return Err(AppError::invalid_request("injected votes out of place"));
+            }
+            if params.max_block_gas > 0 {
+                let gas = rest
+                    .iter()
+                    .fold(0u64, |g, t| g.saturating_add(gas_wanted(t)));
+                if gas > params.max_block_gas {
+                    return Err(AppError::invalid_request(format!(
+                        "the block's txs ask {gas} gas, above block.max_gas {}",
+                        params.max_block_gas
+                    )));
+                }
             }
             Ok(())
         })();
@@ -684,13 +718,19 @@ impl Application for App {
         req: RequestVerifyVoteExtension,
     ) -> ResponseVerifyVoteExtension {
         use response_verify_vote_extension::VerifyStatus;
-        let status = match inference::lifecycle::check_vote_extension(&req.vote_extension) {
-            Ok(_) => VerifyStatus::Accept,
-            Err(e) => {
-                tracing::warn!(height = req.height, "rejecting vote extension: {}", e.log);
-                VerifyStatus::Reject
-            }
-        };
+        let latest = self.0.store.latest();
+        let max_bytes = inference::state::params(&mut ReadOnly(&latest))
+            .map_or(inference::lifecycle::MAX_VOTE_EXTENSION_BYTES, |p| {
+                p.max_vote_extension_bytes as usize
+            });
+        let status =
+            match inference::lifecycle::check_vote_extension(&req.vote_extension, max_bytes) {
+                Ok(_) => VerifyStatus::Accept,
+                Err(e) => {
+                    tracing::warn!(height = req.height, "rejecting vote extension: {}", e.log);
+                    VerifyStatus::Reject
+                }
+            };
         ResponseVerifyVoteExtension {
             status: status as i32,
         }
@@ -815,7 +855,7 @@ mod tests {
         let raw: i64 = txs.iter().map(|t| t.len() as i64).sum();
         let max = cometbft_size(&txs) - 1;
         assert!(raw <= max, "the raw sizes alone would let every tx in");
-        let fitted = fit_block(None, txs.clone().into_iter(), max);
+        let fitted = fit_block(None, txs.clone().into_iter(), max, 0, |_| 0);
         assert_eq!(fitted.len(), 99);
         assert!(cometbft_size(&fitted) <= max);
         assert_eq!(fitted[..], txs[..99], "the mempool's order, a prefix of it");
@@ -823,7 +863,7 @@ mod tests {
         // The mempool reaped exactly the budget; the injected votes push its tail out.
         let max = cometbft_size(&txs);
         let votes: bytes::Bytes = vec![0xee; 700].into();
-        let fitted = fit_block(Some(votes.clone()), txs.clone().into_iter(), max);
+        let fitted = fit_block(Some(votes.clone()), txs.clone().into_iter(), max, 0, |_| 0);
         assert_eq!(fitted[0], votes);
         assert!(cometbft_size(&fitted) <= max);
         assert_eq!(
@@ -832,8 +872,81 @@ mod tests {
             "703 bytes of votes displace three 303-byte txs"
         );
         for t in [0i64, 1, 302, 303, 304, 5000] {
-            assert!(cometbft_size(&fit_block(None, txs.clone().into_iter(), t)) <= t);
+            assert!(cometbft_size(&fit_block(None, txs.clone().into_iter(), t, 0, |_| 0)) <= t);
         }
+    }
+
+    /// The gas budget stops the mempool's txs like the byte budget; the injected votes go in
+    /// whatever the budgets (genesis guarantees them room), never leaving a block that every
+    /// validator would reject for lacking them.
+    #[test]
+    fn proposals_stay_within_max_gas_and_always_carry_the_votes() {
+        let txs: Vec<bytes::Bytes> = (0..10u8).map(|i| vec![i; 100].into()).collect();
+        let fitted = fit_block(None, txs.clone().into_iter(), 1 << 20, 100, |_| 30);
+        assert_eq!(
+            fitted[..],
+            txs[..3],
+            "3 × 30 gas fit in 100, the 4th does not"
+        );
+        let fitted = fit_block(None, txs.clone().into_iter(), 1 << 20, 0, |_| 30);
+        assert_eq!(fitted.len(), 10, "0: no gas limit");
+        let votes: bytes::Bytes = vec![0xee; 5000].into();
+        let fitted = fit_block(
+            Some(votes.clone()),
+            txs.clone().into_iter(),
+            1000,
+            100,
+            |_| 30,
+        );
+        assert_eq!(fitted, vec![votes]);
+    }
+
+    /// ProcessProposal rejects a block whose txs ask more gas than `block.max_gas`, counting
+    /// the gas limits the txs declare (what CometBFT's mempool reaps by).
+    #[test]
+    fn a_proposal_over_block_max_gas_is_rejected() {
+        use crate::client::{msg_send, sign_tx, TxParams};
+        use tendermint_proto::v0_38::types::{BlockParams, ConsensusParams};
+        let (app, dir, _rt) = fresh_app("max-gas");
+        app.init_chain(RequestInitChain {
+            chain_id: "glia-test-1".into(),
+            app_state_bytes: b"{}".to_vec().into(),
+            consensus_params: Some(ConsensusParams {
+                block: Some(BlockParams {
+                    max_bytes: 4 << 20,
+                    max_gas: 60_000_000,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        let key = crate::keys::Key::from_seed(b"max-gas");
+        let tx = |seq: u64| -> bytes::Bytes {
+            let send = msg_send(&key, &key.address.to_bech32(), &[]);
+            let p = TxParams {
+                chain_id: "glia-test-1".into(),
+                account_number: 0,
+                sequence: seq,
+                fee: vec![],
+                gas_limit: 40_000_000,
+                memo: String::new(),
+            };
+            sign_tx(&key, vec![send], &p).into()
+        };
+        let verdict = |txs: Vec<bytes::Bytes>| {
+            app.process_proposal(RequestProcessProposal {
+                txs,
+                height: 1,
+                ..Default::default()
+            })
+            .status
+        };
+        use response_process_proposal::ProposalStatus;
+        let one = verdict(vec![tx(0)]);
+        let two = verdict(vec![tx(0), tx(1)]);
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(one, ProposalStatus::Accept as i32);
+        assert_eq!(two, ProposalStatus::Reject as i32, "80M gas against 60M");
     }
 
     /// The proposer with a mempool of exactly the budget (what CometBFT reaps when the mempool

@@ -8,7 +8,6 @@ use crate::client::{any, sign_tx, TxParams};
 use crate::keys::Key;
 use anyhow::{bail, Context, Result};
 use base64::Engine;
-use glia_modules::coins::{Coin, BASE_DENOM};
 use glia_modules::inference::{handler::register_sign_bytes, state};
 use glia_modules::{auth, ReadOnly};
 use glia_proto::inference::v1::{
@@ -182,7 +181,7 @@ impl Executor {
         let acc = auth::get_account(kv, &op.address)?
             .with_context(|| format!("operator {} has no account (fund it first)", op.address))?;
         let operator = op.address.to_bech32();
-        let chain_id = crate::params::ChainParams::load(kv)?.chain_id;
+        let chain = crate::params::ChainParams::load(kv)?;
         let msg = MsgRegisterExecutor {
             operator: operator.clone(),
             validator_pubkey: self.key.pubkey.clone(),
@@ -201,7 +200,7 @@ impl Executor {
             validator_signature: self
                 .key
                 .signing
-                .sign(&register_sign_bytes(&chain_id, &operator))
+                .sign(&register_sign_bytes(&chain.chain_id, &operator))
                 .to_bytes()
                 .to_vec(),
         };
@@ -209,10 +208,10 @@ impl Executor {
             op,
             vec![any(&msg)],
             &TxParams {
-                chain_id,
+                fee: chain.fee_for(400_000)?,
+                chain_id: chain.chain_id,
                 account_number: acc.account_number,
                 sequence: acc.sequence,
-                fee: vec![Coin::new(BASE_DENOM, 10_000)],
                 gas_limit: 400_000,
                 memo: String::new(),
             },

@@ -1,21 +1,25 @@
 //! The validator's neuromorphic worker: it reads the job board from committed state, takes
-//! the best-paying open job it can hold, runs the DMM solver on it and submits every
-//! improvement as a `MsgSubmitSolution` signed by the operator account — by itself, like
-//! any other solver (the chain pays whoever improves first; a creator's own jobs pay
-//! nothing, so the worker skips them).
+//! the best-paying open job it can hold, runs the DMM solver on it and sends every
+//! improvement as any solver must: a `MsgCommitSolution` with a salted hash first, then,
+//! once that commitment is in a block, the `MsgSubmitSolution` that reveals it — signed by
+//! the operator account (the chain pays improvements in commitment order; a creator's own
+//! jobs pay nothing, so the worker skips them).
 
 use crate::app::App;
 use crate::client::{any, sign_tx, TxParams};
 use crate::keys::Key;
 use crate::rpc::Rpc;
 use anyhow::{Context, Result};
-use glia_modules::coins::{Coin, BASE_DENOM};
 use glia_modules::neuro::handler::format_of;
+use glia_modules::neuro::msgs::solution_commitment;
 use glia_modules::neuro::problem::{pack, Limits, Problem};
 use glia_modules::neuro::{query, state};
 use glia_modules::{auth, ReadOnly};
-use glia_proto::neuro::v1::{Job, JobStatus, MsgSubmitSolution, QueryJobsRequest};
+use glia_proto::neuro::v1::{
+    Job, JobStatus, MsgCommitSolution, MsgSubmitSolution, QueryJobsRequest,
+};
 use glia_validator_gpu::dmm::{self, Candidate, SolveOptions};
+use rand_core::{OsRng, RngCore};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -57,9 +61,22 @@ pub struct NeuroWorker {
     seq: Option<(u64, u64)>,
 }
 
-/// Gas a solution needs: parsing and checking scale with the problem.
-fn solution_gas(job: &Job, problem_bytes: usize) -> u64 {
-    300_000 + 40 * problem_bytes as u64 + 20 * job.size
+/// Gas a reveal needs: checking scales with the problem's size.
+fn solution_gas(job: &Job) -> u64 {
+    300_000 + 20 * job.size
+}
+
+/// Gas a commitment needs.
+const COMMIT_GAS: u64 = 200_000;
+
+/// A candidate this worker committed to and has yet to reveal.
+struct Pending {
+    candidate: Candidate,
+    salt: Vec<u8>,
+    commitment: [u8; 32],
+    /// When the commitment (or, once `revealed`, the reveal) was sent.
+    sent: Instant,
+    revealed: bool,
 }
 
 impl NeuroWorker {
@@ -107,11 +124,6 @@ impl NeuroWorker {
         }))
     }
 
-    fn chain_job(&self, id: u64) -> Result<Option<Job>> {
-        let latest = self.app.0.store.latest();
-        Ok(state::job(&mut ReadOnly(&latest), id)?)
-    }
-
     fn work(&mut self, job: Job) -> Result<()> {
         self.tried.insert(job.id);
         let text = {
@@ -143,7 +155,7 @@ impl NeuroWorker {
                 })
             });
             let mut best: Option<Candidate> = None;
-            let mut sent: Option<(i64, Instant)> = None;
+            let mut pending: Option<Pending> = None;
             loop {
                 let finished = solver.is_finished();
                 while let Ok(c) = rx.recv_timeout(Duration::from_millis(200)) {
@@ -154,7 +166,7 @@ impl NeuroWorker {
                         break;
                     }
                 }
-                let Some(chain) = self.chain_job(job.id)? else {
+                let (height, Some(chain), mine) = self.chain_view(job.id)? else {
                     break;
                 };
                 if chain.status != JobStatus::Open as i32 {
@@ -163,47 +175,83 @@ impl NeuroWorker {
                     break;
                 }
                 let chain_best = chain.has_best.then_some(chain.best_energy);
-                if let Some(b) = &best {
-                    let improves = chain_best.is_none_or(|e| b.energy < e);
-                    let meets = chain.has_target && b.energy <= chain.target_energy;
-                    // About one submission per block: a better candidate than the one in
-                    // flight waits a second (unless it meets the target), and one the chain
-                    // has not taken in 3 s is sent again.
-                    let due = match sent {
-                        None => true,
-                        Some((e, t)) => {
-                            (b.energy < e && (meets || t.elapsed() >= Duration::from_secs(1)))
-                                || t.elapsed() >= Duration::from_secs(3)
-                        }
-                    };
-                    if improves && due {
-                        // Whatever the outcome, this energy counts as sent: a refusal means
-                        // the mempool already holds something as good (or the job closed),
-                        // so only a better candidate, or 3 s without news, sends again.
-                        sent = Some((b.energy, Instant::now()));
-                        match self.submit(&chain, &text, b) {
-                            Ok(()) => {}
-                            Err(Refused::Closed(log)) => {
-                                tracing::info!(job = job.id, "job closed in the mempool: {log}");
+                // Reveal a commitment once it is in a block; forget one the chain lost or
+                // that the board has overtaken.
+                if let Some(p) = &mut pending {
+                    let committed = mine.as_ref().is_some_and(|c| c.commitment == p.commitment);
+                    if !p.revealed && committed {
+                        p.revealed = true;
+                        p.sent = Instant::now();
+                        if let Err(e) = self.send(
+                            &chain,
+                            any(&MsgSubmitSolution {
+                                solver: self.cfg.operator.address.to_bech32(),
+                                job_id: chain.id,
+                                assignment: pack(&p.candidate.assignment),
+                                claimed_energy: p.candidate.energy,
+                                salt: p.salt.clone(),
+                            }),
+                            solution_gas(&chain),
+                        ) {
+                            if self.refused(job.id, e) {
                                 stop.store(true, Ordering::Relaxed);
                                 break;
                             }
-                            Err(Refused::Other(e)) => {
-                                tracing::warn!(job = job.id, "submitting solution: {e:#}")
+                        }
+                    }
+                    let settled = chain_best.is_some_and(|e| e <= p.candidate.energy);
+                    if settled || p.sent.elapsed() >= Duration::from_secs(6) {
+                        pending = None;
+                    }
+                }
+                if let Some(b) = &best {
+                    let improves = chain_best.is_none_or(|e| b.energy < e)
+                        && pending
+                            .as_ref()
+                            .is_none_or(|p| b.energy < p.candidate.energy);
+                    // Commitments execute in the next block, which must not pass the deadline.
+                    let can_commit = height < chain.deadline_height;
+                    // About one commitment per block: a better candidate waits a second
+                    // unless it meets the target.
+                    let meets = chain.has_target && b.energy <= chain.target_energy;
+                    let due = pending
+                        .as_ref()
+                        .is_none_or(|p| meets || p.sent.elapsed() >= Duration::from_secs(1));
+                    if improves && can_commit && due {
+                        let mut salt = vec![0u8; 32];
+                        OsRng.fill_bytes(&mut salt);
+                        let me = self.cfg.operator.address.to_bech32();
+                        let packed = pack(&b.assignment);
+                        let commitment =
+                            solution_commitment(chain.id, &me, b.energy, &packed, &salt);
+                        pending = Some(Pending {
+                            candidate: b.clone(),
+                            salt,
+                            commitment,
+                            sent: Instant::now(),
+                            revealed: false,
+                        });
+                        let msg = any(&MsgCommitSolution {
+                            solver: me,
+                            job_id: chain.id,
+                            commitment: commitment.to_vec(),
+                        });
+                        match self.send(&chain, msg, COMMIT_GAS) {
+                            Ok(()) => tracing::info!(
+                                job = job.id,
+                                energy = b.energy,
+                                "solution committed"
+                            ),
+                            Err(e) => {
+                                if self.refused(job.id, e) {
+                                    stop.store(true, Ordering::Relaxed);
+                                    break;
+                                }
                             }
                         }
                     }
                 }
-                if finished && rx.try_recv().is_err() {
-                    // Give the last submission a moment to land before moving on.
-                    if sent.is_some_and(|(_, t)| t.elapsed() < Duration::from_secs(3))
-                        && best
-                            .as_ref()
-                            .is_some_and(|b| chain_best.is_none_or(|c| b.energy < c))
-                    {
-                        std::thread::sleep(Duration::from_millis(300));
-                        continue;
-                    }
+                if finished && rx.try_recv().is_err() && pending.is_none() {
                     break;
                 }
             }
@@ -222,36 +270,63 @@ impl NeuroWorker {
         })
     }
 
-    fn submit(&mut self, job: &Job, text: &str, c: &Candidate) -> Result<(), Refused> {
+    /// The committed height, the job and this worker's pending commitment to it.
+    #[allow(clippy::type_complexity)]
+    fn chain_view(
+        &self,
+        id: u64,
+    ) -> Result<(
+        u64,
+        Option<Job>,
+        Option<glia_proto::neuro::v1::SolutionCommitment>,
+    )> {
+        let latest = self.app.0.store.latest();
+        let kv = &mut ReadOnly(&latest);
+        let me = self.cfg.operator.address.to_bech32();
+        Ok((
+            latest.height(),
+            state::job(kv, id)?,
+            state::commitment(kv, id, &me)?,
+        ))
+    }
+
+    /// Logs a refusal; true when the job is closed and the worker should move on.
+    fn refused(&self, job: u64, e: Refused) -> bool {
+        match e {
+            Refused::Closed(log) => {
+                tracing::info!(job, "job closed in the mempool: {log}");
+                true
+            }
+            Refused::Other(e) => {
+                tracing::warn!(job, "neuro tx: {e:#}");
+                false
+            }
+        }
+    }
+
+    fn send(&mut self, job: &Job, msg: glia_proto::cosmos::Any, gas: u64) -> Result<(), Refused> {
         let (number, seq) = match self.seq {
             Some(s) => s,
             None => self.refresh_seq()?,
         };
-        let gas = solution_gas(job, text.len());
-        let msg = MsgSubmitSolution {
-            solver: self.cfg.operator.address.to_bech32(),
-            job_id: job.id,
-            assignment: pack(&c.assignment),
-            claimed_energy: c.energy,
-        };
-        let chain_id = {
+        let (chain_id, fee) = {
             let latest = self.app.0.store.latest();
-            crate::params::ChainParams::load(&mut ReadOnly(&latest))
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .chain_id
+            let chain = crate::params::ChainParams::load(&mut ReadOnly(&latest))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let fee = chain.fee_for(gas)?;
+            (chain.chain_id, fee)
         };
         let mut params = TxParams {
             chain_id,
             account_number: number,
             sequence: seq,
-            // 0.025uglia per gas, rounded up.
-            fee: vec![Coin::new(BASE_DENOM, u128::from(gas).div_ceil(40))],
+            fee,
             gas_limit: gas,
             memo: String::new(),
         };
         let mut b = self
             .rpc
-            .broadcast(&sign_tx(&self.cfg.operator, vec![any(&msg)], &params))?;
+            .broadcast(&sign_tx(&self.cfg.operator, vec![msg.clone()], &params))?;
         if b.code == 32 {
             // Another tx of this account (the executor's registration) moved the sequence.
             let (n, s) = self.refresh_seq()?;
@@ -259,7 +334,7 @@ impl NeuroWorker {
             params.sequence = s;
             b = self
                 .rpc
-                .broadcast(&sign_tx(&self.cfg.operator, vec![any(&msg)], &params))?;
+                .broadcast(&sign_tx(&self.cfg.operator, vec![msg], &params))?;
         }
         if b.code != 0 {
             // CheckTx refusals do not move the sequence; anything else might have.
@@ -270,14 +345,14 @@ impl NeuroWorker {
                 return Err(Refused::Closed(b.log));
             }
             return Err(Refused::Other(anyhow::anyhow!(
-                "code {} ({}): {}",
+                "job {}: code {} ({}): {}",
+                job.id,
                 b.code,
                 b.codespace,
                 b.log
             )));
         }
         self.seq = Some((params.account_number, params.sequence + 1));
-        tracing::info!(job = job.id, energy = c.energy, "solution sent");
         Ok(())
     }
 

@@ -23,6 +23,11 @@ pub struct ChainParams {
     /// commit.
     #[serde(default)]
     pub vote_extensions_enable_height: u64,
+    /// Most gas (the sum of the txs' gas limits) a block may ask for: CometBFT's
+    /// `block.max_gas` from InitChain, 0 when unlimited. PrepareProposal stays within it and
+    /// ProcessProposal rejects a block over it, so no proposer makes validators execute more.
+    #[serde(default)]
+    pub max_block_gas: u64,
 }
 
 impl ChainParams {
@@ -33,6 +38,7 @@ impl ChainParams {
             max_tx_bytes: 64 * 1024,
             max_tx_gas: 50_000_000,
             vote_extensions_enable_height: 0,
+            max_block_gas: 0,
         }
     }
 
@@ -40,10 +46,28 @@ impl ChainParams {
         GasPrice::parse(&self.min_gas_price).map_err(anyhow::Error::msg)
     }
 
+    /// The smallest fee every node accepts for `gas`: what services pay, so a change of
+    /// `min_gas_price` reaches them with the state.
+    pub fn fee_for(&self, gas: u64) -> Result<Vec<glia_modules::coins::Coin>> {
+        let p = self.gas_price()?;
+        Ok(vec![glia_modules::coins::Coin::new(
+            &p.denom,
+            p.fee_for(gas),
+        )])
+    }
+
     pub fn validate(&self) -> Result<()> {
         self.gas_price().context("min_gas_price")?;
         if self.max_tx_bytes == 0 || self.max_tx_gas == 0 {
             bail!("max_tx_bytes and max_tx_gas must be positive");
+        }
+        if self.max_block_gas > 0 && self.max_block_gas < self.max_tx_gas {
+            bail!(
+                "consensus block.max_gas {} is below max_tx_gas {}: a valid tx could never fit \
+                 a block",
+                self.max_block_gas,
+                self.max_tx_gas
+            );
         }
         Ok(())
     }

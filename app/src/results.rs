@@ -50,6 +50,9 @@ impl ResultBook {
             return VoteExtension::default();
         };
         let operator = state::operator_of_validator(kv, &validator).ok().flatten();
+        let max_bytes = state::params(kv).map_or(MAX_VOTE_EXTENSION_BYTES, |p| {
+            p.max_vote_extension_bytes as usize
+        });
         let mut done = self.done.lock().expect("results lock");
         let mut results = Vec::new();
         let mut bytes = 0usize;
@@ -77,7 +80,7 @@ impl ResultBook {
                     .saturating_add(prost::length_delimiter_len(size))
                     .saturating_add(1);
                 if results.len() < MAX_RESULTS_PER_EXTENSION
-                    && bytes.saturating_add(framed) <= MAX_VOTE_EXTENSION_BYTES
+                    && bytes.saturating_add(framed) <= max_bytes
                 {
                     bytes = bytes.saturating_add(framed);
                     results.push(r);
@@ -163,8 +166,11 @@ mod tests {
                 "{} bytes",
                 bytes.len()
             );
-            glia_modules::inference::lifecycle::check_vote_extension(&bytes)
-                .expect("every validator accepts it");
+            glia_modules::inference::lifecycle::check_vote_extension(
+                &bytes,
+                MAX_VOTE_EXTENSION_BYTES,
+            )
+            .expect("every validator accepts it");
             if height == 10 {
                 assert!(
                     ext.results.len() > 10,

@@ -47,6 +47,7 @@ pub struct GenesisParams {
     pub result_timeout_blocks: Option<u64>,
     pub max_timeout_blocks: Option<u64>,
     pub default_timeout_blocks: Option<u64>,
+    pub max_vote_extension_bytes: Option<u32>,
 }
 
 /// The width/height multiple a model gets when genesis names none: the executor's pipeline
@@ -87,6 +88,11 @@ fn check_params(p: &Params) -> AppResult<()> {
     {
         return bad("need result_timeout_blocks < default_timeout_blocks <= max_timeout_blocks");
     }
+    if !(MIN_VOTE_EXTENSION_BYTES..=MAX_VOTE_EXTENSION_BYTES)
+        .contains(&(p.max_vote_extension_bytes as usize))
+    {
+        return bad("max_vote_extension_bytes must be 1024 to 65536");
+    }
     Ok(())
 }
 
@@ -102,7 +108,8 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
             max_replicas,
             result_timeout_blocks,
             max_timeout_blocks,
-            default_timeout_blocks
+            default_timeout_blocks,
+            max_vote_extension_bytes
         );
     }
     check_params(&p)?;
@@ -158,17 +165,21 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
     Ok(())
 }
 
-/// The largest vote extension a validator accepts (CometBFT carries it in every precommit).
+/// The largest vote extension params may allow (CometBFT carries it in every precommit);
+/// `Params::max_vote_extension_bytes` is the chain's limit, at most this.
 pub const MAX_VOTE_EXTENSION_BYTES: usize = 64 * 1024;
+/// The smallest limit params may set: room for a few results.
+pub const MIN_VOTE_EXTENSION_BYTES: usize = 1024;
 /// The most task results one extension may carry.
 pub const MAX_RESULTS_PER_EXTENSION: usize = 256;
 
-/// Checks a vote extension's shape (VerifyVoteExtension): it decodes and stays within bounds,
-/// each task at most once.
-pub fn check_vote_extension(bytes: &[u8]) -> AppResult<VoteExtension> {
-    if bytes.len() > MAX_VOTE_EXTENSION_BYTES {
+/// Checks a vote extension's shape (VerifyVoteExtension): it decodes and stays within
+/// `max_bytes` (the params' `max_vote_extension_bytes`) and the result count, each task at
+/// most once.
+pub fn check_vote_extension(bytes: &[u8], max_bytes: usize) -> AppResult<VoteExtension> {
+    if bytes.len() > max_bytes {
         return Err(errors::invalid_vote_extension(format!(
-            "vote extension of {} bytes exceeds 65536",
+            "vote extension of {} bytes exceeds {max_bytes}",
             bytes.len()
         )));
     }
@@ -205,11 +216,12 @@ pub fn check_vote_extension(bytes: &[u8]) -> AppResult<VoteExtension> {
 /// Applies the results in the previous commit's vote extensions (already signature-checked):
 /// each validator's results are credited to the executor registered for it.
 pub fn apply_vote_extensions(ctx: &mut Ctx<'_>, votes: &[(String, Vec<u8>)]) -> AppResult<()> {
+    let max_bytes = state::params(ctx)?.max_vote_extension_bytes as usize;
     for (hex_address, ext) in votes {
         if ext.is_empty() {
             continue;
         }
-        let Ok(ext) = check_vote_extension(ext) else {
+        let Ok(ext) = check_vote_extension(ext, max_bytes) else {
             continue;
         };
         let Some(operator) = state::operator_of_validator(ctx, hex_address)? else {

@@ -60,6 +60,7 @@ pub fn default_params() -> Params {
         quality_penalty_outvoted_bps: 2000,
         quality_penalty_missed_bps: 1000,
         quality_reward_bps: 100,
+        max_vote_extension_bytes: super::lifecycle::MAX_VOTE_EXTENSION_BYTES as u32,
     }
 }
 

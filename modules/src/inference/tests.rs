@@ -626,17 +626,29 @@ fn vote_extensions_with_repeated_or_too_many_results_are_refused() {
             .map(r)
             .collect(),
     };
-    assert!(lifecycle::check_vote_extension(&ok.encode_to_vec()).is_ok());
+    assert!(lifecycle::check_vote_extension(
+        &ok.encode_to_vec(),
+        lifecycle::MAX_VOTE_EXTENSION_BYTES
+    )
+    .is_ok());
     let too_many = VoteExtension {
         results: (1..=lifecycle::MAX_RESULTS_PER_EXTENSION as u64 + 1)
             .map(r)
             .collect(),
     };
-    let e = lifecycle::check_vote_extension(&too_many.encode_to_vec()).unwrap_err();
+    let e = lifecycle::check_vote_extension(
+        &too_many.encode_to_vec(),
+        lifecycle::MAX_VOTE_EXTENSION_BYTES,
+    )
+    .unwrap_err();
     assert!(e.log.contains("results in one extension"), "{}", e.log);
     let twice = VoteExtension {
         results: vec![r(5), r(6), r(5)],
     };
-    let e = lifecycle::check_vote_extension(&twice.encode_to_vec()).unwrap_err();
+    let e = lifecycle::check_vote_extension(
+        &twice.encode_to_vec(),
+        lifecycle::MAX_VOTE_EXTENSION_BYTES,
+    )
+    .unwrap_err();
     assert!(e.log.contains("task 5 is reported twice"), "{}", e.log);
 }

@@ -122,15 +122,20 @@ fn neuro_a_validators_solve_a_posted_job_and_are_paid_exactly() -> Result<()> {
     );
     // Money, to the unit: the escrow went to block fees, the reward and the refund.
     let escrow = 40 * 1_000 + 50_000;
-    assert_eq!(amount(&j.reward_paid), 50_000);
+    // The reward is shared by improvement; each share is rounded down.
+    assert!(
+        (50_000 - u128::from(j.solutions)..=50_000).contains(&amount(&j.reward_paid)),
+        "reward paid {}",
+        amount(&j.reward_paid)
+    );
     assert_eq!(
         amount(&j.fees_paid) + amount(&j.reward_paid) + amount(&j.refunded),
         escrow
     );
     assert_eq!(amount(&j.escrow), 0);
     assert!(
-        amount(&j.fees_paid) >= 1_000,
-        "the winning block's fee is paid"
+        amount(&j.fees_paid) >= 1_000 - u64::from(j.solutions as u32) as u128,
+        "the open blocks' fees are paid"
     );
     let after = rpc.balance(&creator.address(), DENOM)?;
     assert_eq!(before - after, fee + escrow - amount(&j.refunded));
@@ -146,13 +151,18 @@ fn neuro_a_validators_solve_a_posted_job_and_are_paid_exactly() -> Result<()> {
     assert!(last.met_target && last.energy == 0 && last.solver == j.winner);
     let p = Problem::parse(Format::Cnf, &text, &Limits::LOCAL)?;
     assert_eq!(p.energy_packed(&last.assignment)?, 0);
-    // Block fees were shared only by solvers whose improvements landed.
-    let shares: u128 = sols
+    // What each solution was paid adds up to the job's payments, and only improvements
+    // (in commitment order) were paid.
+    let paid: u128 = sols
         .solutions
         .iter()
-        .map(|s| s.fee_share.parse::<u128>().unwrap_or(0))
+        .map(|s| s.paid.parse::<u128>().unwrap_or(0))
         .sum();
-    assert_eq!(shares, amount(&j.fees_paid));
+    assert_eq!(paid, amount(&j.fees_paid) + amount(&j.reward_paid));
+    assert!(sols
+        .solutions
+        .iter()
+        .all(|s| s.improvement > 0 || s.paid == "0"));
     Ok(())
 }
 
@@ -166,60 +176,74 @@ fn neuro_b_wrong_solutions_are_refused_with_clear_logs() -> Result<()> {
     let unsat = "p cnf 2 4\n1 2 0\n-1 2 0\n1 -2 0\n-1 -2 0\n";
     let (id, _) = submit_job(&net, &creator, unsat, 10, 8, 100)?;
     let before = rpc.balance(&solver.address(), DENOM)?;
-    let cases: Vec<(MsgSubmitSolution, u32, &str)> = vec![
-        (
-            MsgSubmitSolution {
-                solver: solver.address(),
-                job_id: id,
-                assignment: pack(&[true, true]),
-                claimed_energy: 0,
-            },
-            11,
-            "claimed energy 0 but the assignment's energy is 1",
-        ),
-        (
-            MsgSubmitSolution {
-                solver: solver.address(),
-                job_id: id,
-                assignment: vec![1, 0],
-                claimed_energy: 1,
-            },
-            10,
-            "assignment is 2 bytes",
-        ),
-        (
-            MsgSubmitSolution {
-                solver: solver.address(),
-                job_id: id,
-                assignment: vec![0b100],
-                claimed_energy: 1,
-            },
-            10,
-            "bits beyond the last variable",
-        ),
-        (
-            MsgSubmitSolution {
-                solver: solver.address(),
-                job_id: 999_999,
-                assignment: vec![1],
-                claimed_energy: 1,
-            },
-            8,
-            "job 999999 does not exist",
-        ),
-    ];
-    for (msg, code, text) in cases {
+    let salt = vec![9u8; 32];
+    let reveal = |assignment: Vec<u8>, claimed_energy: i64, salt: &[u8]| MsgSubmitSolution {
+        solver: solver.address(),
+        job_id: id,
+        assignment,
+        claimed_energy,
+        salt: salt.to_vec(),
+    };
+    let refused = |msg: MsgSubmitSolution, code: u32, text: &str| -> Result<()> {
         let mut p = solver.params(&net, &rpc)?;
         p.gas_limit = 400_000;
         p.fee = vec![glia_modules::coins::Coin::new(DENOM, 10_000)];
         let b = rpc.broadcast(&solver.sign(vec![any(&msg)], &p))?;
         assert_eq!((b.code, b.codespace.as_str()), (code, "neuro"), "{}", b.log);
         assert!(b.log.contains(text), "log {:?} lacks {text:?}", b.log);
+        Ok(())
+    };
+    // Nothing is verified for a reveal without a commitment from an earlier block.
+    refused(
+        reveal(pack(&[true, true]), 0, &salt),
+        21,
+        "has no commitment",
+    )?;
+    let mut paid = 0;
+    // Each wrong reveal needs its own commitment (a new one replaces the last).
+    let cases: Vec<(Vec<u8>, i64, u32, &str)> = vec![
+        (
+            pack(&[true, true]),
+            0,
+            11,
+            "claimed energy 0 but the assignment's energy is 1",
+        ),
+        (vec![1, 0], 0, 10, "assignment is 2 bytes"),
+        (vec![0b100], 0, 10, "bits beyond the last variable"),
+    ];
+    for (assignment, energy, code, text) in cases {
+        let commitment = glia_modules::neuro::msgs::solution_commitment(
+            id,
+            &solver.address(),
+            energy,
+            &assignment,
+            &salt,
+        );
+        let (_, fee) = send(
+            &net,
+            &solver,
+            MsgCommitSolution {
+                solver: solver.address(),
+                job_id: id,
+                commitment: commitment.to_vec(),
+            },
+            200_000,
+        )?;
+        paid += fee;
+        refused(
+            reveal(assignment.clone(), energy, &[8u8; 32]),
+            22,
+            "do not hash to",
+        )?;
+        refused(reveal(assignment, energy, &salt), code, text)?;
     }
+    let mut missing = reveal(vec![1], 1, &salt);
+    missing.job_id = 999_999;
+    refused(missing, 8, "job 999999 does not exist")?;
     assert_eq!(
         rpc.balance(&solver.address(), DENOM)?,
-        before,
-        "refused in CheckTx: no fee"
+        before - paid,
+        "refused in CheckTx: no fee beyond the commitments'"
     );
     // The job ends at its deadline with the reward refunded (a SAT job that was never solved).
     let j = wait_job(&rpc, id, Duration::from_secs(40), |j| {
