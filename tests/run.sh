@@ -46,7 +46,14 @@ step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "unit tests"
-cargo test --workspace --exclude glia-e2e --locked
+cargo test --workspace --exclude glia-e2e --locked -- --skip attack_
+
+# Every attack of the README's threat model that runs in process is a test named attack_*:
+# each performs the attack against the real code (module handlers, the app's ABCI methods,
+# decode → ante → execute) and shows it failing. The ones that need the network run on the
+# localnet below (tests/e2e/tests/localnet/bad_input.rs, neuro.rs).
+step "adversarial: the threat model's attacks, in process (tests named attack_*)"
+cargo test --workspace --exclude glia-e2e --locked -- attack_
 
 # No GPU here, so the solver's CUDA code can only be compiled: keep it compiling. (The `cuda`
 # feature, candle's backend, needs a CUDA toolkit: validator-gpu/bench/gpu-prep.sh builds it.)

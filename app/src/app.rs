@@ -880,7 +880,7 @@ mod tests {
     /// whatever the budgets (genesis guarantees them room), never leaving a block that every
     /// validator would reject for lacking them.
     #[test]
-    fn proposals_stay_within_max_gas_and_always_carry_the_votes() {
+    fn attack_proposals_stay_within_max_gas_and_always_carry_the_votes() {
         let txs: Vec<bytes::Bytes> = (0..10u8).map(|i| vec![i; 100].into()).collect();
         let fitted = fit_block(None, txs.clone().into_iter(), 1 << 20, 100, |_| 30);
         assert_eq!(
@@ -904,7 +904,7 @@ mod tests {
     /// ProcessProposal rejects a block whose txs ask more gas than `block.max_gas`, counting
     /// the gas limits the txs declare (what CometBFT's mempool reaps by).
     #[test]
-    fn a_proposal_over_block_max_gas_is_rejected() {
+    fn attack_a_proposal_over_block_max_gas_is_rejected() {
         use crate::client::{msg_send, sign_tx, TxParams};
         use tendermint_proto::v0_38::types::{BlockParams, ConsensusParams};
         let (app, dir, _rt) = fresh_app("max-gas");
@@ -1005,7 +1005,7 @@ mod tests {
     /// A panic inside a query (ABCI, gRPC, REST, Simulate) or CheckTx is the SDK's panic error
     /// for that request, and the node answers the next ones as before: nothing is poisoned.
     #[test]
-    fn a_panic_in_a_query_or_check_tx_is_an_error_answer() {
+    fn attack_a_panic_in_a_query_or_check_tx_is_an_error_answer() {
         let (app, dir, _rt) = fresh_app("panic");
         for _ in 0..2 {
             let r = Application::query(

@@ -382,7 +382,7 @@ mod tests {
     /// Deterministic mutations of valid problem texts: no panic, and the checks of
     /// `check_problem_bytes` hold for everything that still parses.
     #[test]
-    fn mutated_problems_never_panic_and_verify_consistently() {
+    fn attack_mutated_problems_never_panic_and_verify_consistently() {
         let seeds: [&[u8]; 8] = [
             b"\x00p cnf 5 3\n1 -2 0\n2 3 -5 0\n-1 4 0\n",
             b"\x01p wcnf 3 3 10\n10 1 2 0\n3 -1 0\n4 -2 3 0\n",
@@ -434,7 +434,7 @@ mod tests {
     /// the neuro module's problem error naming the line, and panics nowhere
     /// (before the fix, dev builds panicked here and release builds wrapped).
     #[test]
-    fn an_overflowing_qubo_is_refused_not_a_panic() {
+    fn attack_an_overflowing_qubo_is_refused_not_a_panic() {
         use glia_modules::neuro::handler::proto_format;
         use glia_modules::neuro::problem::Format;
         use glia_proto::neuro::v1::MsgSubmitJob;
@@ -468,7 +468,7 @@ mod tests {
     /// Coins sent to a bech32m spelling of an address would sit under a second state key that
     /// the key's owner never reads: the send is refused as an invalid address.
     #[test]
-    fn a_send_to_a_bech32m_spelling_is_refused() {
+    fn attack_a_send_to_a_bech32m_spelling_is_refused() {
         let k = funded_key();
         let to = Key::from_seed(b"bech32m recipient").address;
         let hrp = bech32::Hrp::parse("glia").unwrap();
@@ -503,7 +503,7 @@ mod tests {
     /// Deterministic mutations of valid txs (bit flips, truncations, splices, length-field
     /// damage): nothing panics, and the same bytes always give the same answer.
     #[test]
-    fn mutated_txs_never_panic_and_answer_deterministically() {
+    fn attack_mutated_txs_never_panic_and_answer_deterministically() {
         let seeds = [
             seed_tx(10, ""),
             seed_tx(u128::MAX, "memo"),

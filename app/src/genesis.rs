@@ -133,7 +133,7 @@ mod tests {
     /// A genesis whose blocks cannot carry every validator's largest extension beside one
     /// largest tx is refused with what to change; the localnet's full-blocks setting passes.
     #[test]
-    fn blocks_must_hold_the_votes_beside_a_tx() {
+    fn attack_blocks_must_hold_the_votes_beside_a_tx() {
         let validators = vec![ValidatorUpdate::default(); 4];
         let init = |max_block_bytes: u64| InitChain {
             chain_id: "glia-test-1",

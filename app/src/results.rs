@@ -144,7 +144,7 @@ mod tests {
     /// A busy validator's extension stays within what every validator accepts (64 KiB, 256
     /// results): the oldest results go first and the rest wait for the next votes, none lost.
     #[test]
-    fn a_busy_validators_extension_stays_within_bounds_and_loses_nothing() {
+    fn attack_a_busy_validators_extension_stays_within_bounds_and_loses_nothing() {
         let (store, _) = store_with_tasks(1..=300, 1_000);
         let book = ResultBook::default();
         book.set_validator("AB".into());
@@ -194,7 +194,7 @@ mod tests {
     }
 
     #[test]
-    fn results_are_carried_only_while_the_recording_block_is_in_time() {
+    fn attack_results_are_carried_only_while_the_recording_block_is_in_time() {
         let deadline = 20;
         let (store, slot) = store_with_tasks([7], deadline);
         let book = ResultBook::default();

@@ -111,7 +111,7 @@ mod tests {
     /// The same bytes with a bech32m checksum are a second spelling: refused, naming the
     /// address (before, they parsed, and coins sent there sat under a key nobody controls).
     #[test]
-    fn a_bech32m_spelling_is_not_an_address() {
+    fn attack_a_bech32m_spelling_is_not_an_address() {
         let a = Address::module("bech32m victim");
         let m =
             bech32::encode::<bech32::Bech32m>(Hrp::parse(PREFIX).unwrap(), a.as_bytes()).unwrap();

@@ -544,7 +544,7 @@ fn the_creator_never_executes_its_own_task() {
 /// key): refused while a task waits on the old operator, then the record moves whole, quality
 /// included, so rotating escapes no penalty, and the new operator is the one assigned and paid.
 #[test]
-fn a_validator_rotates_its_executor_operator_and_keeps_its_record() {
+fn attack_a_validator_rotates_its_executor_operator_and_keeps_its_record() {
     let mut net = Net::new(4);
     // Validator 0 is outvoted once: quality 8000.
     let task = net.generate(vec![7], 4);
@@ -616,7 +616,7 @@ fn a_validator_rotates_its_executor_operator_and_keeps_its_record() {
 /// by every validator before any state is read: a task reported twice, or more results than
 /// one extension may carry. Within the bounds, an extension is accepted.
 #[test]
-fn vote_extensions_with_repeated_or_too_many_results_are_refused() {
+fn attack_vote_extensions_with_repeated_or_too_many_results_are_refused() {
     let r = |task_id: u64| TaskResult {
         task_id,
         images: vec![],

@@ -869,7 +869,7 @@ mod tests {
     /// sum does, are refused with the line, never a panic (dev builds check overflow) nor a
     /// wrapped value (release builds do not).
     #[test]
-    fn qubo_scaling_overflow_is_an_error_not_a_panic() {
+    fn attack_qubo_scaling_overflow_is_an_error_not_a_panic() {
         let cases = [
             ("p qubo 2 2 0\n0 0 2e29\n1 1 1e-9\n", "line 2"),
             ("p qubo 2 2 0\n1 1 1e-9\n0 0 -2e29\n", "line 3"),

@@ -303,7 +303,7 @@ fn bits(k: usize) -> Vec<bool> {
 }
 
 #[test]
-fn a_latecomer_flipping_one_bit_of_the_public_best_earns_only_that_bit() {
+fn attack_a_latecomer_flipping_one_bit_of_the_public_best_earns_only_that_bit() {
     let mut n = Net::new(0, 1, 1_000_000);
     let (honest, late) = (n.solvers[0].clone(), n.solvers[1].clone());
     // Blocks 2..=7 open, reveals until 10; pot = 6 × 100 + 4_000.
@@ -335,7 +335,7 @@ fn a_latecomer_flipping_one_bit_of_the_public_best_earns_only_that_bit() {
 }
 
 #[test]
-fn dripping_an_improvement_earns_no_more_than_revealing_it_at_once() {
+fn attack_dripping_an_improvement_earns_no_more_than_revealing_it_at_once() {
     let mut n = Net::new(0, 1, 1_000_000);
     let (once, drip) = (n.solvers[0].clone(), n.solvers[1].clone());
     let a = n
@@ -368,7 +368,7 @@ fn dripping_an_improvement_earns_no_more_than_revealing_it_at_once() {
 }
 
 #[test]
-fn a_copied_reveal_earns_nothing_even_when_the_copy_lands_first() {
+fn attack_a_copied_reveal_earns_nothing_even_when_the_copy_lands_first() {
     let mut n = Net::new(0, 1, 1_000_000);
     let (honest, copier) = (n.solvers[0].clone(), n.solvers[1].clone());
     let creator = n.creator.clone();
@@ -441,7 +441,7 @@ fn a_copied_reveal_earns_nothing_even_when_the_copy_lands_first() {
 }
 
 #[test]
-fn the_creator_earns_nothing_from_its_own_job_and_its_share_comes_back() {
+fn attack_the_creator_earns_nothing_from_its_own_job_and_its_share_comes_back() {
     let mut n = Net::new(0, 1, 1_000_000);
     let (s0, creator) = (n.solvers[0].clone(), n.creator.clone());
     let id = n
@@ -504,7 +504,7 @@ fn an_optimisation_target_ends_the_job_and_an_unmet_one_refunds_the_reward() {
 }
 
 #[test]
-fn cancel_refunds_everything_until_a_solution_is_committed() {
+fn attack_cancel_refunds_everything_until_a_solution_is_committed() {
     let mut n = Net::new(0, 1, 1_000_000);
     let creator = n.creator.clone();
     let s0 = n.solvers[0].clone();
