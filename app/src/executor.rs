@@ -246,7 +246,7 @@ impl Executor {
                 continue;
             };
             let mine = task.assignments.iter().any(|a| {
-                a.executor == operator && a.results.is_empty() && height <= a.deadline_height
+                a.executor == operator && a.commitment.is_empty() && height <= a.deadline_height
             });
             if !mine {
                 continue;

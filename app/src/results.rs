@@ -1,20 +1,30 @@
-//! This validator's finished work, waiting to go out in its next vote extension. The
-//! executor fills it off the consensus path; ExtendVote only reads it, so voting never waits
-//! for a GPU.
+//! This validator's finished work, waiting to go out in its next vote extensions: first a
+//! commitment (a salted hash bound to the operator), then, once the task reveals, the images
+//! and the salt. The executor fills it off the consensus path; ExtendVote only reads it, so
+//! voting never waits for a GPU.
 
 use glia_modules::inference::lifecycle::{MAX_RESULTS_PER_EXTENSION, MAX_VOTE_EXTENSION_BYTES};
 use glia_modules::inference::{settle, state};
 use glia_modules::Kv;
-use glia_proto::inference::v1::{ImageResult, TaskResult, TaskStatus, VoteExtension};
+use glia_proto::inference::v1::{
+    ImageResult, ResultCommitment, TaskResult, TaskStatus, VoteExtension,
+};
 use prost::Message;
+use rand_core::{OsRng, RngCore};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+
+/// Finished images and the secret salt of their commitment.
+struct Done {
+    images: Vec<ImageResult>,
+    salt: Vec<u8>,
+}
 
 #[derive(Default)]
 pub struct ResultBook {
     /// This node's validator address (hex); without one the node reports nothing.
     validator: Mutex<Option<String>>,
-    done: Mutex<BTreeMap<u64, Vec<ImageResult>>>,
+    done: Mutex<BTreeMap<u64, Done>>,
 }
 
 impl ResultBook {
@@ -26,12 +36,14 @@ impl ResultBook {
         self.validator.lock().expect("results lock").clone()
     }
 
-    /// Records finished images for a task.
+    /// Records finished images for a task, with a fresh salt for their commitment.
     pub fn finish(&self, task_id: u64, images: Vec<ImageResult>) {
+        let mut salt = vec![0u8; 32];
+        OsRng.fill_bytes(&mut salt);
         self.done
             .lock()
             .expect("results lock")
-            .insert(task_id, images);
+            .insert(task_id, Done { images, salt });
     }
 
     pub fn has(&self, task_id: u64) -> bool {
@@ -41,54 +53,84 @@ impl ResultBook {
             .contains_key(&task_id)
     }
 
-    /// The extension for a vote at `height`: results for tasks where this validator's executor
-    /// still holds an open slot, oldest task first, within the bounds every validator checks
-    /// (size and count): what does not fit waits for the next vote. Results the chain no longer
-    /// needs are dropped.
+    /// The extension for a vote at `height`, oldest task first, within the bounds every
+    /// validator checks (size and count); what does not fit waits for the next vote: a
+    /// commitment for each task still taking them where this validator's executor holds an
+    /// open slot, and the images and salt for each task revealing where its slot committed.
+    /// Work the chain no longer needs is dropped.
     pub fn vote_extension(&self, kv: &mut impl Kv, height: u64) -> VoteExtension {
         let Some(validator) = self.validator() else {
             return VoteExtension::default();
         };
-        let operator = state::operator_of_validator(kv, &validator).ok().flatten();
+        let Some(operator) = state::operator_of_validator(kv, &validator).ok().flatten() else {
+            return VoteExtension::default();
+        };
         let max_bytes = state::params(kv).map_or(MAX_VOTE_EXTENSION_BYTES, |p| {
             p.max_vote_extension_bytes as usize
         });
         let mut done = self.done.lock().expect("results lock");
-        let mut results = Vec::new();
+        let mut ext = VoteExtension::default();
         let mut bytes = 0usize;
-        done.retain(|id, images| {
+        // Room left under the byte bound, counting an entry's framing (tag and length).
+        let mut fits = |size: usize, entries: usize| {
+            let framed = size
+                .saturating_add(prost::length_delimiter_len(size))
+                .saturating_add(1);
+            let ok =
+                entries < MAX_RESULTS_PER_EXTENSION && bytes.saturating_add(framed) <= max_bytes;
+            if ok {
+                bytes = bytes.saturating_add(framed);
+            }
+            ok
+        };
+        done.retain(|id, d| {
             let Ok(Some(task)) = state::task(kv, *id) else {
                 return false;
             };
             if task.status != TaskStatus::Pending as i32 {
                 return false;
             }
-            // The vote for `height` is carried, and its results recorded, by the next block:
-            // the same rule as settle::record, one block later.
-            let open = task.assignments.iter().any(|a| {
-                Some(&a.executor) == operator.as_ref() && settle::open_for_vote(a, height)
-            });
-            if open {
+            let Some(slot) = task.assignments.iter().find(|a| a.executor == operator) else {
+                return false;
+            };
+            let entries = ext.results.len().saturating_add(ext.commitments.len());
+            // Extensions of the vote for `height` are recorded by the next block: the same
+            // rules as settle's, one block later.
+            if task.reveal_height == 0 {
+                let open = task
+                    .assignments
+                    .iter()
+                    .any(|a| a.executor == operator && settle::open_for_vote(a, height));
+                if open {
+                    let c = ResultCommitment {
+                        task_id: *id,
+                        commitment: settle::result_commitment(*id, &operator, &d.images, &d.salt)
+                            .to_vec(),
+                    };
+                    if fits(c.encoded_len(), entries) {
+                        ext.commitments.push(c);
+                    }
+                }
+                // Committed (or about to be): keep it for the reveal.
+                return open || !slot.commitment.is_empty();
+            }
+            let due = task
+                .assignments
+                .iter()
+                .any(|a| a.executor == operator && settle::reveal_for_vote(&task, a, height));
+            if due {
                 let r = TaskResult {
                     task_id: *id,
-                    images: images.clone(),
+                    images: d.images.clone(),
+                    salt: d.salt.clone(),
                 };
-                // Room left under the byte bound, counting this result's framing in the
-                // extension (tag and length).
-                let size = r.encoded_len();
-                let framed = size
-                    .saturating_add(prost::length_delimiter_len(size))
-                    .saturating_add(1);
-                if results.len() < MAX_RESULTS_PER_EXTENSION
-                    && bytes.saturating_add(framed) <= max_bytes
-                {
-                    bytes = bytes.saturating_add(framed);
-                    results.push(r);
+                if fits(r.encoded_len(), entries) {
+                    ext.results.push(r);
                 }
             }
-            open
+            due
         });
-        VoteExtension { results }
+        ext
     }
 }
 
@@ -105,9 +147,11 @@ mod tests {
     /// refused it, and the executor was counted silent for work it had done.
     /// State with pending tasks `ids`, each with one slot of validator AB's executor open
     /// until `deadline`.
+    /// With `revealing`, the slot has committed and the tasks take reveals until `deadline`.
     fn store_with_tasks(
         ids: impl IntoIterator<Item = u64>,
         deadline: u64,
+        revealing: bool,
     ) -> (MemStore, Assignment) {
         let mut store = MemStore::default();
         let block = BlockInfo {
@@ -124,6 +168,7 @@ mod tests {
         let slot = Assignment {
             executor: "glia1operator".into(),
             deadline_height: deadline,
+            commitment: if revealing { vec![1; 32] } else { vec![] },
             ..Default::default()
         };
         for id in ids {
@@ -132,6 +177,8 @@ mod tests {
                 status: TaskStatus::Pending as i32,
                 seeds: vec![1],
                 assignments: vec![slot.clone()],
+                reveal_height: if revealing { 5 } else { 0 },
+                reveal_deadline_height: if revealing { deadline } else { 0 },
                 ..Default::default()
             };
             state::set_task(&mut ctx, &task).unwrap();
@@ -142,67 +189,74 @@ mod tests {
     }
 
     /// A busy validator's extension stays within what every validator accepts (64 KiB, 256
-    /// results): the oldest results go first and the rest wait for the next votes, none lost.
+    /// entries): the oldest go first and the rest wait for the next votes, none lost — for
+    /// commitments and for reveals.
     #[test]
     fn attack_a_busy_validators_extension_stays_within_bounds_and_loses_nothing() {
-        let (store, _) = store_with_tasks(1..=300, 1_000);
-        let book = ResultBook::default();
-        book.set_validator("AB".into());
-        let image = |s: u64| ImageResult {
-            seed: s,
-            output_sha256: vec![7; 32],
-            phash: u64::MAX,
-            device_time_ms: 1_000_000,
-        };
-        for id in 1..=300 {
-            book.finish(id, (0..64).map(image).collect());
-        }
-        let mut carried = Vec::new();
-        for height in 10..30 {
-            let ext = book.vote_extension(&mut ReadOnly(&store), height);
-            let bytes = ext.encode_to_vec();
-            assert!(
-                bytes.len() <= MAX_VOTE_EXTENSION_BYTES,
-                "{} bytes",
-                bytes.len()
-            );
-            glia_modules::inference::lifecycle::check_vote_extension(
-                &bytes,
-                MAX_VOTE_EXTENSION_BYTES,
-            )
-            .expect("every validator accepts it");
-            if height == 10 {
+        for revealing in [false, true] {
+            let (store, _) = store_with_tasks(1..=300, 1_000, revealing);
+            let book = ResultBook::default();
+            book.set_validator("AB".into());
+            let image = |s: u64| ImageResult {
+                seed: s,
+                output_sha256: vec![7; 32],
+                phash: u64::MAX,
+                device_time_ms: 1_000_000,
+            };
+            for id in 1..=300 {
+                book.finish(id, (0..64).map(image).collect());
+            }
+            let mut carried = Vec::new();
+            for height in 10..30 {
+                let ext = book.vote_extension(&mut ReadOnly(&store), height);
+                let bytes = ext.encode_to_vec();
                 assert!(
-                    ext.results.len() > 10,
-                    "a full extension carries many results"
+                    bytes.len() <= MAX_VOTE_EXTENSION_BYTES,
+                    "{} bytes",
+                    bytes.len()
                 );
-                assert_eq!(ext.results[0].task_id, 1, "the oldest task first");
+                glia_modules::inference::lifecycle::check_vote_extension(
+                    &bytes,
+                    MAX_VOTE_EXTENSION_BYTES,
+                )
+                .expect("every validator accepts it");
+                let ids: Vec<u64> = if revealing {
+                    assert!(ext.commitments.is_empty());
+                    ext.results.iter().map(|r| r.task_id).collect()
+                } else {
+                    assert!(ext.results.is_empty(), "nothing revealed while committing");
+                    ext.commitments.iter().map(|c| c.task_id).collect()
+                };
+                if height == 10 {
+                    assert!(ids.len() > 10, "a full extension carries many");
+                    assert_eq!(ids[0], 1, "the oldest task first");
+                }
+                // The chain records what was carried; the executor stops offering it.
+                for id in &ids {
+                    book.done.lock().unwrap().remove(id);
+                }
+                carried.extend(ids);
             }
-            carried.extend(ext.results.iter().map(|r| r.task_id));
-            // The chain records what was carried; the executor stops offering it.
-            for r in &ext.results {
-                book.done.lock().unwrap().remove(&r.task_id);
-            }
+            carried.sort_unstable();
+            carried.dedup();
+            assert_eq!(
+                carried,
+                (1..=300).collect::<Vec<_>>(),
+                "everything went out (revealing: {revealing})"
+            );
         }
-        carried.sort_unstable();
-        carried.dedup();
-        assert_eq!(
-            carried,
-            (1..=300).collect::<Vec<_>>(),
-            "every result went out"
-        );
     }
 
     #[test]
     fn attack_results_are_carried_only_while_the_recording_block_is_in_time() {
         let deadline = 20;
-        let (store, slot) = store_with_tasks([7], deadline);
+        let (store, slot) = store_with_tasks([7], deadline, false);
         let book = ResultBook::default();
         book.set_validator("AB".into());
         let carried = |vote_height: u64| {
             book.finish(7, vec![ImageResult::default()]);
             book.vote_extension(&mut ReadOnly(&store), vote_height)
-                .results
+                .commitments
                 .len()
         };
         assert_eq!(

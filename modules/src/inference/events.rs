@@ -53,6 +53,26 @@ pub fn result_recorded(ctx: &mut Ctx<'_>, task_id: u64, executor: &str) {
     );
 }
 
+pub fn result_committed(ctx: &mut Ctx<'_>, task_id: u64, executor: &str) {
+    ctx.emit(
+        "task_commitment",
+        &[
+            ("task_id", task_id.to_string()),
+            ("executor", executor.to_string()),
+        ],
+    );
+}
+
+pub fn reveal_opened(ctx: &mut Ctx<'_>, task_id: u64, deadline: u64) {
+    ctx.emit(
+        "task_reveal",
+        &[
+            ("task_id", task_id.to_string()),
+            ("reveal_deadline_height", deadline.to_string()),
+        ],
+    );
+}
+
 pub fn settled(ctx: &mut Ctx<'_>, task_id: u64, status: &str, paid: &str, refunded: &str) {
     ctx.emit(
         "task_settled",

@@ -170,8 +170,10 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
 pub const MAX_VOTE_EXTENSION_BYTES: usize = 64 * 1024;
 /// The smallest limit params may set: room for a few results.
 pub const MIN_VOTE_EXTENSION_BYTES: usize = 1024;
-/// The most task results one extension may carry.
+/// The most task results and commitments one extension may carry, together.
 pub const MAX_RESULTS_PER_EXTENSION: usize = 256;
+/// The longest salt a reveal may carry.
+pub const MAX_SALT_BYTES: usize = 64;
 
 /// Checks a vote extension's shape (VerifyVoteExtension): it decodes and stays within
 /// `max_bytes` (the params' `max_vote_extension_bytes`) and the result count, each task at
@@ -188,11 +190,28 @@ pub fn check_vote_extension(bytes: &[u8], max_bytes: usize) -> AppResult<VoteExt
     })?;
     // Checked before any state is read: each result costs FinalizeBlock a task read, so one
     // extension of thousands of tiny or repeated results must not get that far.
-    if ext.results.len() > MAX_RESULTS_PER_EXTENSION {
+    let entries = ext.results.len().saturating_add(ext.commitments.len());
+    if entries > MAX_RESULTS_PER_EXTENSION {
         return Err(errors::invalid_vote_extension(format!(
-            "{} results in one extension, above {MAX_RESULTS_PER_EXTENSION}",
-            ext.results.len()
+            "{entries} results and commitments in one extension, above \
+             {MAX_RESULTS_PER_EXTENSION}"
         )));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &ext.commitments {
+        if c.commitment.len() != 32 {
+            return Err(errors::invalid_vote_extension(format!(
+                "task {}: a commitment of {} bytes, not 32",
+                c.task_id,
+                c.commitment.len()
+            )));
+        }
+        if !seen.insert(c.task_id) {
+            return Err(errors::invalid_vote_extension(format!(
+                "task {} is committed to twice",
+                c.task_id
+            )));
+        }
     }
     let mut seen = std::collections::BTreeSet::new();
     for r in &ext.results {
@@ -207,6 +226,13 @@ pub fn check_vote_extension(bytes: &[u8], max_bytes: usize) -> AppResult<VoteExt
             return Err(errors::invalid_vote_extension(format!(
                 "task {} is reported twice",
                 r.task_id
+            )));
+        }
+        if r.salt.len() > MAX_SALT_BYTES {
+            return Err(errors::invalid_vote_extension(format!(
+                "task {}: a salt of {} bytes, above {MAX_SALT_BYTES}",
+                r.task_id,
+                r.salt.len()
             )));
         }
     }
@@ -227,6 +253,9 @@ pub fn apply_vote_extensions(ctx: &mut Ctx<'_>, votes: &[(String, Vec<u8>)]) -> 
         let Some(operator) = state::operator_of_validator(ctx, hex_address)? else {
             continue;
         };
+        for c in &ext.commitments {
+            settle::record_commitment(ctx, &operator, c)?;
+        }
         for r in &ext.results {
             settle::record(ctx, &operator, r)?;
         }

@@ -1,6 +1,9 @@
-//! Results and settlement. Results arrive from validators' vote extensions; a task settles
-//! once every slot has answered or given up, or at its timeout. Every path moves the whole
-//! escrow: to executors whose results agreed, the rest back to the creator.
+//! Results and settlement. Results arrive from validators' vote extensions in two steps: a
+//! commitment while the task takes them, then, once every slot has committed or can no longer
+//! commit, the results that hash to it — so nobody can copy a result before committing to
+//! its own. A task settles once every committed slot has revealed, or at its reveal deadline.
+//! Every path moves the whole escrow: to executors whose results agreed, the rest back to the
+//! creator.
 
 use super::{assign, events, state, MODULE_ACCOUNT};
 use crate::address::Address;
@@ -9,8 +12,9 @@ use crate::coins::{parse_amount, Coin, BASE_DENOM};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use glia_proto::inference::v1::{
-    Assignment, ImageOutcome, ImageResult, Params, Task, TaskResult, TaskStatus,
+    Assignment, ImageOutcome, ImageResult, Params, ResultCommitment, Task, TaskResult, TaskStatus,
 };
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 fn amount_of(c: &Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin>) -> AppResult<u128> {
@@ -19,21 +23,47 @@ fn amount_of(c: &Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin>) -> App
     })
 }
 
-/// Records one executor's results for a task, if it holds an open slot and the results name
-/// the task's seeds in order with 32-byte hashes. Returns whether they were taken.
-pub fn record(ctx: &mut Ctx<'_>, operator: &str, r: &TaskResult) -> AppResult<bool> {
-    let Some(mut task) = state::task(ctx, r.task_id)? else {
+/// What an executor commits to before its results are public: sha256 over a domain tag, the
+/// task, the operator (so nobody else can use it) and every field of every image, and a
+/// secret salt, each variable part length-prefixed.
+pub fn result_commitment(
+    task_id: u64,
+    operator: &str,
+    images: &[ImageResult],
+    salt: &[u8],
+) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"glia/inference/result-commitment/v1");
+    h.update(task_id.to_be_bytes());
+    h.update((operator.len() as u64).to_be_bytes());
+    h.update(operator.as_bytes());
+    h.update((images.len() as u64).to_be_bytes());
+    for i in images {
+        h.update(i.seed.to_be_bytes());
+        h.update((i.output_sha256.len() as u64).to_be_bytes());
+        h.update(&i.output_sha256);
+        h.update(i.phash.to_be_bytes());
+        h.update(i.device_time_ms.to_be_bytes());
+    }
+    h.update((salt.len() as u64).to_be_bytes());
+    h.update(salt);
+    h.finalize().into()
+}
+
+/// Records one executor's commitment for a task, if the task still takes commitments and the
+/// executor holds an open slot. Returns whether it was taken.
+pub fn record_commitment(
+    ctx: &mut Ctx<'_>,
+    operator: &str,
+    c: &ResultCommitment,
+) -> AppResult<bool> {
+    let Some(mut task) = state::task(ctx, c.task_id)? else {
         return Ok(false);
     };
-    if task.status != TaskStatus::Pending as i32 {
+    if task.status != TaskStatus::Pending as i32 || task.reveal_height != 0 {
         return Ok(false);
     }
     let height = ctx.block.height;
-    let well_formed = r.images.len() == task.seeds.len()
-        && r.images
-            .iter()
-            .zip(&task.seeds)
-            .all(|(i, s)| i.seed == *s && i.output_sha256.len() == 32);
     let Some(slot) = task
         .assignments
         .iter_mut()
@@ -41,7 +71,43 @@ pub fn record(ctx: &mut Ctx<'_>, operator: &str, r: &TaskResult) -> AppResult<bo
     else {
         return Ok(false);
     };
-    if !well_formed {
+    if c.commitment.len() != 32 {
+        return Ok(false);
+    }
+    slot.commitment = c.commitment.clone();
+    slot.commit_height = height;
+    state::set_task(ctx, &task)?;
+    events::result_committed(ctx, task.id, operator);
+    Ok(true)
+}
+
+/// Records one executor's revealed results for a task in its reveal phase, if they name the
+/// task's seeds in order with 32-byte hashes and hash, with the salt, to the slot's
+/// commitment. Returns whether they were taken.
+pub fn record(ctx: &mut Ctx<'_>, operator: &str, r: &TaskResult) -> AppResult<bool> {
+    let Some(mut task) = state::task(ctx, r.task_id)? else {
+        return Ok(false);
+    };
+    let height = ctx.block.height;
+    if task.status != TaskStatus::Pending as i32 || !revealing_at(&task, height) {
+        return Ok(false);
+    }
+    let well_formed = r.images.len() == task.seeds.len()
+        && r.images
+            .iter()
+            .zip(&task.seeds)
+            .all(|(i, s)| i.seed == *s && i.output_sha256.len() == 32);
+    let task_id = task.id;
+    let Some(slot) = task
+        .assignments
+        .iter_mut()
+        .find(|a| a.executor == operator && awaits_reveal(a))
+    else {
+        return Ok(false);
+    };
+    if !well_formed
+        || slot.commitment[..] != result_commitment(task_id, operator, &r.images, &r.salt)[..]
+    {
         return Ok(false);
     }
     slot.results = r.images.clone();
@@ -51,26 +117,36 @@ pub fn record(ctx: &mut Ctx<'_>, operator: &str, r: &TaskResult) -> AppResult<bo
     Ok(true)
 }
 
-/// Whether a slot takes a result recorded in the block at `height`: no result yet, and the
+/// Whether a slot takes a commitment recorded in the block at `height`: none yet, and the
 /// block is within its deadline.
 pub fn open_at(a: &Assignment, height: u64) -> bool {
-    a.results.is_empty() && height <= a.deadline_height
+    a.commitment.is_empty() && height <= a.deadline_height
 }
 
-/// Whether a result put in this validator's vote extension for the block at `vote_height` can
-/// still be recorded: extensions of that vote are carried by the next block, which records
-/// them, so the slot must be open at `vote_height + 1`.
+/// Whether a commitment put in this validator's vote extension for the block at
+/// `vote_height` can still be recorded: extensions of that vote are carried by the next
+/// block, which records them, so the slot must be open at `vote_height + 1`.
 pub fn open_for_vote(a: &Assignment, vote_height: u64) -> bool {
     open_at(a, vote_height.saturating_add(1))
 }
 
-/// Whether a slot still counts: it answered, or it may still answer.
-fn live(a: &Assignment, height: u64) -> bool {
-    !a.results.is_empty() || height <= a.deadline_height
+/// Whether the block at `height` records reveals of this task.
+pub fn revealing_at(task: &Task, height: u64) -> bool {
+    task.reveal_height > 0 && task.reveal_height <= height && height <= task.reveal_deadline_height
 }
 
-/// End of block: replace silent executors once, then settle tasks that are complete or
-/// timed out.
+/// A slot that committed and has not revealed.
+pub fn awaits_reveal(a: &Assignment) -> bool {
+    !a.commitment.is_empty() && a.results.is_empty()
+}
+
+/// Whether a reveal put in the vote extension for `vote_height` can still be recorded.
+pub fn reveal_for_vote(task: &Task, a: &Assignment, vote_height: u64) -> bool {
+    awaits_reveal(a) && revealing_at(task, vote_height.saturating_add(1))
+}
+
+/// End of block: replace silent executors once, open the reveal phase once no slot can still
+/// commit, and settle tasks whose reveals are complete or over.
 pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
     let params = state::params(ctx)?;
     let height = ctx.block.height;
@@ -78,51 +154,80 @@ pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
         let Some(mut task) = state::task(ctx, id)? else {
             continue;
         };
-        let mut changed = false;
-        // Silent slots past their deadline: one replacement per replica.
-        let silent: Vec<usize> = task
-            .assignments
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| {
-                a.results.is_empty() && height > a.deadline_height && a.result_height == 0
-            })
-            .map(|(i, _)| i)
-            .collect();
-        for i in silent {
-            // result_height = u64::MAX marks a slot whose silence was already handled.
-            task.assignments[i].result_height = u64::MAX;
-            changed = true;
-            let a = task.assignments[i].clone();
-            penalise_missed(ctx, &a.executor, &params)?;
-            let replacement = if a.replacement || height >= task.timeout_height {
-                None
-            } else {
-                replace(ctx, &task, &a, &params)?
-            };
-            events::reassigned(
-                ctx,
-                id,
-                &a.executor,
-                replacement.as_ref().map(|r| r.executor.as_str()),
-            );
-            if let Some(r) = replacement {
-                task.assignments.push(r);
+        let changed = if task.reveal_height == 0 {
+            commit_phase(ctx, &mut task, &params, height)?
+        } else if height >= task.reveal_deadline_height
+            || !task.assignments.iter().any(awaits_reveal)
+        {
+            // Committed and silent through the reveal window: missed, like silence.
+            for a in task.assignments.iter().filter(|a| awaits_reveal(a)) {
+                penalise_missed(ctx, &a.executor, &params)?;
             }
-        }
-        let all_done = task
-            .assignments
-            .iter()
-            .all(|a| !a.results.is_empty() || !live(a, height));
-        if all_done || height >= task.timeout_height {
             settle(ctx, &mut task, &params)?;
-            changed = true;
-        }
+            true
+        } else {
+            false
+        };
         if changed {
             state::set_task(ctx, &task)?;
         }
     }
     Ok(())
+}
+
+/// The commit phase's end of block; returns whether the task changed.
+fn commit_phase(
+    ctx: &mut Ctx<'_>,
+    task: &mut Task,
+    params: &Params,
+    height: u64,
+) -> AppResult<bool> {
+    let mut changed = false;
+    let timed_out = height >= task.timeout_height;
+    // Silent slots past their deadline: one replacement per replica.
+    let silent: Vec<usize> = task
+        .assignments
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| {
+            a.commitment.is_empty() && height > a.deadline_height && a.result_height == 0
+        })
+        .map(|(i, _)| i)
+        .collect();
+    for i in silent {
+        // result_height = u64::MAX marks a slot whose silence was already handled.
+        task.assignments[i].result_height = u64::MAX;
+        changed = true;
+        let a = task.assignments[i].clone();
+        penalise_missed(ctx, &a.executor, params)?;
+        let replacement = if a.replacement || timed_out {
+            None
+        } else {
+            replace(ctx, task, &a, params)?
+        };
+        events::reassigned(
+            ctx,
+            task.id,
+            &a.executor,
+            replacement.as_ref().map(|r| r.executor.as_str()),
+        );
+        if let Some(r) = replacement {
+            task.assignments.push(r);
+        }
+    }
+    let may_commit = !timed_out && task.assignments.iter().any(|a| open_at(a, height));
+    if may_commit {
+        return Ok(changed);
+    }
+    if task.assignments.iter().any(|a| !a.commitment.is_empty()) {
+        // Reveals are recorded from the next block, for result_timeout_blocks blocks.
+        task.reveal_height = height.saturating_add(1);
+        task.reveal_deadline_height = height.saturating_add(params.result_timeout_blocks);
+        events::reveal_opened(ctx, task.id, task.reveal_deadline_height);
+    } else {
+        settle(ctx, task, params)?;
+    }
+    Ok(true)
 }
 
 fn penalise_missed(ctx: &mut Ctx<'_>, operator: &str, p: &Params) -> AppResult<()> {

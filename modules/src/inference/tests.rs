@@ -4,7 +4,7 @@
 
 use super::lifecycle::{self, Genesis, GenesisModel};
 use super::msgs::InferenceMsg;
-use super::{handler, state, MODULE_ACCOUNT};
+use super::{handler, settle, state, MODULE_ACCOUNT};
 use crate::address::Address;
 use crate::bank;
 use crate::coins::{Coin, BASE_DENOM};
@@ -175,10 +175,9 @@ impl Net {
             .unwrap()
     }
 
-    /// Validator `i` reports images with these perceptual hashes for the task's seeds.
-    fn report(&mut self, i: usize, task: &Task, phashes: &[u64]) {
-        let images = task
-            .seeds
+    /// Images with these perceptual hashes for the task's seeds.
+    fn images(task: &Task, phashes: &[u64]) -> Vec<ImageResult> {
+        task.seeds
             .iter()
             .zip(phashes)
             .map(|(s, p)| ImageResult {
@@ -187,18 +186,68 @@ impl Net {
                 phash: *p,
                 device_time_ms: 5,
             })
-            .collect();
-        let ext = VoteExtension {
-            results: vec![TaskResult {
-                task_id: task.id,
-                images,
-            }],
-        };
+            .collect()
+    }
+
+    /// Applies validator `i`'s vote extension in the current block.
+    fn extension(&mut self, i: usize, ext: VoteExtension) {
         let addr = hex::encode_upper(staking::state::consensus_address(
             &self.keys[i].verification_key().to_bytes(),
         ));
         self.step(|ctx| lifecycle::apply_vote_extensions(ctx, &[(addr, ext.encode_to_vec())]))
             .unwrap();
+    }
+
+    fn salt(i: usize) -> Vec<u8> {
+        vec![i as u8 + 1; 32]
+    }
+
+    /// Validator `i` commits to images with these perceptual hashes.
+    fn commit(&mut self, i: usize, task: &Task, phashes: &[u64]) {
+        let op = self.operators[i].to_bech32();
+        let c =
+            settle::result_commitment(task.id, &op, &Self::images(task, phashes), &Self::salt(i));
+        self.extension(
+            i,
+            VoteExtension {
+                commitments: vec![ResultCommitment {
+                    task_id: task.id,
+                    commitment: c.to_vec(),
+                }],
+                ..Default::default()
+            },
+        );
+    }
+
+    /// Validator `i` reveals images with these perceptual hashes (and its salt).
+    fn reveal(&mut self, i: usize, task: &Task, phashes: &[u64]) {
+        self.reveal_as(i, task, &Self::images(task, phashes), &Self::salt(i));
+    }
+
+    fn reveal_as(&mut self, i: usize, task: &Task, images: &[ImageResult], salt: &[u8]) {
+        self.extension(
+            i,
+            VoteExtension {
+                results: vec![TaskResult {
+                    task_id: task.id,
+                    images: images.to_vec(),
+                    salt: salt.to_vec(),
+                }],
+                ..Default::default()
+            },
+        );
+    }
+
+    /// Every reporter commits in this block; the block ends (the reveal phase opens once no
+    /// slot can still commit) and they reveal in the next.
+    fn report_all(&mut self, task: &Task, reports: &[(usize, &[u64])]) {
+        for (i, p) in reports {
+            self.commit(*i, task, p);
+        }
+        self.end_block();
+        for (i, p) in reports {
+            self.reveal(*i, task, p);
+        }
     }
 
     fn end_block(&mut self) {
@@ -265,8 +314,10 @@ fn agreeing_replicas_are_paid_exactly_and_images_recorded() {
         .collect();
     assert_ne!(execs[0], execs[1], "replicas go to distinct executors");
     // Within the threshold (6 bits): both agree.
-    net.report(execs[0], &task, &[0xF0F0, 0x1234]);
-    net.report(execs[1], &task, &[0xF0F1, 0x1236]);
+    net.report_all(
+        &task,
+        &[(execs[0], &[0xF0F0, 0x1234]), (execs[1], &[0xF0F1, 0x1236])],
+    );
     net.end_block();
     let t = net.task(task.id);
     assert_eq!(t.status, TaskStatus::Completed as i32);
@@ -291,9 +342,14 @@ fn a_perturbing_executor_is_outvoted_and_loses_quality() {
         .iter()
         .map(|a| net.operator_index(&a.executor))
         .collect();
-    net.report(execs[0], &task, &[0xAAAA_0000]);
-    net.report(execs[1], &task, &[0xAAAA_0001]);
-    net.report(execs[2], &task, &[0x5555_FFFF]); // far from the others
+    net.report_all(
+        &task,
+        &[
+            (execs[0], &[0xAAAA_0000]),
+            (execs[1], &[0xAAAA_0001]),
+            (execs[2], &[0x5555_FFFF]), // far from the others
+        ],
+    );
     net.end_block();
     let t = net.task(task.id);
     assert_eq!(t.status, TaskStatus::Completed as i32);
@@ -311,6 +367,71 @@ fn a_perturbing_executor_is_outvoted_and_loses_quality() {
     assert_eq!(net.balance(&net.creator.clone()), FUNDS - 2 * per);
 }
 
+/// An assigned executor that did no work waits for the others' results to copy them (alone,
+/// or two colluders outvoting an honest one): nothing is public before every slot has
+/// committed, a commitment binds its operator, and a copy matches no commitment made in
+/// time. The copiers are not paid and lose quality.
+#[test]
+fn attack_a_copied_result_is_refused_and_the_copier_loses_quality() {
+    let mut net = Net::new(3);
+    let task = net.generate(vec![7], 3);
+    let per = amount(&task.price_per_result);
+    let execs: Vec<usize> = task
+        .assignments
+        .iter()
+        .map(|a| net.operator_index(&a.executor))
+        .collect();
+    let (honest, c1, c2) = (execs[0], execs[1], execs[2]);
+    net.commit(honest, &task, &[0xAAAA]);
+    // A reveal before the others committed is not recorded: results stay private.
+    net.reveal(honest, &task, &[0xAAAA]);
+    assert!(net.task(task.id).assignments[0].results.is_empty());
+    assert_eq!(net.task(task.id).reveal_height, 0);
+    // The colluders must commit by their deadline without the honest images: they guess.
+    net.commit(c1, &task, &[0x1111]);
+    net.commit(c2, &task, &[0x1111]);
+    net.end_block();
+    let t = net.task(task.id);
+    assert_eq!(
+        t.reveal_height, net.height,
+        "every slot committed: reveals open"
+    );
+    net.reveal(honest, &t, &[0xAAAA]);
+    // The honest images are public now; copies with their own salt, or the honest salt,
+    // match no commitment of theirs.
+    let seen = net.task(task.id).assignments[0].results.clone();
+    assert_eq!(seen.len(), 1);
+    net.reveal_as(c1, &t, &seen, &Net::salt(c1));
+    net.reveal_as(c2, &t, &seen, &Net::salt(honest));
+    // A late commitment to the copy is not taken either.
+    net.commit(c1, &t, &[0xAAAA]);
+    let t = net.task(task.id);
+    assert!(t.assignments[1].results.is_empty() && t.assignments[2].results.is_empty());
+    assert_ne!(
+        t.assignments[1].commitment,
+        settle::result_commitment(
+            task.id,
+            &net.operators[c1].to_bech32(),
+            &seen,
+            &Net::salt(c1)
+        )
+        .to_vec()
+    );
+    while net.task(task.id).status == TaskStatus::Pending as i32 {
+        net.end_block();
+    }
+    let t = net.task(task.id);
+    // One revealed result of three replicas: no majority, refunded; the copiers were silent.
+    assert_eq!(t.status, TaskStatus::Refunded as i32);
+    assert_eq!(net.balance(&net.operators[c1].clone()), 0);
+    assert_eq!(net.balance(&net.operators[c2].clone()), 0);
+    assert_eq!(net.quality(c1), 9000);
+    assert_eq!(net.quality(c2), 9000);
+    assert_eq!(net.quality(honest), 10_000);
+    assert_eq!(net.balance(&net.creator.clone()), FUNDS);
+    let _ = per;
+}
+
 #[test]
 fn no_agreement_refunds_everything() {
     let mut net = Net::new(4);
@@ -320,8 +441,7 @@ fn no_agreement_refunds_everything() {
         .iter()
         .map(|a| net.operator_index(&a.executor))
         .collect();
-    net.report(execs[0], &task, &[0]);
-    net.report(execs[1], &task, &[u64::MAX]);
+    net.report_all(&task, &[(execs[0], &[0]), (execs[1], &[u64::MAX])]);
     net.end_block();
     let t = net.task(task.id);
     assert_eq!(t.status, TaskStatus::Refunded as i32);
@@ -347,8 +467,8 @@ fn a_silent_executor_is_replaced_once_then_the_slot_is_refunded() {
     assert!(t.assignments[1].replacement);
     assert_eq!(net.quality(first), 9000);
     // The first executor answering late is ignored.
-    net.report(first, &t, &[1]);
-    assert!(net.task(task.id).assignments[0].results.is_empty());
+    net.commit(first, &t, &[1]);
+    assert!(net.task(task.id).assignments[0].commitment.is_empty());
     let deadline = t.assignments[1].deadline_height;
     while net.height <= deadline + 1 {
         net.end_block();
@@ -369,7 +489,7 @@ fn a_replacement_that_answers_is_paid() {
     }
     let t = net.task(task.id);
     let second = net.operator_index(&t.assignments[1].executor);
-    net.report(second, &t, &[42]);
+    net.report_all(&t, &[(second, &[42])]);
     net.end_block();
     let t = net.task(task.id);
     assert_eq!(t.status, TaskStatus::Completed as i32);
@@ -549,10 +669,16 @@ fn attack_a_validator_rotates_its_executor_operator_and_keeps_its_record() {
     // Validator 0 is outvoted once: quality 8000.
     let task = net.generate(vec![7], 4);
     let i0 = 0;
-    for a in &task.assignments {
-        let i = net.operator_index(&a.executor);
-        net.report(i, &task, &[if i == i0 { 0x5555_FFFF } else { 0xAAAA_0000 }]);
-    }
+    let reports: Vec<(usize, [u64; 1])> = task
+        .assignments
+        .iter()
+        .map(|a| {
+            let i = net.operator_index(&a.executor);
+            (i, [if i == i0 { 0x5555_FFFF } else { 0xAAAA_0000 }])
+        })
+        .collect();
+    let reports: Vec<(usize, &[u64])> = reports.iter().map(|(i, p)| (*i, &p[..])).collect();
+    net.report_all(&task, &reports);
     net.end_block();
     assert_eq!(net.quality(i0), 8000);
 
@@ -564,15 +690,20 @@ fn attack_a_validator_rotates_its_executor_operator_and_keeps_its_record() {
     assert!(e.log.contains("1 open task"), "{}", e.log);
     // Answered, but the task is still open: a replacement drawn for another slot could be this
     // validator again under its new operator, so still no rotation.
-    net.report(i0, &pending, &[0xAAAA_0000]);
+    net.commit(i0, &pending, &[0xAAAA_0000]);
     let e = net.register_as(i0, &new_op).unwrap_err();
     assert!(e.log.contains("1 open task"), "{}", e.log);
-    for a in &pending.assignments {
-        let i = net.operator_index(&a.executor);
-        if i != i0 {
-            net.report(i, &pending, &[0xAAAA_0000]);
-        }
-    }
+    let others: Vec<usize> = pending
+        .assignments
+        .iter()
+        .map(|a| net.operator_index(&a.executor))
+        .filter(|i| *i != i0)
+        .collect();
+    let mut reports: Vec<(usize, &[u64])> =
+        others.iter().map(|i| (*i, &[0xAAAA_0000][..])).collect();
+    net.report_all(&pending, &reports);
+    net.reveal(i0, &pending, &[0xAAAA_0000]);
+    reports.clear();
     net.end_block();
     let q = net.quality(i0);
     assert!(q < 10_000);
@@ -601,10 +732,13 @@ fn attack_a_validator_rotates_its_executor_operator_and_keeps_its_record() {
         .iter()
         .any(|a| a.executor == old.to_bech32()));
     let before = net.balance(&new_op);
-    for a in &task.assignments {
-        let i = net.operator_index(&a.executor);
-        net.report(i, &task, &[0xAAAA_0000]);
-    }
+    let all: Vec<usize> = task
+        .assignments
+        .iter()
+        .map(|a| net.operator_index(&a.executor))
+        .collect();
+    let reports: Vec<(usize, &[u64])> = all.iter().map(|i| (*i, &[0xAAAA_0000][..])).collect();
+    net.report_all(&task, &reports);
     net.end_block();
     assert_eq!(
         net.balance(&new_op),
@@ -620,11 +754,16 @@ fn attack_vote_extensions_with_repeated_or_too_many_results_are_refused() {
     let r = |task_id: u64| TaskResult {
         task_id,
         images: vec![],
+        salt: vec![1; 32],
     };
+    let c = |task_id: u64| ResultCommitment {
+        task_id,
+        commitment: vec![2; 32],
+    };
+    let half = lifecycle::MAX_RESULTS_PER_EXTENSION as u64 / 2;
     let ok = VoteExtension {
-        results: (1..=lifecycle::MAX_RESULTS_PER_EXTENSION as u64)
-            .map(r)
-            .collect(),
+        results: (1..=half).map(r).collect(),
+        commitments: (1..=half).map(c).collect(),
     };
     assert!(lifecycle::check_vote_extension(
         &ok.encode_to_vec(),
@@ -632,18 +771,48 @@ fn attack_vote_extensions_with_repeated_or_too_many_results_are_refused() {
     )
     .is_ok());
     let too_many = VoteExtension {
-        results: (1..=lifecycle::MAX_RESULTS_PER_EXTENSION as u64 + 1)
-            .map(r)
-            .collect(),
+        results: (1..=half).map(r).collect(),
+        commitments: (1..=half + 1).map(c).collect(),
     };
     let e = lifecycle::check_vote_extension(
         &too_many.encode_to_vec(),
         lifecycle::MAX_VOTE_EXTENSION_BYTES,
     )
     .unwrap_err();
-    assert!(e.log.contains("results in one extension"), "{}", e.log);
+    assert!(
+        e.log.contains("results and commitments in one extension"),
+        "{}",
+        e.log
+    );
+    let bad = |ext: VoteExtension| {
+        lifecycle::check_vote_extension(&ext.encode_to_vec(), lifecycle::MAX_VOTE_EXTENSION_BYTES)
+            .unwrap_err()
+            .log
+    };
+    let log = bad(VoteExtension {
+        commitments: vec![c(5), c(5)],
+        ..Default::default()
+    });
+    assert!(log.contains("task 5 is committed to twice"), "{log}");
+    let log = bad(VoteExtension {
+        commitments: vec![ResultCommitment {
+            task_id: 5,
+            commitment: vec![1; 31],
+        }],
+        ..Default::default()
+    });
+    assert!(log.contains("not 32"), "{log}");
+    let log = bad(VoteExtension {
+        results: vec![TaskResult {
+            salt: vec![0; 65],
+            ..r(5)
+        }],
+        ..Default::default()
+    });
+    assert!(log.contains("salt of 65 bytes"), "{log}");
     let twice = VoteExtension {
         results: vec![r(5), r(6), r(5)],
+        ..Default::default()
     };
     let e = lifecycle::check_vote_extension(
         &twice.encode_to_vec(),
