@@ -16,7 +16,7 @@ use cnidarium::StagedWriteBatch;
 use glia_modules::coins::GasPrice;
 use glia_modules::error::{AppError, AppResult};
 use glia_modules::gas::GasMeter;
-use glia_modules::inference::{self, assign};
+use glia_modules::inference;
 use glia_modules::store::{Changes, KvRead, Layered, Overlay};
 use glia_modules::{auth, BlockInfo, Ctx, ReadOnly};
 use glia_proto::cosmos::cosmos::base::abci::v1beta1::{GasInfo, Result as AbciResult};
@@ -194,38 +194,26 @@ impl App {
         let (params, price) = Self::params(view)?;
         let mut block_events = Vec::new();
         // The last commit's vote extensions (checked in ProcessProposal) come first: they mix
-        // the beacon and deliver executors' results before this block's txs are assigned.
+        // the beacon and deliver executors' results; then the tasks requested in the last
+        // block are drawn, before this block's txs.
         let injected = params.expects_injected_votes(block.height)
             && txs.first().is_some_and(|t| votes::is_injected(t));
         let mut overlay = Overlay::new(view);
-        if injected {
-            let votes = votes::decode(&txs[0]).unwrap_or_default();
-            let (changes, events) = block_step(&overlay, block, |ctx| {
-                let pairs: Vec<(Vec<u8>, Vec<u8>)> = votes
-                    .votes
-                    .iter()
-                    .map(|v| (v.validator_address.clone(), v.extension_signature.clone()))
-                    .collect();
-                let prev = inference::state::beacon(ctx)?;
-                inference::state::set_beacon(
-                    ctx,
-                    &assign::mix_beacon(&prev, block.height, &pairs),
-                )?;
-                let exts: Vec<(String, Vec<u8>)> = votes
-                    .votes
-                    .iter()
-                    .map(|v| {
-                        (
-                            hex::encode_upper(&v.validator_address),
-                            v.vote_extension.clone(),
-                        )
-                    })
-                    .collect();
-                inference::lifecycle::apply_vote_extensions(ctx, &exts)
-            })?;
-            overlay.absorb(changes);
-            block_events.extend(events);
-        }
+        let exts: Vec<(String, Vec<u8>)> = if injected {
+            votes::decode(&txs[0])
+                .unwrap_or_default()
+                .votes
+                .into_iter()
+                .map(|v| (hex::encode_upper(&v.validator_address), v.vote_extension))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let (changes, events) = block_step(&overlay, block, |ctx| {
+            inference::lifecycle::begin_block(ctx, &exts)
+        })?;
+        overlay.absorb(changes);
+        block_events.extend(events);
         let decoded: Vec<AppResult<DecodedTx>> = txs
             .iter()
             .map(|t| decode_tx(t, params.max_tx_bytes as usize))
@@ -317,6 +305,7 @@ impl App {
                 chain_id: params.chain_id.clone(),
                 height: latest.height().saturating_add(1),
                 time_unix: time,
+                ..Default::default()
             };
             let env = Env {
                 params: &params,
@@ -371,6 +360,7 @@ impl App {
             chain_id: params.chain_id.clone(),
             height: latest.height().saturating_add(1),
             time_unix: 0,
+            ..Default::default()
         };
         let env = Env {
             params: &params,
@@ -755,6 +745,7 @@ impl Application for App {
             chain_id,
             height,
             time_unix: time,
+            proposer: hex::encode_upper(&req.proposer_address),
         };
         let txs: Vec<Vec<u8>> = req.txs.iter().map(|t| t.to_vec()).collect();
         // Timings are for the operator's log only; nothing in state depends on them.

@@ -8,6 +8,7 @@ use crate::client::{any, sign_tx, TxParams};
 use crate::keys::Key;
 use anyhow::{bail, Context, Result};
 use base64::Engine;
+use glia_modules::inference::beacon::{self, LocalChain};
 use glia_modules::inference::{handler::register_sign_bytes, state};
 use glia_modules::{auth, ReadOnly};
 use glia_proto::inference::v1::{
@@ -49,6 +50,8 @@ struct ValidatorKey {
     address: String,
     pubkey: Vec<u8>,
     signing: ed25519_consensus::SigningKey,
+    /// The private key's seed: the root of the beacon chain's secret.
+    secret: [u8; 32],
 }
 
 fn read_validator_key(path: &PathBuf) -> Result<ValidatorKey> {
@@ -76,8 +79,28 @@ fn read_validator_key(path: &PathBuf) -> Result<ValidatorKey> {
         address: hex::encode_upper(glia_modules::staking::state::consensus_address(&pubkey)),
         pubkey,
         signing,
+        secret: seed,
     })
 }
+
+impl ValidatorKey {
+    /// The beacon chain anchored at `anchor_height`: its seed is secret (derived from the
+    /// validator's private key), so its values are known to nobody else before they are
+    /// revealed, and the node rebuilds the same chain after a restart.
+    fn beacon_chain(&self, anchor_height: u64, end_height: u64) -> LocalChain {
+        use sha2::{Digest, Sha256};
+        let seed: [u8; 32] = Sha256::new()
+            .chain_update(b"glia/beacon-seed/v1")
+            .chain_update(self.secret)
+            .chain_update(anchor_height.to_be_bytes())
+            .finalize()
+            .into();
+        LocalChain::new(seed, anchor_height, end_height)
+    }
+}
+
+/// Re-register a chain this many heights before it runs out.
+const BEACON_RENEW_BEFORE: u64 = 1 << 14;
 
 fn family(f: i32) -> Option<sd::Family> {
     match ModelFamily::try_from(f).ok()? {
@@ -166,8 +189,11 @@ impl Executor {
             return Ok(());
         }
         let kv = &mut ReadOnly(&latest);
-        if state::operator_of_validator(kv, &self.key.address)?.as_deref()
-            == Some(op.address.as_str())
+        let height = latest.height();
+        let chain_ok = self.sync_beacon(kv, height)?;
+        if chain_ok
+            && state::operator_of_validator(kv, &self.key.address)?.as_deref()
+                == Some(op.address.as_str())
         {
             return Ok(());
         }
@@ -182,7 +208,20 @@ impl Executor {
             .with_context(|| format!("operator {} has no account (fund it first)", op.address))?;
         let operator = op.address.to_bech32();
         let chain = crate::params::ChainParams::load(kv)?;
-        let msg = MsgRegisterExecutor {
+        let beacon = if chain_ok {
+            self.app
+                .0
+                .results
+                .beacon_chain()
+                .context("a synced beacon chain")?
+        } else {
+            let b = self
+                .key
+                .beacon_chain(height, height.saturating_add(beacon::DEFAULT_CHAIN_LENGTH));
+            self.app.0.results.set_beacon_chain(b.clone());
+            b
+        };
+        let mut msg = MsgRegisterExecutor {
             operator: operator.clone(),
             validator_pubkey: self.key.pubkey.clone(),
             devices: self
@@ -197,13 +236,17 @@ impl Executor {
                 .collect(),
             models: self.held_models()?,
             blob_url: self.cfg.blob_url.clone(),
-            validator_signature: self
-                .key
-                .signing
-                .sign(&register_sign_bytes(&chain.chain_id, &operator))
-                .to_bytes()
-                .to_vec(),
+            beacon_anchor: beacon.anchor().to_vec(),
+            beacon_anchor_height: beacon.anchor_height,
+            beacon_end_height: beacon.end_height,
+            validator_signature: vec![],
         };
+        msg.validator_signature = self
+            .key
+            .signing
+            .sign(&register_sign_bytes(&chain.chain_id, &msg))
+            .to_bytes()
+            .to_vec();
         let tx = sign_tx(
             op,
             vec![any(&msg)],
@@ -227,6 +270,31 @@ impl Executor {
         }
         tracing::info!(%operator, models = msg.models.len(), "executor registration sent");
         Ok(())
+    }
+
+    /// Whether state holds a beacon chain of this validator's that this node holds too (built
+    /// again from the key after a restart) with room left; false when one must be registered.
+    fn sync_beacon(&self, kv: &mut impl glia_modules::Kv, height: u64) -> Result<bool> {
+        let Some(rec) = state::beacon_chain(kv, &self.key.address)? else {
+            return Ok(false);
+        };
+        if rec.end_height.saturating_sub(height) < BEACON_RENEW_BEFORE {
+            return Ok(false);
+        }
+        let held = self
+            .app
+            .0
+            .results
+            .beacon_chain()
+            .is_some_and(|b| b.anchor_height == rec.anchor_height);
+        if !held {
+            let b = self.key.beacon_chain(rec.anchor_height, rec.end_height);
+            if b.anchor()[..] != rec.anchor[..] {
+                return Ok(false);
+            }
+            self.app.0.results.set_beacon_chain(b);
+        }
+        Ok(true)
     }
 
     fn tick(&mut self) -> Result<()> {

@@ -37,7 +37,7 @@ fn fixture() -> &'static Fixture {
         let changes = genesis::build(&state, &genesis::InitChain { chain_id: CHAIN_ID, ..Default::default() }, app_state.to_string().as_bytes()).expect("genesis");
         state.apply(changes);
         let params = ChainParams::load(&mut ReadOnly(&state)).expect("params");
-        let block = BlockInfo { chain_id: CHAIN_ID.into(), height: 2, time_unix: 1_700_000_000 };
+        let block = BlockInfo { chain_id: CHAIN_ID.into(), height: 2, time_unix: 1_700_000_000, ..Default::default() };
         Fixture { state, params, sigs: SigCache::default(), block }
     })
 }

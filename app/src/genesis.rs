@@ -80,6 +80,7 @@ pub fn build(base: &dyn KvRead, init: &InitChain<'_>, app_state: &[u8]) -> Resul
         chain_id: chain_id.into(),
         height: 0,
         time_unix: 0,
+        ..Default::default()
     };
     let mut ctx = Ctx::new(base, GasMeter::infinite(), &block);
     params.store(&mut ctx)?;

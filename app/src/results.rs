@@ -3,6 +3,7 @@
 //! and the salt. The executor fills it off the consensus path; ExtendVote only reads it, so
 //! voting never waits for a GPU.
 
+use glia_modules::inference::beacon::LocalChain;
 use glia_modules::inference::lifecycle::{MAX_RESULTS_PER_EXTENSION, MAX_VOTE_EXTENSION_BYTES};
 use glia_modules::inference::{settle, state};
 use glia_modules::Kv;
@@ -25,6 +26,8 @@ pub struct ResultBook {
     /// This node's validator address (hex); without one the node reports nothing.
     validator: Mutex<Option<String>>,
     done: Mutex<BTreeMap<u64, Done>>,
+    /// This validator's beacon chain (built by the executor from its key).
+    beacon: Mutex<Option<LocalChain>>,
 }
 
 impl ResultBook {
@@ -46,6 +49,27 @@ impl ResultBook {
             .insert(task_id, Done { images, salt });
     }
 
+    pub fn set_beacon_chain(&self, chain: LocalChain) {
+        *self.beacon.lock().expect("results lock") = Some(chain);
+    }
+
+    pub fn beacon_chain(&self) -> Option<LocalChain> {
+        self.beacon.lock().expect("results lock").clone()
+    }
+
+    /// This validator's beacon value for `height`, if the chain in state is the one held here.
+    fn beacon_share(&self, kv: &mut impl Kv, validator: &str, height: u64) -> Vec<u8> {
+        let beacon = self.beacon.lock().expect("results lock");
+        let (Some(local), Ok(Some(chain))) = (beacon.as_ref(), state::beacon_chain(kv, validator))
+        else {
+            return Vec::new();
+        };
+        if chain.anchor_height != local.anchor_height || chain.anchor[..] != local.anchor()[..] {
+            return Vec::new();
+        }
+        local.value(height).map_or_else(Vec::new, |v| v.to_vec())
+    }
+
     pub fn has(&self, task_id: u64) -> bool {
         self.done
             .lock()
@@ -62,15 +86,23 @@ impl ResultBook {
         let Some(validator) = self.validator() else {
             return VoteExtension::default();
         };
+        let share = self.beacon_share(kv, &validator, height);
         let Some(operator) = state::operator_of_validator(kv, &validator).ok().flatten() else {
-            return VoteExtension::default();
+            return VoteExtension {
+                beacon_share: share,
+                ..Default::default()
+            };
         };
         let max_bytes = state::params(kv).map_or(MAX_VOTE_EXTENSION_BYTES, |p| {
             p.max_vote_extension_bytes as usize
         });
         let mut done = self.done.lock().expect("results lock");
-        let mut ext = VoteExtension::default();
-        let mut bytes = 0usize;
+        let mut ext = VoteExtension {
+            beacon_share: share,
+            ..Default::default()
+        };
+        // The share, 32 bytes, is within every limit params allow (at least 1 KiB).
+        let mut bytes = ext.encoded_len();
         // Room left under the byte bound, counting an entry's framing (tag and length).
         let mut fits = |size: usize, entries: usize| {
             let framed = size
@@ -158,6 +190,7 @@ mod tests {
             chain_id: "glia-test-1".into(),
             height: 10,
             time_unix: 0,
+            ..Default::default()
         };
         let mut ctx = Ctx::new(&store, GasMeter::infinite(), &block);
         ctx.put(

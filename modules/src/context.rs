@@ -13,6 +13,8 @@ pub struct BlockInfo {
     pub height: u64,
     /// Block time from the header, in seconds since the Unix epoch.
     pub time_unix: i64,
+    /// The proposer's consensus address (hex, upper case); empty where there is none.
+    pub proposer: String,
 }
 
 /// A gas-metered view of state with an event log.

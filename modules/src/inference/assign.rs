@@ -1,10 +1,7 @@
 //! Choosing executors: deterministic, weighted by voting power × quality, from the randomness
-//! beacon, so every validator computes the same assignment and the proposer cannot pick it.
-//!
-//! The beacon is a hash chain over the vote-extension signatures of each commit (see
-//! [`mix_beacon`]). Those are ed25519 signatures — deterministic, and unknown until each
-//! validator has signed — so a proposer can only leave out votes beyond the 2/3 it must
-//! include, which is the whole of its influence.
+//! beacon (see [`super::beacon`]: values nobody knew when the request's block was proposed,
+//! and a draw that leaves out whoever chose which values it saw), so every validator computes
+//! the same assignment and nobody can pick it.
 
 use super::state;
 use crate::address::Address;
@@ -19,6 +16,8 @@ use sha2::{Digest, Sha256};
 #[derive(Clone, Debug)]
 pub struct Candidate {
     pub operator: String,
+    /// The executor's validator (hex consensus address).
+    pub validator: String,
     pub weight: u128,
 }
 
@@ -39,6 +38,7 @@ pub fn candidates(kv: &mut impl Kv, model: &Model, creator: &Address) -> AppResu
         }
         out.push(Candidate {
             operator: e.operator.clone(),
+            validator: e.validator_address.to_ascii_uppercase(),
             // power > 0 is an i64 and quality at most 10^4: the product fits u128.
             weight: (v.power as u128).saturating_mul(u128::from(e.quality_bps)),
         });
@@ -90,6 +90,40 @@ pub fn pick(mut pool: Vec<Candidate>, k: usize, seed: &[u8; 32]) -> Vec<String> 
 }
 
 /// The seed for one task's draw: the current beacon, the task and which draw it is.
+/// Draws `k` executors in three tiers, each with a seed of its own: first validators this
+/// block's draw keeps, then those whose beacon value is missing, and the block's proposer only
+/// when every other candidate is taken. So neither withholding a value nor leaving out others'
+/// votes (to empty the first tier) can put the one who chose on a task.
+pub fn draw(
+    pool: Vec<Candidate>,
+    k: usize,
+    seed: &[u8; 32],
+    proposer: &str,
+    absent: &[String],
+) -> Vec<String> {
+    let is = |c: &Candidate, v: &str| c.validator.eq_ignore_ascii_case(v);
+    let (last, rest): (Vec<Candidate>, Vec<Candidate>) =
+        pool.into_iter().partition(|c| is(c, proposer));
+    let (second, first): (Vec<Candidate>, Vec<Candidate>) = rest
+        .into_iter()
+        .partition(|c| absent.iter().any(|a| is(c, a)));
+    let mut chosen = Vec::with_capacity(k);
+    for (tier, group) in [first, second, last].into_iter().enumerate() {
+        if chosen.len() >= k {
+            break;
+        }
+        let tier_seed: [u8; 32] = Sha256::new()
+            .chain_update(b"glia/inference/assign-tier")
+            .chain_update(seed)
+            .chain_update((tier as u32).to_be_bytes())
+            .finalize()
+            .into();
+        let more = k.saturating_sub(chosen.len());
+        chosen.extend(pick(group, more, &tier_seed));
+    }
+    chosen
+}
+
 pub fn task_seed(beacon: &[u8; 32], task_id: u64, round: u32) -> [u8; 32] {
     Sha256::new()
         .chain_update(b"glia/inference/assign")
@@ -98,24 +132,6 @@ pub fn task_seed(beacon: &[u8; 32], task_id: u64, round: u32) -> [u8; 32] {
         .chain_update(round.to_be_bytes())
         .finalize()
         .into()
-}
-
-/// Next beacon: the previous one, the height, and each vote's (address, extension signature)
-/// in address order.
-pub fn mix_beacon(prev: &[u8; 32], height: u64, votes: &[(Vec<u8>, Vec<u8>)]) -> [u8; 32] {
-    let mut sorted: Vec<_> = votes.iter().collect();
-    sorted.sort();
-    let mut h = Sha256::new()
-        .chain_update(b"glia/beacon")
-        .chain_update(prev)
-        .chain_update(height.to_be_bytes());
-    for (addr, sig) in sorted {
-        h.update((addr.len() as u32).to_be_bytes());
-        h.update(addr);
-        h.update((sig.len() as u32).to_be_bytes());
-        h.update(sig);
-    }
-    h.finalize().into()
 }
 
 #[cfg(test)]
@@ -128,6 +144,7 @@ mod tests {
             .zip([1u128, 1, 1, 97])
             .map(|(o, w)| Candidate {
                 operator: o.to_string(),
+                validator: o.to_uppercase(),
                 weight: w,
             })
             .collect()
@@ -151,18 +168,5 @@ mod tests {
             (360..=400).contains(&firsts),
             "d first {firsts} of 400 times"
         );
-    }
-
-    #[test]
-    fn beacon_depends_on_every_vote_but_not_their_order() {
-        let v1 = vec![(vec![1u8], vec![9u8; 64]), (vec![2u8], vec![8u8; 64])];
-        let mut v2 = v1.clone();
-        v2.reverse();
-        assert_eq!(mix_beacon(&[0; 32], 5, &v1), mix_beacon(&[0; 32], 5, &v2));
-        assert_ne!(
-            mix_beacon(&[0; 32], 5, &v1),
-            mix_beacon(&[0; 32], 5, &v1[..1])
-        );
-        assert_ne!(mix_beacon(&[0; 32], 5, &v1), mix_beacon(&[0; 32], 6, &v1));
     }
 }

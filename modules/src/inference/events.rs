@@ -2,14 +2,7 @@
 
 use crate::context::Ctx;
 
-pub fn task_created(
-    ctx: &mut Ctx<'_>,
-    task_id: u64,
-    creator: &str,
-    model: &str,
-    escrow: &str,
-    executors: &[String],
-) {
+pub fn task_created(ctx: &mut Ctx<'_>, task_id: u64, creator: &str, model: &str, escrow: &str) {
     ctx.emit(
         "generate_image",
         &[
@@ -17,6 +10,16 @@ pub fn task_created(
             ("creator", creator.to_string()),
             ("model_id", model.to_string()),
             ("escrow", escrow.to_string()),
+        ],
+    );
+}
+
+/// A task's executors, drawn the block after its request.
+pub fn task_drawn(ctx: &mut Ctx<'_>, task_id: u64, executors: &[String]) {
+    ctx.emit(
+        "task_drawn",
+        &[
+            ("task_id", task_id.to_string()),
             ("executors", executors.join(",")),
         ],
     );

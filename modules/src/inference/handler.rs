@@ -1,7 +1,7 @@
 //! Inference execution: every check that reads state runs before the first write.
 
 use super::msgs::{GenerateImage, InferenceMsg, RegisterExecutor};
-use super::{assign, errors, events, state, MODULE_ACCOUNT};
+use super::{assign, beacon, errors, events, state, MODULE_ACCOUNT};
 use crate::address::Address;
 use crate::bank;
 use crate::coins::{Coin, BASE_DENOM};
@@ -10,8 +10,8 @@ use crate::error::{AppError, AppResult};
 use crate::staking;
 use glia_proto::cosmos::Any;
 use glia_proto::inference::v1::{
-    Assignment, Executor, Model, MsgGenerateImageResponse, MsgRegisterExecutorResponse,
-    RegisterExecutorSignDoc, Task, TaskStatus,
+    BeaconChain, Executor, Model, MsgGenerateImageResponse, MsgRegisterExecutor,
+    MsgRegisterExecutorResponse, RegisterExecutorSignDoc, Task, TaskStatus,
 };
 use prost::{Message, Name};
 
@@ -138,24 +138,7 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage) -> AppResult<Any> {
         std::slice::from_ref(&escrow),
     )?;
     let id = state::next_task_id(ctx)?;
-    let beacon = state::beacon(ctx)?;
     let height = ctx.block.height;
-    let chosen = assign::pick(
-        pool,
-        m.replicas as usize,
-        &assign::task_seed(&beacon, id, 0),
-    );
-    let assignments = chosen
-        .iter()
-        .enumerate()
-        .map(|(i, op)| Assignment {
-            executor: op.clone(),
-            replica: i as u32,
-            assigned_height: height,
-            deadline_height: height.saturating_add(params.result_timeout_blocks),
-            ..Default::default()
-        })
-        .collect();
     let task = Task {
         id,
         creator: m.creator.clone(),
@@ -174,22 +157,27 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage) -> AppResult<Any> {
         created_height: height,
         timeout_height: height.saturating_add(timeout),
         status: TaskStatus::Pending as i32,
-        assignments,
         ..Default::default()
     };
     state::set_task(ctx, &task)?;
-    events::task_created(ctx, id, &m.creator, &model.id, &escrow.to_string(), &chosen);
+    // Executors are drawn in the next block, from randomness that does not exist yet.
+    ctx.put(state::state_key::undrawn(id), vec![])?;
+    events::task_created(ctx, id, &m.creator, &model.id, &escrow.to_string());
     Ok(Any {
         type_url: MsgGenerateImageResponse::type_url(),
         value: MsgGenerateImageResponse { task_id: id }.encode_to_vec(),
     })
 }
 
-/// The bytes a validator's consensus key signs to register `operator` as its executor.
-pub fn register_sign_bytes(chain_id: &str, operator: &str) -> Vec<u8> {
+/// The bytes a validator's consensus key signs to register `operator` as its executor, with
+/// its beacon chain (see `beacon`).
+pub fn register_sign_bytes(chain_id: &str, m: &MsgRegisterExecutor) -> Vec<u8> {
     RegisterExecutorSignDoc {
         chain_id: chain_id.into(),
-        operator: operator.into(),
+        operator: m.operator.clone(),
+        beacon_anchor: m.beacon_anchor.clone(),
+        beacon_anchor_height: m.beacon_anchor_height,
+        beacon_end_height: m.beacon_end_height,
     }
     .encode_to_vec()
 }
@@ -207,6 +195,43 @@ fn open_tasks_of(ctx: &mut Ctx<'_>, operator: &str) -> AppResult<usize> {
         }
     }
     Ok(n)
+}
+
+/// The beacon chain a registration declares, checked: 32 bytes, anchored no later than this
+/// block, ending after it and within `beacon::MAX_CHAIN_LENGTH`. None when it declares none
+/// (the validator then stays last in every draw).
+fn beacon_chain_of(
+    ctx: &mut Ctx<'_>,
+    m: &MsgRegisterExecutor,
+    hex_addr: &str,
+) -> AppResult<Option<BeaconChain>> {
+    if m.beacon_anchor.is_empty() {
+        return Ok(None);
+    }
+    let height = ctx.block.height;
+    let length = m.beacon_end_height.saturating_sub(m.beacon_anchor_height);
+    if m.beacon_anchor.len() != 32
+        || m.beacon_anchor_height > height
+        || m.beacon_end_height <= height
+        || length > beacon::MAX_CHAIN_LENGTH
+    {
+        return Err(errors::invalid_executor(format!(
+            "beacon chain: a 32-byte anchor (got {} bytes) at a height up to {height} (got {}) \
+             ending after it (got {}), at most {} long",
+            m.beacon_anchor.len(),
+            m.beacon_anchor_height,
+            m.beacon_end_height,
+            beacon::MAX_CHAIN_LENGTH
+        )));
+    }
+    Ok(Some(BeaconChain {
+        validator_address: hex_addr.to_string(),
+        anchor: m.beacon_anchor.clone(),
+        anchor_height: m.beacon_anchor_height,
+        last_value: m.beacon_anchor.clone(),
+        last_height: m.beacon_anchor_height,
+        end_height: m.beacon_end_height,
+    }))
 }
 
 fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> {
@@ -230,14 +255,16 @@ fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> 
         .expect("checked length");
     key.verify(
         &ed25519_consensus::Signature::from(sig),
-        &register_sign_bytes(&ctx.block.chain_id, &m.operator),
+        &register_sign_bytes(&ctx.block.chain_id, m),
     )
     .map_err(|_| {
         errors::invalid_validator_signature(format!(
-            "the signature is not validator {hex_addr}'s over (chain {}, operator {})",
+            "the signature is not validator {hex_addr}'s over (chain {}, operator {}, its \
+             beacon chain)",
             ctx.block.chain_id, m.operator
         ))
     })?;
+    let chain = beacon_chain_of(ctx, m, &hex_addr)?;
     // A validator may move its executor to another operator account (a lost or compromised
     // operator key need not retire it). The record, quality and counts included, moves with
     // it, so rotating never escapes a penalty; and not while an open task holds a slot of the
@@ -293,6 +320,9 @@ fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> 
         results_missed: prev.as_ref().map_or(0, |p| p.results_missed),
     };
     state::set_executor(ctx, &e)?;
+    if let Some(c) = chain {
+        state::set_beacon_chain(ctx, &c)?;
+    }
     events::executor_registered(ctx, &m.operator, &hex_addr);
     Ok(Any {
         type_url: MsgRegisterExecutorResponse::type_url(),

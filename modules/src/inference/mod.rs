@@ -3,6 +3,7 @@
 //! by agreement of perceptual hashes.
 
 pub mod assign;
+pub mod beacon;
 pub mod errors;
 pub mod events;
 pub mod handler;

@@ -154,6 +154,10 @@ pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
         let Some(mut task) = state::task(ctx, id)? else {
             continue;
         };
+        if task.assignments.is_empty() {
+            // Requested in this block: drawn at the start of the next.
+            continue;
+        }
         let changed = if task.reveal_height == 0 {
             commit_phase(ctx, &mut task, &params, height)?
         } else if height >= task.reveal_deadline_height
@@ -269,18 +273,65 @@ fn replace(
     let beacon = state::beacon(ctx)?;
     let round = task.assignments.len() as u32;
     let height = ctx.block.height;
-    Ok(
-        assign::pick(pool, 1, &assign::task_seed(&beacon, task.id, round))
-            .pop()
-            .map(|executor| Assignment {
-                executor,
-                replica: silent.replica,
-                assigned_height: height,
-                deadline_height: height.saturating_add(p.result_timeout_blocks),
-                replacement: true,
-                ..Default::default()
-            }),
+    let absent = state::draw_excluded(ctx)?;
+    let proposer = ctx.block.proposer.clone();
+    Ok(assign::draw(
+        pool,
+        1,
+        &assign::task_seed(&beacon, task.id, round),
+        &proposer,
+        &absent,
     )
+    .pop()
+    .map(|executor| Assignment {
+        executor,
+        replica: silent.replica,
+        assigned_height: height,
+        deadline_height: height.saturating_add(p.result_timeout_blocks),
+        replacement: true,
+        ..Default::default()
+    }))
+}
+
+/// Draws a task's executors in the block after its request (see `beacon`); a task whose
+/// executors have all gone since is settled at once (refunded).
+pub fn draw(ctx: &mut Ctx<'_>, task: &mut Task) -> AppResult<()> {
+    if task.status != TaskStatus::Pending as i32 || !task.assignments.is_empty() {
+        return Ok(());
+    }
+    let params = state::params(ctx)?;
+    let Some(model) = state::model(ctx, &task.model_id)? else {
+        return settle(ctx, task, &params);
+    };
+    let creator = Address::parse(&task.creator).map_err(AppError::internal)?;
+    let pool = assign::candidates(ctx, &model, &creator)?;
+    let beacon = state::beacon(ctx)?;
+    let absent = state::draw_excluded(ctx)?;
+    let proposer = ctx.block.proposer.clone();
+    let chosen = assign::draw(
+        pool,
+        task.replicas as usize,
+        &assign::task_seed(&beacon, task.id, 0),
+        &proposer,
+        &absent,
+    );
+    let height = ctx.block.height;
+    task.assignments = chosen
+        .iter()
+        .enumerate()
+        .map(|(i, op)| Assignment {
+            executor: op.clone(),
+            replica: i as u32,
+            assigned_height: height,
+            deadline_height: height.saturating_add(params.result_timeout_blocks),
+            ..Default::default()
+        })
+        .collect();
+    events::task_drawn(ctx, task.id, &chosen);
+    if chosen.is_empty() {
+        settle(ctx, task, &params)?;
+    }
+    Ok(())
 }
 
 /// Hamming distance of two perceptual hashes.

@@ -4,7 +4,7 @@
 
 use super::lifecycle::{self, Genesis, GenesisModel};
 use super::msgs::InferenceMsg;
-use super::{handler, settle, state, MODULE_ACCOUNT};
+use super::{beacon, handler, settle, state, MODULE_ACCOUNT};
 use crate::address::Address;
 use crate::bank;
 use crate::coins::{Coin, BASE_DENOM};
@@ -30,6 +30,10 @@ struct Net {
     keys: Vec<ed25519_consensus::SigningKey>,
     operators: Vec<Address>,
     creator: Address,
+    /// Each validator's beacon chain (registered with its executor).
+    chains: Vec<beacon::LocalChain>,
+    /// The proposer of the block being executed.
+    proposer: String,
 }
 
 impl Net {
@@ -38,6 +42,7 @@ impl Net {
             chain_id: CHAIN.into(),
             height: self.height,
             time_unix: 0,
+            proposer: self.proposer.clone(),
         };
         let mut ctx = Ctx::new(&self.store, GasMeter::infinite(), &block);
         let out = f(&mut ctx);
@@ -61,6 +66,10 @@ impl Net {
             keys,
             operators,
             creator: Address::module("creator"),
+            chains: (0..validators)
+                .map(|i| beacon::LocalChain::new([i as u8 + 1; 32], 1, 10_000))
+                .collect(),
+            proposer: String::new(),
         };
         let updates: Vec<ValidatorUpdate> = net
             .keys
@@ -107,8 +116,7 @@ impl Net {
     /// Validator `i` registers its executor under operator `op`.
     fn register_as(&mut self, i: usize, op: &Address) -> AppResult<()> {
         let op = op.to_bech32();
-        let sig = self.keys[i].sign(&handler::register_sign_bytes(CHAIN, &op));
-        let msg = MsgRegisterExecutor {
+        let mut msg = MsgRegisterExecutor {
             operator: op,
             validator_pubkey: self.keys[i].verification_key().to_bytes().to_vec(),
             devices: vec![Device {
@@ -121,8 +129,13 @@ impl Net {
                 weights_sha256: "ab".repeat(32),
             }],
             blob_url: format!("http://127.0.0.1:{}", 1317 + 10 * i),
-            validator_signature: sig.to_bytes().to_vec(),
+            beacon_anchor: self.chains[i].anchor().to_vec(),
+            beacon_anchor_height: self.chains[i].anchor_height,
+            beacon_end_height: self.chains[i].end_height,
+            ..Default::default()
         };
+        let sig = self.keys[i].sign(&handler::register_sign_bytes(CHAIN, &msg));
+        msg.validator_signature = sig.to_bytes().to_vec();
         self.exec(msg.type_url_any())
     }
 
@@ -161,7 +174,39 @@ impl Net {
         );
         self.exec(self.request(seeds, replicas).type_url_any())
             .unwrap();
+        assert!(
+            self.task(next).assignments.is_empty(),
+            "drawn only in the next block"
+        );
+        self.end_block();
+        let all: Vec<usize> = (0..self.keys.len()).collect();
+        self.begin_block(None, &all);
         self.task(next)
+    }
+
+    fn hex(&self, i: usize) -> String {
+        hex::encode_upper(staking::state::consensus_address(
+            &self.keys[i].verification_key().to_bytes(),
+        ))
+    }
+
+    /// Starts the current block, proposed by `proposer`, with the last commit's votes of
+    /// validators `sharing` carrying their beacon values.
+    fn begin_block(&mut self, proposer: Option<usize>, sharing: &[usize]) {
+        self.proposer = proposer.map(|p| self.hex(p)).unwrap_or_default();
+        let vote_height = self.height - 1;
+        let votes: Vec<(String, Vec<u8>)> = sharing
+            .iter()
+            .map(|&i| {
+                let ext = VoteExtension {
+                    beacon_share: self.chains[i].value(vote_height).unwrap().to_vec(),
+                    ..Default::default()
+                };
+                (self.hex(i), ext.encode_to_vec())
+            })
+            .collect();
+        self.step(|ctx| lifecycle::begin_block(ctx, &votes))
+            .unwrap();
     }
 
     fn task(&mut self, id: u64) -> Task {
@@ -191,9 +236,7 @@ impl Net {
 
     /// Applies validator `i`'s vote extension in the current block.
     fn extension(&mut self, i: usize, ext: VoteExtension) {
-        let addr = hex::encode_upper(staking::state::consensus_address(
-            &self.keys[i].verification_key().to_bytes(),
-        ));
+        let addr = self.hex(i);
         self.step(|ctx| lifecycle::apply_vote_extensions(ctx, &[(addr, ext.encode_to_vec())]))
             .unwrap();
     }
@@ -432,6 +475,51 @@ fn attack_a_copied_result_is_refused_and_the_copier_loses_quality() {
     let _ = per;
 }
 
+/// The proposer of the block that draws a task tries every set of votes it may include (all
+/// four, or any three): none puts its own executor on the task, while other validators'
+/// executors are drawn. A request's executors are unknown in its own block.
+#[test]
+fn attack_a_proposer_choosing_votes_never_draws_itself() {
+    let mut net = Net::new(4);
+    let mut others_drawn = 0;
+    for round in 0..12u64 {
+        let replicas = 1 + (round % 3) as u32;
+        let next = net.step(state::next_task_id).unwrap();
+        net.store.0.insert(
+            state::state_key::NEXT_TASK_ID.into(),
+            next.to_string().into_bytes(),
+        );
+        net.exec(net.request(vec![round], replicas).type_url_any())
+            .unwrap();
+        assert!(net.task(next).assignments.is_empty());
+        net.end_block();
+        let proposer = (round % 4) as usize;
+        let mut subsets = vec![vec![0, 1, 2, 3]];
+        subsets.extend((0..4).map(|drop| (0..4).filter(|i| *i != drop).collect()));
+        let before = net.store.0.clone();
+        for votes in &subsets {
+            net.store.0 = before.clone();
+            net.begin_block(Some(proposer), votes);
+            let t = net.task(next);
+            assert_eq!(t.assignments.len(), replicas as usize);
+            let drawn: Vec<usize> = t
+                .assignments
+                .iter()
+                .map(|a| net.operator_index(&a.executor))
+                .collect();
+            assert!(
+                !drawn.contains(&proposer),
+                "proposer {proposer} drew itself with votes {votes:?}: {drawn:?}"
+            );
+            others_drawn += drawn.len();
+        }
+        net.store.0 = before;
+        net.begin_block(Some(proposer), &[0, 1, 2, 3]);
+        net.end_block();
+    }
+    assert!(others_drawn > 0);
+}
+
 #[test]
 fn no_agreement_refunds_everything() {
     let mut net = Net::new(4);
@@ -617,11 +705,12 @@ fn registration_needs_the_validators_own_signature_and_the_registry_hash() {
         devices: vec![],
         models: vec![],
         blob_url: "http://x".into(),
-        validator_signature: net.keys[0]
-            .sign(&handler::register_sign_bytes(CHAIN, &op))
-            .to_bytes()
-            .to_vec(),
+        ..Default::default()
     };
+    msg.validator_signature = net.keys[0]
+        .sign(&handler::register_sign_bytes(CHAIN, &msg))
+        .to_bytes()
+        .to_vec();
     let e = net.exec(msg.type_url_any()).unwrap_err();
     assert_eq!(e.code, 14, "{}", e.log);
     msg.validator_pubkey = net.keys[0].verification_key().to_bytes().to_vec();
@@ -634,7 +723,7 @@ fn registration_needs_the_validators_own_signature_and_the_registry_hash() {
     let stranger = ed25519_consensus::SigningKey::from([99u8; 32]);
     msg.validator_pubkey = stranger.verification_key().to_bytes().to_vec();
     msg.validator_signature = stranger
-        .sign(&handler::register_sign_bytes(CHAIN, &op))
+        .sign(&handler::register_sign_bytes(CHAIN, &msg))
         .to_bytes()
         .to_vec();
     msg.models.clear();
@@ -764,6 +853,7 @@ fn attack_vote_extensions_with_repeated_or_too_many_results_are_refused() {
     let ok = VoteExtension {
         results: (1..=half).map(r).collect(),
         commitments: (1..=half).map(c).collect(),
+        ..Default::default()
     };
     assert!(lifecycle::check_vote_extension(
         &ok.encode_to_vec(),
@@ -773,6 +863,7 @@ fn attack_vote_extensions_with_repeated_or_too_many_results_are_refused() {
     let too_many = VoteExtension {
         results: (1..=half).map(r).collect(),
         commitments: (1..=half + 1).map(c).collect(),
+        ..Default::default()
     };
     let e = lifecycle::check_vote_extension(
         &too_many.encode_to_vec(),

@@ -84,6 +84,7 @@ impl Net {
             chain_id: "glia-test-1".into(),
             height: self.height,
             time_unix: 0,
+            ..Default::default()
         };
         let mut ctx = Ctx::new(&self.store, GasMeter::infinite(), &block);
         let out = ctx.atomic(f);
