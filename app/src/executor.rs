@@ -44,6 +44,8 @@ pub struct ExecutorConfig {
     pub fault: Option<Fault>,
     /// Which devices generate images (`auto`: every CUDA GPU, else the CPU).
     pub device: sd::DeviceChoice,
+    /// Declared throughput, kilo pixel-steps per block (0: the chain's default).
+    pub work_per_block: u64,
 }
 
 struct ValidatorKey {
@@ -239,6 +241,7 @@ impl Executor {
             beacon_anchor: beacon.anchor().to_vec(),
             beacon_anchor_height: beacon.anchor_height,
             beacon_end_height: beacon.end_height,
+            work_per_block: self.cfg.work_per_block,
             validator_signature: vec![],
         };
         msg.validator_signature = self

@@ -72,6 +72,11 @@ enum Cmd {
         /// one, else the CPU), cpu, or cuda (every GPU, or refuse to start).
         #[arg(long, default_value = "auto")]
         executor_device: glia_validator_gpu::sd::DeviceChoice,
+        /// Kilo pixel-steps (width × height × steps / 1000) this executor finishes per block,
+        /// declared at registration: its deadlines scale with it and draws never queue it
+        /// past the chain's max_queue_blocks (0 = the chain's default_work_per_block).
+        #[arg(long, default_value_t = 0)]
+        work_per_block: u64,
         /// Solver threads for neuromorphic jobs (0 = every core).
         #[arg(long, default_value_t = 0)]
         neuro_threads: usize,
@@ -176,6 +181,7 @@ fn main() -> Result<()> {
             blob_url,
             executor_fault,
             executor_device,
+            work_per_block,
             blob_retention_hours,
             neuro_threads,
             neuro_max_seconds,
@@ -265,6 +271,7 @@ fn main() -> Result<()> {
                     rpc: rpc.clone(),
                     fault: executor_fault,
                     device: executor_device,
+                    work_per_block,
                 };
                 let exec = gliad::executor::Executor::new(
                     app.clone(),

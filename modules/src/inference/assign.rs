@@ -3,7 +3,7 @@
 //! and a draw that leaves out whoever chose which values it saw), so every validator computes
 //! the same assignment and nobody can pick it.
 
-use super::state;
+use super::{capacity, state};
 use crate::address::Address;
 use crate::context::Kv;
 use crate::error::AppResult;
@@ -21,10 +21,20 @@ pub struct Candidate {
     pub weight: u128,
 }
 
-pub fn candidates(kv: &mut impl Kv, model: &Model, creator: &Address) -> AppResult<Vec<Candidate>> {
+/// Executors that may take `work` more (kilo pixel-steps) for this model at `height`: its
+/// queue has room (see `capacity`), weighted by power × quality as of `height`.
+pub fn candidates(
+    kv: &mut impl Kv,
+    model: &Model,
+    creator: &Address,
+    work: u64,
+    height: u64,
+) -> AppResult<Vec<Candidate>> {
+    let p = state::params(kv)?;
     let mut out = Vec::new();
     for (_, e) in state::executors(kv)? {
-        if e.operator == creator.as_str() || !holds(&e, model) {
+        if e.operator == creator.as_str() || !holds(&e, model) || !capacity::has_room(&e, work, &p)
+        {
             continue;
         }
         let Some(addr) = hex20(&e.validator_address) else {
@@ -33,14 +43,15 @@ pub fn candidates(kv: &mut impl Kv, model: &Model, creator: &Address) -> AppResu
         let Some(v) = staking::validator(kv, &addr)? else {
             continue;
         };
-        if v.power <= 0 || e.quality_bps == 0 {
+        let quality = capacity::quality_at(&e, height, &p);
+        if v.power <= 0 || quality == 0 {
             continue;
         }
         out.push(Candidate {
             operator: e.operator.clone(),
             validator: e.validator_address.to_ascii_uppercase(),
             // power > 0 is an i64 and quality at most 10^4: the product fits u128.
-            weight: (v.power as u128).saturating_mul(u128::from(e.quality_bps)),
+            weight: (v.power as u128).saturating_mul(u128::from(quality)),
         });
     }
     Ok(out)

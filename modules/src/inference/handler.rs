@@ -1,7 +1,7 @@
 //! Inference execution: every check that reads state runs before the first write.
 
 use super::msgs::{GenerateImage, InferenceMsg, RegisterExecutor};
-use super::{assign, beacon, errors, events, state, MODULE_ACCOUNT};
+use super::{assign, beacon, capacity, errors, events, state, MODULE_ACCOUNT};
 use crate::address::Address;
 use crate::bank;
 use crate::coins::{Coin, BASE_DENOM};
@@ -120,10 +120,12 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage) -> AppResult<Any> {
             m.replicas
         )));
     }
-    let pool = assign::candidates(ctx, &model, &g.creator)?;
+    let work = capacity::work_of(m.seeds.len(), m.width, m.height, m.steps);
+    let pool = assign::candidates(ctx, &model, &g.creator, work, ctx.block.height)?;
     if pool.len() < m.replicas as usize {
         return Err(errors::not_enough_executors(format!(
-            "{} replicas requested but only {} executors (other than the creator) hold model {}",
+            "{} replicas requested but only {} executors (other than the creator) hold model {} \
+             and have room in their queues for {work} kilo pixel-steps",
             m.replicas,
             pool.len(),
             model.id
@@ -318,6 +320,9 @@ fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> 
         results_accepted: prev.as_ref().map_or(0, |p| p.results_accepted),
         results_outvoted: prev.as_ref().map_or(0, |p| p.results_outvoted),
         results_missed: prev.as_ref().map_or(0, |p| p.results_missed),
+        work_per_block: m.work_per_block,
+        queued_work: prev.as_ref().map_or(0, |p| p.queued_work),
+        quality_height: prev.as_ref().map_or(ctx.block.height, |p| p.quality_height),
     };
     state::set_executor(ctx, &e)?;
     if let Some(c) = chain {

@@ -48,6 +48,9 @@ pub struct GenesisParams {
     pub max_timeout_blocks: Option<u64>,
     pub default_timeout_blocks: Option<u64>,
     pub max_vote_extension_bytes: Option<u32>,
+    pub quality_recovery_bps_per_block: Option<u32>,
+    pub max_queue_blocks: Option<u64>,
+    pub default_work_per_block: Option<u64>,
 }
 
 /// The width/height multiple a model gets when genesis names none: the executor's pipeline
@@ -93,6 +96,9 @@ fn check_params(p: &Params) -> AppResult<()> {
     {
         return bad("max_vote_extension_bytes must be 1024 to 65536");
     }
+    if p.max_queue_blocks == 0 || p.default_work_per_block == 0 {
+        return bad("max_queue_blocks and default_work_per_block must be positive");
+    }
     Ok(())
 }
 
@@ -109,7 +115,10 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
             result_timeout_blocks,
             max_timeout_blocks,
             default_timeout_blocks,
-            max_vote_extension_bytes
+            max_vote_extension_bytes,
+            quality_recovery_bps_per_block,
+            max_queue_blocks,
+            default_work_per_block
         );
     }
     check_params(&p)?;

@@ -4,6 +4,7 @@
 
 pub mod assign;
 pub mod beacon;
+pub mod capacity;
 pub mod errors;
 pub mod events;
 pub mod handler;

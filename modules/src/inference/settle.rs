@@ -5,7 +5,7 @@
 //! Every path moves the whole escrow: to executors whose results agreed, the rest back to the
 //! creator.
 
-use super::{assign, events, state, MODULE_ACCOUNT};
+use super::{assign, capacity, events, state, MODULE_ACCOUNT};
 use crate::address::Address;
 use crate::bank;
 use crate::coins::{parse_amount, Coin, BASE_DENOM};
@@ -76,7 +76,9 @@ pub fn record_commitment(
     }
     slot.commitment = c.commitment.clone();
     slot.commit_height = height;
+    let work = slot.work;
     state::set_task(ctx, &task)?;
+    dequeue(ctx, operator, work)?;
     events::result_committed(ctx, task.id, operator);
     Ok(true)
 }
@@ -203,6 +205,7 @@ fn commit_phase(
         task.assignments[i].result_height = u64::MAX;
         changed = true;
         let a = task.assignments[i].clone();
+        dequeue(ctx, &a.executor, a.work)?;
         penalise_missed(ctx, &a.executor, params)?;
         let replacement = if a.replacement || timed_out {
             None
@@ -248,10 +251,51 @@ fn update_executor(
 ) -> AppResult<()> {
     let addr = Address::parse(operator).map_err(AppError::internal)?;
     if let Some(mut e) = state::executor(ctx, &addr)? {
+        let p = state::params(ctx)?;
+        capacity::refresh_quality(&mut e, ctx.block.height, &p);
         f(&mut e);
         state::set_executor(ctx, &e)?;
     }
     Ok(())
+}
+
+/// Takes a slot's work off its executor's queue (it committed, went silent or its task
+/// settled).
+fn dequeue(ctx: &mut Ctx<'_>, operator: &str, work: u64) -> AppResult<()> {
+    update_executor(ctx, operator, |e| {
+        e.queued_work = e.queued_work.saturating_sub(work);
+    })
+}
+
+/// A slot for `executor` from this block: its deadline leaves it the result window plus the
+/// time its queue and this work take at its declared rate; the work joins its queue.
+fn new_slot(
+    ctx: &mut Ctx<'_>,
+    task: &Task,
+    executor: String,
+    replica: u32,
+    replacement: bool,
+    p: &Params,
+) -> AppResult<Assignment> {
+    let work = capacity::work_of(task.seeds.len(), task.width, task.height, task.steps);
+    let addr = Address::parse(&executor).map_err(AppError::internal)?;
+    let e = state::executor(ctx, &addr)?.unwrap_or_default();
+    let height = ctx.block.height;
+    let deadline = height
+        .saturating_add(p.result_timeout_blocks)
+        .saturating_add(capacity::blocks_for(&e, work, p));
+    update_executor(ctx, &executor, |e| {
+        e.queued_work = e.queued_work.saturating_add(work);
+    })?;
+    Ok(Assignment {
+        executor,
+        replica,
+        assigned_height: height,
+        deadline_height: deadline,
+        replacement,
+        work,
+        ..Default::default()
+    })
 }
 
 /// A new executor for a silent slot: drawn like the first ones, excluding everyone already
@@ -266,31 +310,26 @@ fn replace(
         return Ok(None);
     };
     let creator = Address::parse(&task.creator).map_err(AppError::internal)?;
-    let pool: Vec<_> = assign::candidates(ctx, &model, &creator)?
+    let height = ctx.block.height;
+    let pool: Vec<_> = assign::candidates(ctx, &model, &creator, silent.work, height)?
         .into_iter()
         .filter(|c| !task.assignments.iter().any(|a| a.executor == c.operator))
         .collect();
     let beacon = state::beacon(ctx)?;
     let round = task.assignments.len() as u32;
-    let height = ctx.block.height;
     let absent = state::draw_excluded(ctx)?;
     let proposer = ctx.block.proposer.clone();
-    Ok(assign::draw(
+    let chosen = assign::draw(
         pool,
         1,
         &assign::task_seed(&beacon, task.id, round),
         &proposer,
         &absent,
     )
-    .pop()
-    .map(|executor| Assignment {
-        executor,
-        replica: silent.replica,
-        assigned_height: height,
-        deadline_height: height.saturating_add(p.result_timeout_blocks),
-        replacement: true,
-        ..Default::default()
-    }))
+    .pop();
+    chosen
+        .map(|executor| new_slot(ctx, task, executor, silent.replica, true, p))
+        .transpose()
 }
 
 /// Draws a task's executors in the block after its request (see `beacon`); a task whose
@@ -304,7 +343,8 @@ pub fn draw(ctx: &mut Ctx<'_>, task: &mut Task) -> AppResult<()> {
         return settle(ctx, task, &params);
     };
     let creator = Address::parse(&task.creator).map_err(AppError::internal)?;
-    let pool = assign::candidates(ctx, &model, &creator)?;
+    let work = capacity::work_of(task.seeds.len(), task.width, task.height, task.steps);
+    let pool = assign::candidates(ctx, &model, &creator, work, ctx.block.height)?;
     let beacon = state::beacon(ctx)?;
     let absent = state::draw_excluded(ctx)?;
     let proposer = ctx.block.proposer.clone();
@@ -315,18 +355,11 @@ pub fn draw(ctx: &mut Ctx<'_>, task: &mut Task) -> AppResult<()> {
         &proposer,
         &absent,
     );
-    let height = ctx.block.height;
-    task.assignments = chosen
-        .iter()
-        .enumerate()
-        .map(|(i, op)| Assignment {
-            executor: op.clone(),
-            replica: i as u32,
-            assigned_height: height,
-            deadline_height: height.saturating_add(params.result_timeout_blocks),
-            ..Default::default()
-        })
-        .collect();
+    let mut slots = Vec::with_capacity(chosen.len());
+    for (i, op) in chosen.iter().enumerate() {
+        slots.push(new_slot(ctx, task, op.clone(), i as u32, false, &params)?);
+    }
+    task.assignments = slots;
     events::task_drawn(ctx, task.id, &chosen);
     if chosen.is_empty() {
         settle(ctx, task, &params)?;
@@ -341,6 +374,12 @@ fn distance(a: u64, b: u64) -> u32 {
 
 /// Pays agreeing executors, penalises outvoted ones and refunds the rest.
 pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params) -> AppResult<()> {
+    // Slots that never committed and were not yet handled leave their executors' queues.
+    for a in &task.assignments {
+        if a.commitment.is_empty() && a.result_height != u64::MAX {
+            dequeue(ctx, &a.executor, a.work)?;
+        }
+    }
     let threshold = state::model(ctx, &task.model_id)?.map_or(0, |m| m.phash_threshold);
     let per_result = amount_of(&task.price_per_result)?;
     let escrow = amount_of(&task.escrow)?;
@@ -374,10 +413,20 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params) -> AppResult<()> {
             seed: *seed,
             ..Default::default()
         };
-        if let Some((members, center)) =
-            best.filter(|(m, _)| m.len().saturating_mul(2) > task.replicas as usize)
-        {
-            agreed_images = agreed_images.saturating_add(1);
+        // A strict majority of the replicas confirms an image. Without one, results nobody
+        // contradicted (the other replicas were silent) are still paid: the work was done.
+        let confirmed = best
+            .as_ref()
+            .is_some_and(|(m, _)| m.len().saturating_mul(2) > task.replicas as usize);
+        let unopposed = best
+            .as_ref()
+            .is_some_and(|(m, _)| !m.is_empty() && m.len() == results.len());
+        if let Some((members, center)) = best.filter(|_| confirmed || unopposed) {
+            if confirmed {
+                agreed_images = agreed_images.saturating_add(1);
+            } else {
+                outcome.unconfirmed = true;
+            }
             outcome.output_sha256 = center.output_sha256.clone();
             outcome.phash = center.phash;
             for (j, (op, _)) in results.iter().enumerate() {
@@ -445,7 +494,7 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params) -> AppResult<()> {
     }
     let status = if agreed_images == task.seeds.len() {
         TaskStatus::Completed
-    } else if agreed_images > 0 {
+    } else if agreed_images > 0 || paid > 0 {
         TaskStatus::Partial
     } else {
         TaskStatus::Refunded

@@ -73,6 +73,9 @@ pub fn default_params() -> Params {
         quality_penalty_missed_bps: 1000,
         quality_reward_bps: 100,
         max_vote_extension_bytes: super::lifecycle::MAX_VOTE_EXTENSION_BYTES as u32,
+        quality_recovery_bps_per_block: 10,
+        max_queue_blocks: 50,
+        default_work_per_block: 2_000,
     }
 }
 

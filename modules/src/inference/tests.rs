@@ -4,7 +4,7 @@
 
 use super::lifecycle::{self, Genesis, GenesisModel};
 use super::msgs::InferenceMsg;
-use super::{beacon, handler, settle, state, MODULE_ACCOUNT};
+use super::{beacon, capacity, handler, settle, state, MODULE_ACCOUNT};
 use crate::address::Address;
 use crate::bank;
 use crate::coins::{Coin, BASE_DENOM};
@@ -34,6 +34,8 @@ struct Net {
     chains: Vec<beacon::LocalChain>,
     /// The proposer of the block being executed.
     proposer: String,
+    /// The throughput executors declare (kilo pixel-steps per block).
+    rate: u64,
 }
 
 impl Net {
@@ -54,6 +56,10 @@ impl Net {
     }
 
     fn new(validators: usize) -> Net {
+        Net::with_params(validators, None)
+    }
+
+    fn with_params(validators: usize, params: Option<lifecycle::GenesisParams>) -> Net {
         let keys: Vec<_> = (0..validators)
             .map(|i| ed25519_consensus::SigningKey::from([i as u8 + 1; 32]))
             .collect();
@@ -70,6 +76,7 @@ impl Net {
                 .map(|i| beacon::LocalChain::new([i as u8 + 1; 32], 1, 10_000))
                 .collect(),
             proposer: String::new(),
+            rate: 20_000,
         };
         let updates: Vec<ValidatorUpdate> = net
             .keys
@@ -82,7 +89,7 @@ impl Net {
             })
             .collect();
         let genesis = Genesis {
-            params: None,
+            params,
             models: vec![GenesisModel {
                 id: "tiny".into(),
                 family: "tiny".into(),
@@ -132,6 +139,7 @@ impl Net {
             beacon_anchor: self.chains[i].anchor().to_vec(),
             beacon_anchor_height: self.chains[i].anchor_height,
             beacon_end_height: self.chains[i].end_height,
+            work_per_block: self.rate,
             ..Default::default()
         };
         let sig = self.keys[i].sign(&handler::register_sign_bytes(CHAIN, &msg));
@@ -199,7 +207,10 @@ impl Net {
             .iter()
             .map(|&i| {
                 let ext = VoteExtension {
-                    beacon_share: self.chains[i].value(vote_height).unwrap().to_vec(),
+                    beacon_share: self.chains[i]
+                        .value(vote_height)
+                        .unwrap_or_else(|| panic!("a value for {vote_height}"))
+                        .to_vec(),
                     ..Default::default()
                 };
                 (self.hex(i), ext.encode_to_vec())
@@ -464,15 +475,21 @@ fn attack_a_copied_result_is_refused_and_the_copier_loses_quality() {
         net.end_block();
     }
     let t = net.task(task.id);
-    // One revealed result of three replicas: no majority, refunded; the copiers were silent.
-    assert_eq!(t.status, TaskStatus::Refunded as i32);
+    // One revealed result of three replicas, unopposed: no majority confirms it, but its
+    // executor is paid for the work; the copiers, silent in the reveal, are not.
+    assert_eq!(t.status, TaskStatus::Partial as i32);
+    assert!(t.outcomes[0].unconfirmed);
+    assert_eq!(
+        t.outcomes[0].agreeing,
+        vec![net.operators[honest].to_bech32()]
+    );
+    assert_eq!(net.balance(&net.operators[honest].clone()), per);
     assert_eq!(net.balance(&net.operators[c1].clone()), 0);
     assert_eq!(net.balance(&net.operators[c2].clone()), 0);
     assert_eq!(net.quality(c1), 9000);
     assert_eq!(net.quality(c2), 9000);
     assert_eq!(net.quality(honest), 10_000);
-    assert_eq!(net.balance(&net.creator.clone()), FUNDS);
-    let _ = per;
+    assert_eq!(net.balance(&net.creator.clone()), FUNDS - per);
 }
 
 /// The proposer of the block that draws a task tries every set of votes it may include (all
@@ -518,6 +535,153 @@ fn attack_a_proposer_choosing_votes_never_draws_itself() {
         net.end_block();
     }
     assert!(others_drawn > 0);
+}
+
+/// A requester asks far more work than fits a fixed result window: a 512×512, 50-step,
+/// 4-replica request on the tiny model every block, for 100 blocks. Before, every executor
+/// missed its 10-block window, lost 10% quality a miss and the shares were refunded: the
+/// attacker paid gas and the executors fell out of the market. Now a slot's deadline counts
+/// its executor's queue at its declared rate, so executors working at that rate miss nothing,
+/// keep their quality and are paid, the requester pays for all the work, and requests beyond
+/// what the queues hold (`max_queue_blocks`) are refused before they cost anything.
+#[test]
+fn attack_heavy_requests_do_not_push_executors_out_and_are_paid_for() {
+    let mut net = Net::with_params(
+        4,
+        Some(lifecycle::GenesisParams {
+            max_queue_blocks: Some(20),
+            ..Default::default()
+        }),
+    );
+    // Each executor declares, and works at, 10 000 kilo pixel-steps a block: 0.76 of a slot
+    // (13 108); the attack adds one slot a block to each, and queues hold 15 slots.
+    net.rate = 10_000;
+    for i in 0..4 {
+        net.register(i).unwrap();
+    }
+    let heavy = |net: &Net| MsgGenerateImage {
+        width: 512,
+        height: 512,
+        steps: 50,
+        ..net.request(vec![1], 4)
+    };
+    let all: Vec<usize> = (0..4).collect();
+    let (mut tasks, mut refused) = (Vec::new(), 0);
+    let mut budget = [0u64; 4];
+    let mut max_wait = 0u64;
+    for block in 0..400 {
+        if block < 100 {
+            let next = net.step(state::next_task_id).unwrap();
+            net.store.0.insert(
+                state::state_key::NEXT_TASK_ID.into(),
+                next.to_string().into_bytes(),
+            );
+            match net.exec(heavy(&net).type_url_any()) {
+                Ok(()) => tasks.push(next),
+                Err(e) => {
+                    assert_eq!((e.codespace, e.code), ("inference", 7), "{}", e.log);
+                    assert!(e.log.contains("room in their queues"), "{}", e.log);
+                    refused += 1;
+                }
+            }
+        }
+        // Executors work through their queues at the rate they declared, oldest first.
+        for (i, b) in budget.iter_mut().enumerate() {
+            *b += net.rate;
+            let op = net.operators[i].to_bech32();
+            let mut busy = false;
+            for id in &tasks {
+                let t = net.task(*id);
+                let Some(slot) = t.assignments.iter().find(|a| a.executor == op) else {
+                    continue;
+                };
+                if !slot.commitment.is_empty() {
+                    continue;
+                }
+                busy = true;
+                if *b < slot.work {
+                    break;
+                }
+                *b -= slot.work;
+                max_wait = max_wait.max(net.height - slot.assigned_height);
+                net.commit(i, &t, &[0xAAAA]);
+            }
+            if !busy {
+                *b = 0;
+            }
+        }
+        for id in &tasks {
+            let t = net.task(*id);
+            if t.reveal_height > 0 && t.status == TaskStatus::Pending as i32 {
+                for a in t.assignments.iter().filter(|a| settle::awaits_reveal(a)) {
+                    let i = net.operator_index(&a.executor);
+                    net.reveal(i, &t, &[0xAAAA]);
+                }
+            }
+        }
+        net.end_block();
+        net.begin_block(None, &all);
+        if block >= 100
+            && tasks
+                .iter()
+                .all(|id| net.task(*id).status != TaskStatus::Pending as i32)
+        {
+            break;
+        }
+    }
+    assert!(refused > 0, "the queues filled and turned requests away");
+    assert!(
+        max_wait > 10,
+        "slots waited {max_wait} blocks: a fixed window was too short"
+    );
+    let per = amount(&net.task(tasks[0]).price_per_result);
+    for id in &tasks {
+        assert_eq!(
+            net.task(*id).status,
+            TaskStatus::Completed as i32,
+            "task {id}"
+        );
+    }
+    let n = tasks.len() as u128;
+    for i in 0..4 {
+        assert_eq!(net.quality(i), 10_000, "executor {i} missed nothing");
+        assert_eq!(net.balance(&net.operators[i].clone()), n * per);
+        let op = net.operators[i].clone();
+        let e = net.step(|ctx| state::executor(ctx, &op)).unwrap().unwrap();
+        assert_eq!(e.queued_work, 0, "every slot left the queue");
+    }
+    assert_eq!(net.balance(&net.creator.clone()), FUNDS - 4 * n * per);
+    eprintln!(
+        "{} requests accepted, {refused} refused, longest wait {max_wait} blocks",
+        n
+    );
+}
+
+/// A missed slot costs 10% quality, and it comes back at 0.1% a block.
+#[test]
+fn a_penalty_recovers_over_time() {
+    let mut net = Net::new(3);
+    let task = net.generate(vec![7], 1);
+    let first = net.operator_index(&task.assignments[0].executor);
+    while net.height <= task.assignments[0].deadline_height {
+        net.end_block();
+    }
+    net.end_block();
+    assert_eq!(net.quality(first), 9000);
+    let since = net.height;
+    for _ in 0..100 {
+        net.end_block();
+    }
+    let op = net.operators[first].clone();
+    let height = net.height;
+    let q = net
+        .step(|ctx| {
+            let p = state::params(ctx)?;
+            let e = state::executor(ctx, &op)?.unwrap();
+            Ok(capacity::quality_at(&e, height, &p))
+        })
+        .unwrap();
+    assert_eq!(q, 10_000, "{} blocks after the penalty", height - since);
 }
 
 #[test]
