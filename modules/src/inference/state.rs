@@ -81,9 +81,25 @@ pub fn default_params() -> Params {
 
 pub fn params(kv: &mut impl Kv) -> AppResult<Params> {
     match kv.kv_get(state_key::PARAMS)? {
-        Some(b) => decode("inference params", &b),
+        Some(b) => Ok(with_defaults(decode("inference params", &b)?)),
         None => Ok(default_params()),
     }
+}
+
+/// Params stored before a field existed read it as 0, which genesis never allows for these:
+/// they take the default, so a chain started by an older gliad keeps working.
+fn with_defaults(mut p: Params) -> Params {
+    let d = default_params();
+    if p.max_vote_extension_bytes == 0 {
+        p.max_vote_extension_bytes = d.max_vote_extension_bytes;
+    }
+    if p.max_queue_blocks == 0 {
+        p.max_queue_blocks = d.max_queue_blocks;
+    }
+    if p.default_work_per_block == 0 {
+        p.default_work_per_block = d.default_work_per_block;
+    }
+    p
 }
 
 pub fn set_params(ctx: &mut Ctx<'_>, p: &Params) -> AppResult<()> {

@@ -684,6 +684,22 @@ fn a_penalty_recovers_over_time() {
     assert_eq!(q, 10_000, "{} blocks after the penalty", height - since);
 }
 
+/// A chain started by an older gliad stored params without the newer fields: they read as
+/// their defaults, not as 0 (which would refuse every vote extension and every request).
+#[test]
+fn params_stored_before_a_field_existed_read_its_default() {
+    let mut net = Net::new(1);
+    let old = Params {
+        max_vote_extension_bytes: 0,
+        max_queue_blocks: 0,
+        default_work_per_block: 0,
+        ..state::default_params()
+    };
+    net.step(|ctx| state::set_params(ctx, &old)).unwrap();
+    let read = net.step(|ctx| state::params(ctx)).unwrap();
+    assert_eq!(read, state::default_params());
+}
+
 #[test]
 fn no_agreement_refunds_everything() {
     let mut net = Net::new(4);

@@ -99,7 +99,14 @@ pub fn default_params() -> Params {
 
 pub fn params(kv: &mut impl Kv) -> AppResult<Params> {
     match kv.kv_get(state_key::PARAMS)? {
-        Some(b) => decode("neuro params", &b),
+        Some(b) => {
+            let mut p: Params = decode("neuro params", &b)?;
+            // Stored before reveal_blocks existed (genesis never allows 0).
+            if p.reveal_blocks == 0 {
+                p.reveal_blocks = default_params().reveal_blocks;
+            }
+            Ok(p)
+        }
         None => Ok(default_params()),
     }
 }
