@@ -175,16 +175,18 @@ accounts = json.loads(os.environ["ACCOUNTS_JSON"])
 assert isinstance(accounts, list) and all({"name", "address", "mnemonic"} <= set(a) for a in accounts), \
     "dev-accounts must print a JSON array of {name, address, mnemonic}"
 operators = json.loads(os.environ["OPERATORS_JSON"])
-def tiny(model_id):
+def tiny(model_id, min_replicas=2):
     return {"id": model_id, "family": "tiny", "weights_sha256": os.environ["TINY_SHA256"],
             "phash_threshold": 10, "price_per_step_megapixel": 1000000,
-            "max_steps": 50, "max_width": 512, "max_height": 512}
+            "max_steps": 50, "max_width": 512, "max_height": 512, "min_replicas": min_replicas}
 # Neuromorphic jobs above 5000 units of size (literals + clauses) wait for a review committee:
 # the last three development accounts, two approvals needed.
 neuro_params = {"committee": [a["address"] for a in accounts[-3:]] if len(accounts) >= 3 else [],
                 "quorum": 2 if len(accounts) >= 3 else 1, "review_size_threshold": 5000,
                 "review_timeout_blocks": 200}
-models = [tiny("tiny")] + ([tiny("tiny-unserved")] if os.environ["FIXTURES"] == "1" else [])
+# tiny-unserved (test fixtures) is held by two validators that never answer: one replica is
+# enough to watch a silent slot be replaced and refunded.
+models = [tiny("tiny")] + ([tiny("tiny-unserved", 1)] if os.environ["FIXTURES"] == "1" else [])
 # Every block carries each validator's vote extension beside its txs; gliad refuses a genesis
 # whose blocks cannot hold them and one tx. Small blocks get small extensions and txs.
 small = {"params": {"max_tx_bytes": 4096}, "ext": {"max_vote_extension_bytes": 1024}} \

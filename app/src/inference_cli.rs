@@ -44,8 +44,9 @@ pub struct GenerateImageArgs {
     /// ddim or euler-a.
     #[arg(long, default_value = "ddim")]
     pub scheduler: String,
-    /// Executors that independently make each image (the verification level paid for).
-    #[arg(long, default_value_t = 1)]
+    /// Executors that independently make each image (the verification level paid for; at
+    /// least the model's min_replicas, 2 unless its registration says otherwise).
+    #[arg(long, default_value_t = 2)]
     pub replicas: u32,
     /// Blocks before unsettled images are refunded (0: the chain's default).
     #[arg(long, default_value_t = 0)]

@@ -79,6 +79,18 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage) -> AppResult<Any> {
             params.max_seeds
         )));
     }
+    // Stored before the field existed: the default.
+    let min_replicas = match model.min_replicas {
+        0 => super::lifecycle::DEFAULT_MIN_REPLICAS,
+        n => n,
+    };
+    if m.replicas < min_replicas {
+        return Err(errors::invalid_replicas(format!(
+            "replicas {} below model {}'s minimum of {min_replicas}: fewer would pay one \
+             executor's result unchecked",
+            m.replicas, model.id
+        )));
+    }
     if m.replicas > params.max_replicas {
         return Err(errors::invalid_replicas(format!(
             "replicas {} above the maximum {}",

@@ -26,7 +26,14 @@ pub struct GenesisModel {
     /// Width and height must be multiples of this (default: `default_size_multiple`).
     #[serde(default)]
     pub size_multiple: Option<u32>,
+    /// Fewest replicas a request may ask (default `DEFAULT_MIN_REPLICAS`).
+    #[serde(default)]
+    pub min_replicas: Option<u32>,
 }
+
+/// A model's minimum replicas when genesis names none: two, so no result is paid on one
+/// executor's word alone unless the model's registration says so.
+pub const DEFAULT_MIN_REPLICAS: u32 = 2;
 
 /// `app_state.inference`; params left out keep their defaults.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -149,6 +156,13 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
                 m.id
             )));
         }
+        let min_replicas = m.min_replicas.unwrap_or(DEFAULT_MIN_REPLICAS);
+        if min_replicas == 0 || min_replicas > p.max_replicas {
+            return Err(AppError::invalid_request(format!(
+                "model {}: min_replicas {min_replicas} must be 1 to max_replicas {}",
+                m.id, p.max_replicas
+            )));
+        }
         if m.max_width == 0 || m.max_width % 8 != 0 || m.max_height == 0 || m.max_height % 8 != 0 {
             return Err(AppError::invalid_request(format!(
                 "model {}: max_width and max_height must be positive multiples of 8",
@@ -167,6 +181,7 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
                 max_width: m.max_width,
                 max_height: m.max_height,
                 size_multiple: multiple,
+                min_replicas,
             },
         )?;
     }

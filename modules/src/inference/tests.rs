@@ -100,6 +100,8 @@ impl Net {
                 max_width: 512,
                 max_height: 512,
                 size_multiple: None,
+                // Most tests here use one replica; the minimum has its own test.
+                min_replicas: Some(1),
             }],
         };
         let creator = net.creator.clone();
@@ -698,6 +700,28 @@ fn params_stored_before_a_field_existed_read_its_default() {
     net.step(|ctx| state::set_params(ctx, &old)).unwrap();
     let read = net.step(|ctx| state::params(ctx)).unwrap();
     assert_eq!(read, state::default_params());
+}
+
+/// With one replica, whatever hash its executor reports is paid: a model's `min_replicas`
+/// (2 unless genesis says otherwise) refuses such requests before anything is charged.
+#[test]
+fn attack_a_request_below_the_models_minimum_replicas_is_refused() {
+    let mut net = Net::new(4);
+    let mut model = net.step(|c| state::model(c, "tiny")).unwrap().unwrap();
+    model.min_replicas = lifecycle::DEFAULT_MIN_REPLICAS;
+    net.step(|c| state::set_model(c, &model)).unwrap();
+    let before = net.store.0.clone();
+    let e = net
+        .exec(net.request(vec![1], 1).type_url_any())
+        .unwrap_err();
+    assert_eq!((e.codespace, e.code), ("inference", 9), "{}", e.log);
+    assert!(
+        e.log.contains("below model tiny's minimum of 2"),
+        "{}",
+        e.log
+    );
+    assert_eq!(net.store.0, before);
+    net.generate(vec![1], 2);
 }
 
 #[test]

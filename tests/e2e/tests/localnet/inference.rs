@@ -322,9 +322,9 @@ fn inference_d_bad_requests_are_refused_in_check_tx() -> Result<()> {
     wait_executors(&rpc)?;
     let w = net.wallet("dev11")?;
     let before = rpc.balance(&w.address(), DENOM)?;
-    let base = request(&w.address(), "tiny", vec![1], 1);
+    let base = request(&w.address(), "tiny", vec![1], 2);
     type Edit = fn(&mut MsgGenerateImage);
-    let cases: [(&str, Edit, u32, &str); 10] = [
+    let cases: [(&str, Edit, u32, &str); 11] = [
         (
             "unknown model",
             |m| m.model_id = "sd-9".into(),
@@ -370,6 +370,12 @@ fn inference_d_bad_requests_are_refused_in_check_tx() -> Result<()> {
             "only 4 executors",
         ),
         ("zero seeds", |m| m.seeds.clear(), 8, "no seeds"),
+        (
+            "fewer replicas than the model's minimum",
+            |m| m.replicas = 1,
+            9,
+            "below model tiny's minimum of 2",
+        ),
     ];
     for (name, edit, code, log) in cases {
         let mut m = base.clone();
