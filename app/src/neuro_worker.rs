@@ -15,6 +15,7 @@ use glia_modules::neuro::msgs::solution_commitment;
 use glia_modules::neuro::problem::{pack, Limits, Problem};
 use glia_modules::neuro::{query, state};
 use glia_modules::{auth, ReadOnly};
+use glia_proto::cosmos::cosmos::base::query::v1beta1::PageRequest;
 use glia_proto::neuro::v1::{
     Job, JobStatus, MsgCommitSolution, MsgSubmitSolution, QueryJobsRequest,
 };
@@ -117,11 +118,30 @@ impl NeuroWorker {
             return Ok(None);
         }
         let kv = &mut ReadOnly(&latest);
-        let board = query::jobs(kv, QueryJobsRequest::default())?;
         let me = self.cfg.operator.address.to_bech32();
-        Ok(board.jobs.into_iter().find(|j| {
-            j.creator != me && j.num_vars <= self.cfg.max_vars && !self.tried.contains(&j.id)
-        }))
+        // The board from the top, a page at a time: only the pages read are loaded.
+        let mut page = PageRequest {
+            limit: 32,
+            ..Default::default()
+        };
+        loop {
+            let board = query::jobs(
+                kv,
+                QueryJobsRequest {
+                    pagination: Some(page.clone()),
+                    ..Default::default()
+                },
+            )?;
+            if let Some(j) = board.jobs.into_iter().find(|j| {
+                j.creator != me && j.num_vars <= self.cfg.max_vars && !self.tried.contains(&j.id)
+            }) {
+                return Ok(Some(j));
+            }
+            match board.pagination {
+                Some(p) if !p.next_key.is_empty() => page.key = p.next_key,
+                _ => return Ok(None),
+            }
+        }
     }
 
     fn work(&mut self, job: Job) -> Result<()> {

@@ -154,6 +154,17 @@ impl KvRead for SnapView {
             Ok(out)
         })
     }
+
+    fn scan_keys(&self, prefix: &str) -> Result<Vec<String>> {
+        self.rt.block_on(async {
+            let mut out = Vec::new();
+            let mut stream = self.snap.prefix_keys(prefix);
+            while let Some(k) = stream.next().await {
+                out.push(k?);
+            }
+            Ok(out)
+        })
+    }
 }
 
 /// The latest version, read through the cache.
@@ -188,6 +199,10 @@ impl KvRead for LatestView<'_> {
 
     fn scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
         self.snap.scan(prefix)
+    }
+
+    fn scan_keys(&self, prefix: &str) -> Result<Vec<String>> {
+        self.snap.scan_keys(prefix)
     }
 }
 

@@ -126,6 +126,10 @@ pub fn event(kind: &str, attrs: &[(&str, String)]) -> Event {
 pub trait Kv {
     fn kv_get(&mut self, key: &str) -> AppResult<Option<Vec<u8>>>;
     fn kv_scan(&mut self, prefix: &str) -> AppResult<Vec<(String, Vec<u8>)>>;
+    /// Keys under `prefix` in order, without their values.
+    fn kv_scan_keys(&mut self, prefix: &str) -> AppResult<Vec<String>> {
+        Ok(self.kv_scan(prefix)?.into_iter().map(|(k, _)| k).collect())
+    }
 }
 
 impl Kv for Ctx<'_> {
@@ -146,6 +150,9 @@ impl Kv for ReadOnly<'_> {
     }
     fn kv_scan(&mut self, prefix: &str) -> AppResult<Vec<(String, Vec<u8>)>> {
         self.0.scan(prefix).map_err(AppError::from)
+    }
+    fn kv_scan_keys(&mut self, prefix: &str) -> AppResult<Vec<String>> {
+        self.0.scan_keys(prefix).map_err(AppError::from)
     }
 }
 

@@ -41,6 +41,62 @@ pub fn paginate<T>(
     Ok((page, PageResponse { next_key, total }))
 }
 
+/// One page of a listing whose store keys are known (`keys`, in listing order) and whose
+/// records are loaded only as the page needs them: `load` gives a key's record, or None to
+/// leave it out (a filter). `key` starts the page at that store key; `offset` skips matching
+/// records; `next_key` is the store key of the first record after the page. Records past the
+/// page are never read, unless `count_total` asks for the total.
+pub fn paginate_lazy<T>(
+    keys: &[Vec<u8>],
+    req: Option<&PageRequest>,
+    mut load: impl FnMut(&[u8]) -> AppResult<Option<T>>,
+) -> AppResult<(Vec<T>, PageResponse)> {
+    let default = PageRequest::default();
+    let req = req.unwrap_or(&default);
+    if !req.key.is_empty() && req.offset > 0 {
+        return Err(AppError::invalid_request(
+            "either offset or key may be set, not both",
+        ));
+    }
+    let limit = if req.limit == 0 {
+        DEFAULT_LIMIT
+    } else {
+        req.limit
+    } as usize;
+    let start = if req.key.is_empty() {
+        0
+    } else {
+        keys.iter()
+            .position(|k| *k == req.key)
+            .unwrap_or(keys.len())
+    };
+    let mut skip = req.offset;
+    let mut page = Vec::new();
+    let mut next_key = Vec::new();
+    for k in keys.iter().skip(start) {
+        let Some(t) = load(k)? else {
+            continue;
+        };
+        if skip > 0 {
+            skip = skip.saturating_sub(1);
+        } else if page.len() < limit {
+            page.push(t);
+        } else {
+            next_key = k.clone();
+            break;
+        }
+    }
+    let mut total = 0u64;
+    if req.count_total {
+        for k in keys {
+            if load(k)?.is_some() {
+                total = total.saturating_add(1);
+            }
+        }
+    }
+    Ok((page, PageResponse { next_key, total }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +123,32 @@ mod tests {
         };
         let (p, r) = paginate(items, Some(&req)).unwrap();
         assert_eq!((p, r.next_key.is_empty()), (vec![4], true));
+    }
+
+    #[test]
+    fn lazy_pages_load_only_what_they_return() {
+        let keys: Vec<Vec<u8>> = (0..10u8).rev().map(|i| vec![i]).collect();
+        let mut loads = 0;
+        let req = PageRequest {
+            limit: 2,
+            ..Default::default()
+        };
+        // Odd records only, newest (highest) first.
+        let (p, r) = paginate_lazy(&keys, Some(&req), |k| {
+            loads += 1;
+            Ok((k[0] % 2 == 1).then_some(k[0]))
+        })
+        .unwrap();
+        assert_eq!((p, r.next_key.clone()), (vec![9, 7], vec![5]));
+        assert_eq!(loads, 5, "up to the first record after the page");
+        let req = PageRequest {
+            key: r.next_key,
+            limit: 2,
+            count_total: true,
+            ..Default::default()
+        };
+        let (p, r) =
+            paginate_lazy(&keys, Some(&req), |k| Ok((k[0] % 2 == 1).then_some(k[0]))).unwrap();
+        assert_eq!((p, r.next_key, r.total), (vec![5, 3], vec![1], 5));
     }
 }

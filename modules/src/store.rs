@@ -9,6 +9,11 @@ pub trait KvRead: Send + Sync {
     fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
     /// Every pair whose key starts with `prefix`, in key order.
     fn scan(&self, prefix: &str) -> anyhow::Result<Vec<(String, Vec<u8>)>>;
+    /// Every key that starts with `prefix`, in key order, without reading values: listings
+    /// then load only the records of the page they return.
+    fn scan_keys(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        Ok(self.scan(prefix)?.into_iter().map(|(k, _)| k).collect())
+    }
 }
 
 /// Pending changes: `None` deletes the key.

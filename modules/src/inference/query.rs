@@ -3,7 +3,7 @@
 use super::{errors, state};
 use crate::context::Kv;
 use crate::error::AppResult;
-use crate::pagination::paginate;
+use crate::pagination::{paginate, paginate_lazy};
 use glia_proto::inference::v1::*;
 
 pub fn task(kv: &mut impl Kv, req: QueryTaskRequest) -> AppResult<QueryTaskResponse> {
@@ -17,22 +17,20 @@ pub fn task(kv: &mut impl Kv, req: QueryTaskRequest) -> AppResult<QueryTaskRespo
 }
 
 /// Tasks newest first, filtered by creator and status.
+/// Tasks newest first, by creator and status: the ids come from the keys alone, and only the
+/// records a page returns (and those its status filter passes over) are read.
 pub fn tasks(kv: &mut impl Kv, req: QueryTasksRequest) -> AppResult<QueryTasksResponse> {
     let creator = (!req.creator.is_empty()).then_some(req.creator.as_str());
     let mut keys = state::task_keys(kv, creator)?;
     keys.reverse();
-    let mut items = Vec::with_capacity(keys.len());
-    for (i, (_, id)) in keys.into_iter().enumerate() {
-        let Some(t) = state::task(kv, id)? else {
-            continue;
+    let ids: std::collections::BTreeMap<Vec<u8>, u64> = keys.iter().cloned().collect();
+    let order: Vec<Vec<u8>> = keys.into_iter().map(|(k, _)| k).collect();
+    let (tasks, pagination) = paginate_lazy(&order, req.pagination.as_ref(), |k| {
+        let Some(id) = ids.get(k) else {
+            return Ok(None);
         };
-        if req.status != 0 && t.status != req.status {
-            continue;
-        }
-        // Newest first: page keys count up in listing order.
-        items.push(((i as u64).to_be_bytes().to_vec(), t));
-    }
-    let (tasks, pagination) = paginate(items, req.pagination.as_ref())?;
+        Ok(state::task(kv, *id)?.filter(|t| req.status == 0 || t.status == req.status))
+    })?;
     Ok(QueryTasksResponse {
         tasks,
         pagination: Some(pagination),

@@ -194,13 +194,13 @@ pub fn task_keys(kv: &mut impl Kv, creator: Option<&str>) -> AppResult<Vec<(Vec<
         Some(c) => state_key::by_creator_prefix(c),
         None => state_key::TASKS_PREFIX.to_string(),
     };
-    kv.kv_scan(&prefix)?
-        .iter()
-        .map(|(k, _)| {
+    kv.kv_scan_keys(&prefix)?
+        .into_iter()
+        .map(|k| {
             let id = k[prefix.len()..]
                 .parse()
                 .map_err(|_| AppError::internal(format!("bad task key {k}")))?;
-            Ok((k.clone().into_bytes(), id))
+            Ok((k.into_bytes(), id))
         })
         .collect()
 }

@@ -289,6 +289,10 @@ fn open(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
     job.settle_height = job.deadline_height.saturating_add(reveal_blocks);
     ctx.put(state::state_key::open(job.id), vec![])?;
     ctx.put(
+        state::state_key::board(job.pay_per_unit_micro, job.id),
+        vec![],
+    )?;
+    ctx.put(
         state::state_key::deadline(job.settle_height, job.id),
         vec![],
     )
@@ -298,6 +302,7 @@ fn open(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
 fn close(ctx: &mut Ctx<'_>, job: &mut Job, status: JobStatus) -> AppResult<()> {
     if job.status == JobStatus::Open as i32 {
         ctx.delete(state::state_key::open(job.id))?;
+        ctx.delete(state::state_key::board(job.pay_per_unit_micro, job.id))?;
         ctx.delete(state::state_key::deadline(job.settle_height, job.id))?;
     } else if job.status == JobStatus::AwaitingReview as i32 {
         ctx.delete(state_key_review(job.review_deadline_height, job.id))?;

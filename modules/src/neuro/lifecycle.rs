@@ -235,6 +235,7 @@ pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
             continue;
         }
         ctx.delete(state::state_key::open(id))?;
+        ctx.delete(state::state_key::board(job.pay_per_unit_micro, id))?;
         job.status = JobStatus::Expired as i32;
         job.closed_height = height;
         refund(ctx, &mut job)?;

@@ -20,6 +20,8 @@ pub mod state_key {
     pub const COMMITMENTS_PREFIX: &str = "neuro/commitments/";
     /// Jobs that closed during the block being executed, refunded and cleared at its end.
     pub const CLOSING_PREFIX: &str = "neuro/closing/";
+    /// Open jobs, best paying first: the board listings and the workers read from the top.
+    pub const BOARD_PREFIX: &str = "neuro/board/";
 
     /// Ids and heights are zero-padded so key order is numeric order.
     pub fn n(v: u64) -> String {
@@ -63,6 +65,14 @@ pub mod state_key {
     }
     pub fn commitment(job: u64, solver: &str) -> String {
         format!("{COMMITMENTS_PREFIX}{}/{solver}", n(job))
+    }
+    /// Ordered by pay per unit of size, highest first (inverted), then by id.
+    pub fn board(pay_per_unit_micro: u64, id: u64) -> String {
+        format!(
+            "{BOARD_PREFIX}{}/{}",
+            n(u64::MAX.saturating_sub(pay_per_unit_micro)),
+            n(id)
+        )
     }
     pub fn closing(id: u64) -> String {
         format!("{CLOSING_PREFIX}{}", n(id))
@@ -168,10 +178,22 @@ pub fn open_job_ids(kv: &mut impl Kv) -> AppResult<Vec<u64>> {
 }
 
 pub fn all_job_ids(kv: &mut impl Kv, creator: Option<&str>) -> AppResult<Vec<u64>> {
-    match creator {
-        Some(c) => ids(kv, &state_key::by_creator_prefix(c)),
-        None => ids(kv, state_key::JOBS_PREFIX),
-    }
+    let prefix = match creator {
+        Some(c) => state_key::by_creator_prefix(c),
+        None => state_key::JOBS_PREFIX.to_string(),
+    };
+    kv.kv_scan_keys(&prefix)?
+        .iter()
+        .map(|k| trailing_id(k))
+        .collect()
+}
+
+/// Open jobs' ids, best paying first, read from the board's keys alone.
+pub fn board_ids(kv: &mut impl Kv) -> AppResult<Vec<u64>> {
+    kv.kv_scan_keys(state_key::BOARD_PREFIX)?
+        .iter()
+        .map(|k| trailing_id(k))
+        .collect()
 }
 
 pub fn set_solution(ctx: &mut Ctx<'_>, s: &Solution) -> AppResult<()> {

@@ -748,3 +748,58 @@ fn nobody_can_send_coins_into_an_escrow_account() {
     }
     n.end_block();
 }
+
+/// The board lists open jobs best paying first from its index keys, a page at a time, and a
+/// job leaves it when it closes; other statuses list newest first.
+#[test]
+fn the_board_is_ordered_by_pay_and_paged_from_its_index() {
+    use super::query;
+    use glia_proto::cosmos::cosmos::base::query::v1beta1::PageRequest;
+    let mut n = Net::new(0, 1, 1_000_000);
+    let cheap = n.submit(ProblemFormat::Cnf, CNF, 1, 10, 100, "").unwrap();
+    let rich = n.submit(ProblemFormat::Cnf, CNF, 100, 10, 100, "").unwrap();
+    let mid = n.submit(ProblemFormat::Cnf, CNF, 10, 10, 100, "").unwrap();
+    n.end_block();
+    let page = |n: &mut Net, req: QueryJobsRequest| {
+        let r = n.ctx_step(|ctx| query::jobs(ctx, req)).unwrap();
+        let ids: Vec<u64> = r.jobs.iter().map(|j| j.id).collect();
+        (ids, r.pagination.unwrap().next_key)
+    };
+    let first = QueryJobsRequest {
+        pagination: Some(PageRequest {
+            limit: 2,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let (ids, next) = page(&mut n, first);
+    assert_eq!(ids, vec![rich, mid]);
+    let (ids, _) = page(
+        &mut n,
+        QueryJobsRequest {
+            pagination: Some(PageRequest {
+                key: next,
+                limit: 2,
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    );
+    assert_eq!(ids, vec![cheap]);
+    n.tx(any(&MsgCancelJob {
+        creator: n.creator.to_bech32(),
+        job_id: rich,
+    }))
+    .unwrap();
+    n.end_block();
+    let (ids, _) = page(&mut n, QueryJobsRequest::default());
+    assert_eq!(ids, vec![mid, cheap], "a cancelled job leaves the board");
+    let (ids, _) = page(
+        &mut n,
+        QueryJobsRequest {
+            status: JobStatus::Cancelled as i32,
+            ..Default::default()
+        },
+    );
+    assert_eq!(ids, vec![rich]);
+}
