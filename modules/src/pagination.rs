@@ -6,6 +6,20 @@ use glia_proto::cosmos::cosmos::base::query::v1beta1::{PageRequest, PageResponse
 /// The page size when a request names none, as in the SDK.
 pub const DEFAULT_LIMIT: u64 = 100;
 
+/// The page size a request asks (the default when none), refusing both a key and an offset.
+fn limit_of(req: &PageRequest) -> AppResult<usize> {
+    if !req.key.is_empty() && req.offset > 0 {
+        return Err(AppError::invalid_request(
+            "either offset or key may be set, not both",
+        ));
+    }
+    Ok(if req.limit == 0 {
+        DEFAULT_LIMIT
+    } else {
+        req.limit
+    } as usize)
+}
+
 /// Picks one page of `items` (each with its store key, in key order). `key` starts the page at
 /// that key (inclusive); otherwise `offset` skips items. `next_key` is the key of the first
 /// item after the page.
@@ -15,17 +29,8 @@ pub fn paginate<T>(
 ) -> AppResult<(Vec<T>, PageResponse)> {
     let default = PageRequest::default();
     let req = req.unwrap_or(&default);
-    if !req.key.is_empty() && req.offset > 0 {
-        return Err(AppError::invalid_request(
-            "either offset or key may be set, not both",
-        ));
-    }
+    let limit = limit_of(req)?;
     let total = items.len() as u64;
-    let limit = if req.limit == 0 {
-        DEFAULT_LIMIT
-    } else {
-        req.limit
-    } as usize;
     let start = if req.key.is_empty() {
         (req.offset as usize).min(items.len())
     } else {
@@ -53,16 +58,7 @@ pub fn paginate_lazy<T>(
 ) -> AppResult<(Vec<T>, PageResponse)> {
     let default = PageRequest::default();
     let req = req.unwrap_or(&default);
-    if !req.key.is_empty() && req.offset > 0 {
-        return Err(AppError::invalid_request(
-            "either offset or key may be set, not both",
-        ));
-    }
-    let limit = if req.limit == 0 {
-        DEFAULT_LIMIT
-    } else {
-        req.limit
-    } as usize;
+    let limit = limit_of(req)?;
     let start = if req.key.is_empty() {
         0
     } else {

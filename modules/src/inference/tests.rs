@@ -226,6 +226,14 @@ impl Net {
         self.step(|ctx| state::task(ctx, id)).unwrap().unwrap()
     }
 
+    /// The validator index of each of a task's executors, slot by slot.
+    fn executors_of(&self, task: &Task) -> Vec<usize> {
+        task.assignments
+            .iter()
+            .map(|a| self.operator_index(&a.executor))
+            .collect()
+    }
+
     fn operator_index(&self, bech: &str) -> usize {
         self.operators
             .iter()
@@ -363,11 +371,7 @@ fn agreeing_replicas_are_paid_exactly_and_images_recorded() {
     assert_eq!(net.balance(&Address::module(MODULE_ACCOUNT)), per * 4);
     assert_eq!(task.assignments.len(), 2);
     net.end_block();
-    let execs: Vec<usize> = task
-        .assignments
-        .iter()
-        .map(|a| net.operator_index(&a.executor))
-        .collect();
+    let execs = net.executors_of(&task);
     assert_ne!(execs[0], execs[1], "replicas go to distinct executors");
     // Within the threshold (6 bits): both agree.
     net.report_all(
@@ -393,11 +397,7 @@ fn a_perturbing_executor_is_outvoted_and_loses_quality() {
     let mut net = Net::new(4);
     let task = net.generate(vec![7], 3);
     let per = amount(&task.price_per_result);
-    let execs: Vec<usize> = task
-        .assignments
-        .iter()
-        .map(|a| net.operator_index(&a.executor))
-        .collect();
+    let execs = net.executors_of(&task);
     net.report_all(
         &task,
         &[
@@ -432,11 +432,7 @@ fn attack_a_copied_result_is_refused_and_the_copier_loses_quality() {
     let mut net = Net::new(3);
     let task = net.generate(vec![7], 3);
     let per = amount(&task.price_per_result);
-    let execs: Vec<usize> = task
-        .assignments
-        .iter()
-        .map(|a| net.operator_index(&a.executor))
-        .collect();
+    let execs = net.executors_of(&task);
     let (honest, c1, c2) = (execs[0], execs[1], execs[2]);
     net.commit(honest, &task, &[0xAAAA]);
     // A reveal before the others committed is not recorded: results stay private.
@@ -728,11 +724,7 @@ fn attack_a_request_below_the_models_minimum_replicas_is_refused() {
 fn no_agreement_refunds_everything() {
     let mut net = Net::new(4);
     let task = net.generate(vec![7], 2);
-    let execs: Vec<usize> = task
-        .assignments
-        .iter()
-        .map(|a| net.operator_index(&a.executor))
-        .collect();
+    let execs = net.executors_of(&task);
     net.report_all(&task, &[(execs[0], &[0]), (execs[1], &[u64::MAX])]);
     net.end_block();
     let t = net.task(task.id);
@@ -1115,4 +1107,21 @@ fn attack_vote_extensions_with_repeated_or_too_many_results_are_refused() {
     )
     .unwrap_err();
     assert!(e.log.contains("task 5 is reported twice"), "{}", e.log);
+}
+
+/// One operator cannot serve as the executor of two validators: a task's slots go to distinct
+/// operators, so one account never holds a majority of a task's slots through two validators.
+#[test]
+fn attack_one_operator_cannot_be_the_executor_of_two_validators() {
+    let mut net = Net::new(2);
+    let op0 = net.operators[0].clone();
+    let e = net.register_as(1, &op0).unwrap_err();
+    assert_eq!((e.codespace, e.code), ("inference", 16), "{}", e.log);
+    assert!(
+        e.log.contains("is already the executor of validator"),
+        "{}",
+        e.log
+    );
+    let t = net.generate(vec![1], 2);
+    assert_ne!(t.assignments[0].executor, t.assignments[1].executor);
 }

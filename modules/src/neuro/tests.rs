@@ -803,3 +803,28 @@ fn the_board_is_ordered_by_pay_and_paged_from_its_index() {
     );
     assert_eq!(ids, vec![rich]);
 }
+
+/// A reveal refused in CheckTx costs its sender nothing, so a node must not parse a large
+/// problem for each: the parsed problem is cached per job (and the same gas is charged).
+#[test]
+fn attack_repeated_reveals_do_not_parse_the_problem_again() {
+    let mut n = Net::new(0, 1, 1_000_000);
+    let id = n.submit(ProblemFormat::Qubo, BITS, 1, 5, 10, "").unwrap();
+    n.end_block();
+    let job = n.job(id);
+    let params = n.ctx_step(|ctx| state::params(ctx)).unwrap();
+    let (a, gas_a) = n
+        .ctx_step(|ctx| {
+            let p = handler::parsed_problem(ctx, &params, &job)?;
+            Ok((p, ctx.gas.used()))
+        })
+        .unwrap();
+    let (b, gas_b) = n
+        .ctx_step(|ctx| {
+            let p = handler::parsed_problem(ctx, &params, &job)?;
+            Ok((p, ctx.gas.used()))
+        })
+        .unwrap();
+    assert!(std::sync::Arc::ptr_eq(&a, &b), "parsed once");
+    assert_eq!(gas_a, gas_b, "the same gas with or without the cache");
+}
