@@ -28,6 +28,19 @@ impl fmt::Display for AppError {
 
 impl std::error::Error for AppError {}
 
+/// A module's error constructors: `error_codes! { CODESPACE; name = code; ... }` defines
+/// `pub fn name(msg) -> AppError` for each, in that codespace, the log being the message.
+macro_rules! error_codes {
+    ($codespace:expr; $($fn:ident = $code:literal;)*) => {
+        $(
+            pub fn $fn(msg: impl std::fmt::Display) -> $crate::error::AppError {
+                $crate::error::AppError { codespace: $codespace, code: $code, log: msg.to_string() }
+            }
+        )*
+    };
+}
+pub(crate) use error_codes;
+
 macro_rules! sdk_errors {
     ($($fn:ident = $code:literal, $desc:literal;)*) => {
         impl AppError {

@@ -2,20 +2,9 @@
 //! code so clients can tell them apart; logs name the values.
 
 use super::CODESPACE;
-use crate::error::AppError;
-use std::fmt::Display;
 
-macro_rules! codes {
-    ($($fn:ident = $code:literal;)*) => {
-        $(
-            pub fn $fn(msg: impl Display) -> AppError {
-                AppError { codespace: CODESPACE, code: $code, log: msg.to_string() }
-            }
-        )*
-    };
-}
-
-codes! {
+crate::error::error_codes! {
+    CODESPACE;
     unknown_model = 2;
     invalid_steps = 3;
     invalid_size = 4;

@@ -1,20 +1,9 @@
 //! The neuro module's error codes (codespace `neuro`); logs name the values at fault.
 
 use super::CODESPACE;
-use crate::error::AppError;
-use std::fmt::Display;
 
-macro_rules! codes {
-    ($($fn:ident = $code:literal;)*) => {
-        $(
-            pub fn $fn(msg: impl Display) -> AppError {
-                AppError { codespace: CODESPACE, code: $code, log: msg.to_string() }
-            }
-        )*
-    };
-}
-
-codes! {
+crate::error::error_codes! {
+    CODESPACE;
     invalid_format = 2;
     invalid_problem = 3;
     problem_too_large = 4;
