@@ -1,4 +1,6 @@
-//! The supply invariant: for every denom, total supply equals the sum of all balances.
+//! The supply invariant: for every denom, total supply equals the sum of all balances; and
+//! the escrow invariant every escrowing module states: its account holds exactly what its
+//! live records owe.
 
 use super::state;
 use crate::context::Kv;
@@ -25,6 +27,20 @@ pub fn check(kv: &mut impl Kv) -> AppResult<()> {
     if sums != supply {
         return Err(AppError::internal(format!(
             "supply invariant broken: balances sum to {sums:?}, supply is {supply:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// A module account holds exactly `owed` (in the base denom): the sum of the escrows of its
+/// live records, `what` naming them in the error.
+pub fn check_escrow(kv: &mut impl Kv, module: &str, owed: u128, what: &str) -> AppResult<()> {
+    let denom = crate::coins::BASE_DENOM;
+    let held = state::balance(kv, &crate::address::Address::module(module), denom)?;
+    if held != owed {
+        return Err(AppError::internal(format!(
+            "{module} escrow invariant broken: module holds {held}{denom}, {what} escrow \
+             {owed}{denom}"
         )));
     }
     Ok(())

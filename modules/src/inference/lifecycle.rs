@@ -3,7 +3,7 @@
 use super::{beacon, errors, settle, state, MODULE_ACCOUNT};
 use crate::address::Address;
 use crate::bank;
-use crate::coins::{parse_amount, BASE_DENOM};
+use crate::coins::parse_amount;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use glia_proto::inference::v1::{Model, ModelFamily, Params, TaskStatus, VoteExtension};
@@ -344,11 +344,5 @@ pub fn check_invariants(ctx: &mut Ctx<'_>) -> AppResult<()> {
             .checked_add(escrow)
             .ok_or_else(|| AppError::overflow("the escrows of open tasks"))?;
     }
-    let held = bank::state::balance(ctx, &Address::module(MODULE_ACCOUNT), BASE_DENOM)?;
-    if held != owed {
-        return Err(AppError::internal(format!(
-            "inference escrow invariant broken: module holds {held}{BASE_DENOM}, open tasks escrow {owed}{BASE_DENOM}"
-        )));
-    }
-    Ok(())
+    bank::invariants::check_escrow(ctx, MODULE_ACCOUNT, owed, "open tasks")
 }

@@ -279,11 +279,5 @@ pub fn check_invariants(ctx: &mut Ctx<'_>) -> AppResult<()> {
             .checked_add(amount(&j.escrow)?)
             .ok_or_else(|| AppError::overflow("the escrows of live jobs"))?;
     }
-    let held = bank::state::balance(ctx, &Address::module(MODULE_ACCOUNT), BASE_DENOM)?;
-    if held != owed {
-        return Err(AppError::internal(format!(
-            "neuro escrow invariant broken: module holds {held}{BASE_DENOM}, live jobs escrow {owed}{BASE_DENOM}"
-        )));
-    }
-    Ok(())
+    bank::invariants::check_escrow(ctx, MODULE_ACCOUNT, owed, "live jobs")
 }
