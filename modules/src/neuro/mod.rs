@@ -8,12 +8,14 @@ pub mod events;
 pub mod handler;
 pub mod lifecycle;
 pub mod msgs;
-pub mod problem;
 pub mod query;
 pub mod state;
 #[cfg(test)]
 mod tests;
 
+/// The problem formats, parsers and exact energies: their own crate, so solvers need not
+/// depend on the chain's modules.
+pub use glia_problem as problem;
 pub use msgs::NeuroMsg;
 
 /// The module account that holds job escrows.

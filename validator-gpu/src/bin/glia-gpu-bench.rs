@@ -9,7 +9,7 @@
 use anyhow::{bail, Context, Result};
 use candle_core::DType;
 use clap::{Parser, Subcommand, ValueEnum};
-use glia_modules::neuro::problem::{Format, Limits, Problem};
+use glia_problem::{Format, Limits, Problem};
 use glia_validator_gpu::dmm::{self, generate, SolveOptions};
 use glia_validator_gpu::sd::{
     DevicePool, Family, GenerateRequest, Pipeline, PooledPipeline, SamplerKind, SdConfig,

@@ -7,7 +7,7 @@
 //! through the clause form, so QUBO jobs get their own finisher; MaxSAT keeps [`super::tabu`].
 
 use super::generate::SplitMix64;
-use glia_modules::neuro::problem::Qubo;
+use glia_problem::Qubo;
 
 /// Largest `max_delta` for which acceptance goes through a table.
 const TABLE_MAX: i64 = 4096;

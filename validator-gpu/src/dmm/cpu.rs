@@ -31,7 +31,7 @@ use super::anneal::QuboAnneal;
 use super::generate::SplitMix64;
 use super::tabu::Tabu;
 use super::{Candidate, Precision, SolveOptions, Variant};
-use glia_modules::neuro::problem::{Clauses, Problem};
+use glia_problem::{Clauses, Problem};
 use std::ops::{Add, Mul, Sub};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::Sender;
@@ -473,7 +473,7 @@ impl Instance {
 /// fight clauses that are meant to stay violated. On random Max-Cut (G(800, 4000), 4 s on 2
 /// cores) the best cut went from ~2630 with it to ~2800 with this mapping, where Max-Cut has
 /// no unit clauses at all.
-pub fn qubo_clauses(q: &glia_modules::neuro::problem::Qubo) -> (Clauses, i128) {
+pub fn qubo_clauses(q: &glia_problem::Qubo) -> (Clauses, i128) {
     let mut c = Clauses {
         num_vars: q.num_vars,
         lits: Vec::with_capacity(q.terms.len() * 4),

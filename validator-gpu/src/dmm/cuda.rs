@@ -31,7 +31,7 @@ use anyhow::{bail, Context, Result};
 use cudarc::driver::{
     CudaContext, CudaFunction, CudaStream, DeviceRepr, LaunchConfig, PushKernelArg, ValidAsZeroBits,
 };
-use glia_modules::neuro::problem::Problem;
+use glia_problem::Problem;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

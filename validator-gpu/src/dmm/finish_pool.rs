@@ -5,7 +5,7 @@
 
 use super::cpu::{Finisher, Instance};
 use super::Candidate;
-use glia_modules::neuro::problem::Problem;
+use glia_problem::Problem;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -133,7 +133,7 @@ impl Drop for FinishPool {
 mod tests {
     use super::*;
     use crate::dmm::generate::{self, SplitMix64};
-    use glia_modules::neuro::problem::{Format, Limits};
+    use glia_problem::{Format, Limits};
 
     #[test]
     fn finishes_offered_states_exactly_and_never_worse_than_given() {

@@ -1,7 +1,7 @@
 //! Seeded instance generators for tests and benchmarks: planted 3-SAT and random Max-Cut.
 //! The same seed gives the same instance byte for byte on every machine.
 
-use glia_modules::neuro::problem::Clauses;
+use glia_problem::Clauses;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 

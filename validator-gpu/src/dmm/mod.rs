@@ -59,7 +59,7 @@ pub mod tabu;
 mod tests;
 
 use anyhow::Result;
-use glia_modules::neuro::problem::Problem;
+use glia_problem::Problem;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};

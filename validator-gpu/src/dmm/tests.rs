@@ -1,6 +1,6 @@
 use super::generate::{cut_value, maxcut, planted_3sat, CutWeights, SplitMix64};
 use super::*;
-use glia_modules::neuro::problem::{Format, Limits, Problem};
+use glia_problem::{Format, Limits, Problem};
 
 fn run(problem: &Problem, opts: &SolveOptions) -> Outcome {
     let stop = AtomicBool::new(false);

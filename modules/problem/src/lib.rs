@@ -9,6 +9,10 @@
 //! Energies are integers. QUBO coefficients are decimals in the text; at submission they are
 //! scaled by 10^`decimals` (the smallest power that makes every coefficient whole) and the
 //! scale is recorded with the job, so the chain and every solver compute the same energy.
+//!
+//! Consensus code (the chain parses and verifies with it): every arithmetic on values input can
+//! reach is checked, enforced by the lint below (tests/run.sh runs clippy with `-D warnings`).
+#![cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 
 use std::fmt;
 
