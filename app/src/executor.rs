@@ -46,6 +46,8 @@ pub struct ExecutorConfig {
     pub device: sd::DeviceChoice,
     /// Declared throughput, kilo pixel-steps per block (0: the chain's default).
     pub work_per_block: u64,
+    /// Where finished work waits for its reveal across restarts.
+    pub results_dir: PathBuf,
 }
 
 struct ValidatorKey {
@@ -129,6 +131,10 @@ impl Executor {
     pub fn new(app: App, blobs: BlobStore, cfg: ExecutorConfig) -> Result<Self> {
         let key = read_validator_key(&cfg.priv_validator_key)?;
         app.0.results.set_validator(key.address.clone());
+        app.0
+            .results
+            .persist_in(cfg.results_dir.clone())
+            .with_context(|| format!("results directory {}", cfg.results_dir.display()))?;
         let pool = sd::DevicePool::open(cfg.device)?;
         let devices: Vec<String> = pool.devices.iter().map(|d| d.name.clone()).collect();
         tracing::info!(

@@ -272,6 +272,7 @@ fn main() -> Result<()> {
                     fault: executor_fault,
                     device: executor_device,
                     work_per_block,
+                    results_dir: data.join("results"),
                 };
                 let exec = gliad::executor::Executor::new(
                     app.clone(),

@@ -28,6 +28,9 @@ pub struct ResultBook {
     done: Mutex<BTreeMap<u64, Done>>,
     /// This validator's beacon chain (built by the executor from its key).
     beacon: Mutex<Option<LocalChain>>,
+    /// Where finished work is kept across restarts: a result committed before a restart must
+    /// still be revealed after it (its salt exists nowhere else).
+    dir: Mutex<Option<std::path::PathBuf>>,
 }
 
 impl ResultBook {
@@ -39,10 +42,54 @@ impl ResultBook {
         self.validator.lock().expect("results lock").clone()
     }
 
-    /// Records finished images for a task, with a fresh salt for their commitment.
+    /// Keeps finished work in `dir` from now on, and takes back what an earlier run left there.
+    pub fn persist_in(&self, dir: std::path::PathBuf) -> std::io::Result<()> {
+        std::fs::create_dir_all(&dir)?;
+        let mut done = self.done.lock().expect("results lock");
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("result") {
+                continue;
+            }
+            match TaskResult::decode(std::fs::read(&path)?.as_slice()) {
+                Ok(r) => {
+                    done.insert(
+                        r.task_id,
+                        Done {
+                            images: r.images,
+                            salt: r.salt,
+                        },
+                    );
+                }
+                Err(e) => tracing::warn!(path = %path.display(), "unreadable result: {e}"),
+            }
+        }
+        *self.dir.lock().expect("results lock") = Some(dir);
+        Ok(())
+    }
+
+    fn file(&self, task_id: u64) -> Option<std::path::PathBuf> {
+        let dir = self.dir.lock().expect("results lock");
+        dir.as_ref().map(|d| d.join(format!("{task_id}.result")))
+    }
+
+    /// Records finished images for a task, with a fresh salt for their commitment (kept on
+    /// disk when `persist_in` named a directory).
     pub fn finish(&self, task_id: u64, images: Vec<ImageResult>) {
         let mut salt = vec![0u8; 32];
         OsRng.fill_bytes(&mut salt);
+        if let Some(path) = self.file(task_id) {
+            let bytes = TaskResult {
+                task_id,
+                images: images.clone(),
+                salt: salt.clone(),
+            }
+            .encode_to_vec();
+            let tmp = path.with_extension("tmp");
+            if let Err(e) = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, &path)) {
+                tracing::warn!(task = task_id, "keeping the result on disk: {e}");
+            }
+        }
         self.done
             .lock()
             .expect("results lock")
@@ -97,6 +144,7 @@ impl ResultBook {
             p.max_vote_extension_bytes as usize
         });
         let mut done = self.done.lock().expect("results lock");
+        let before: Vec<u64> = done.keys().copied().collect();
         let mut ext = VoteExtension {
             beacon_share: share,
             ..Default::default()
@@ -162,6 +210,12 @@ impl ResultBook {
             }
             due
         });
+        // Work the chain no longer needs leaves the disk too.
+        for id in before.iter().filter(|id| !done.contains_key(id)) {
+            if let Some(path) = self.file(*id) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
         ext
     }
 }
@@ -306,5 +360,30 @@ mod tests {
         // The chain's side of the same rule.
         assert!(settle::open_at(&slot, deadline));
         assert!(!settle::open_at(&slot, deadline + 1));
+    }
+
+    /// A validator restarted between committing a result and revealing it still reveals: the
+    /// images and the salt come back from disk, so the commitment still opens.
+    #[test]
+    fn committed_work_survives_a_restart() {
+        let dir = std::env::temp_dir().join(format!("glia-results-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let first = ResultBook::default();
+        first.persist_in(dir.clone()).unwrap();
+        first.finish(
+            7,
+            vec![ImageResult {
+                seed: 1,
+                output_sha256: vec![3; 32],
+                phash: 9,
+                device_time_ms: 12,
+            }],
+        );
+        let again = ResultBook::default();
+        again.persist_in(dir.clone()).unwrap();
+        let (a, b) = (first.done.lock().unwrap(), again.done.lock().unwrap());
+        let (a, b) = (&a[&7], &b[&7]);
+        assert_eq!((&a.images, &a.salt), (&b.images, &b.salt));
+        std::fs::remove_dir_all(&dir).ok();
     }
 }
