@@ -5,7 +5,7 @@
 # budget, and gliad puts the vote extensions in front of it, so it must drop the tail; a
 # proposal over the budget stops that node's consensus (CometBFT: "transaction data size
 # exceeds maximum"). The exact byte count (protobuf framing included) is unit-tested in
-# app/src/app.rs; this runs the path on real CometBFT. Passes when every admitted tx is
+# app/src/proposal.rs; this runs the path on real CometBFT. Passes when every admitted tx is
 # committed through a run of full blocks, all four nodes reach the same height, and no node
 # logged a consensus failure. Uses its own run dir; the ports must be free.
 set -euo pipefail

@@ -44,6 +44,9 @@ pub mod neuro_cli;
 #[cfg(feature = "node")]
 pub mod neuro_worker;
 #[cfg(feature = "node")]
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
+pub mod proposal;
+#[cfg(feature = "node")]
 pub mod rest;
 #[cfg(feature = "node")]
 pub mod rpc;
