@@ -160,12 +160,24 @@ impl Net {
 
     /// Reveals what `commit` committed to (from a later block).
     fn reveal(&mut self, who: &Address, job: u64, x: &[bool], energy: i64) -> AppResult<Any> {
+        self.reveal_with(who, job, x, energy, salt(who, x))
+    }
+
+    /// A reveal by `who` with any salt (a wrong one, or another solver's).
+    fn reveal_with(
+        &mut self,
+        who: &Address,
+        job: u64,
+        x: &[bool],
+        energy: i64,
+        salt: Vec<u8>,
+    ) -> AppResult<Any> {
         self.tx(any(&MsgSubmitSolution {
             solver: who.to_bech32(),
             job_id: job,
             assignment: pack(x),
             claimed_energy: energy,
-            salt: salt(who, x),
+            salt,
         }))
     }
 
@@ -246,21 +258,9 @@ fn sat_job_settles_by_improvement_and_reveals_must_match_an_earlier_commitment()
         "{log}"
     );
     n.reveal(&s0, id, &[true, false, true], 1).unwrap();
-    let (c, log) = code(n.tx(any(&MsgSubmitSolution {
-        solver: s2.to_bech32(),
-        job_id: id,
-        assignment: pack(&[true, true, false]),
-        claimed_energy: 0,
-        salt: vec![1; 16],
-    })));
+    let (c, log) = code(n.reveal_with(&s2, id, &[true, true, false], 0, vec![1; 16]));
     assert_eq!(c, 22, "{log}");
-    let (c, log) = code(n.tx(any(&MsgSubmitSolution {
-        solver: s2.to_bech32(),
-        job_id: id,
-        assignment: pack(&[true, true, false]),
-        claimed_energy: 0,
-        salt: vec![1; 15],
-    })));
+    let (c, log) = code(n.reveal_with(&s2, id, &[true, true, false], 0, vec![1; 15]));
     assert_eq!(c, 24, "{log}");
     let (c, log) = code(n.tx(any(&MsgCommitSolution {
         solver: s2.to_bech32(),
@@ -388,13 +388,7 @@ fn attack_a_copied_reveal_earns_nothing_even_when_the_copy_lands_first() {
     // The honest reveal is in the mempool: a proposer copies it. Revealing it under its own
     // name needs a commitment of its own; copying the honest commitment does not help (it
     // binds the solver).
-    let (c, _) = code(n.tx(any(&MsgSubmitSolution {
-        solver: copier.to_bech32(),
-        job_id: id,
-        assignment: pack(&bits(4)),
-        claimed_energy: -4,
-        salt: salt(&honest, &bits(4)),
-    })));
+    let (c, _) = code(n.reveal_with(&copier, id, &bits(4), -4, salt(&honest, &bits(4))));
     assert_eq!(c, 21);
     let honest_commitment = solution_commitment(
         id,
@@ -410,13 +404,7 @@ fn attack_a_copied_reveal_earns_nothing_even_when_the_copy_lands_first() {
     }))
     .unwrap();
     n.end_block();
-    let (c, _) = code(n.tx(any(&MsgSubmitSolution {
-        solver: copier.to_bech32(),
-        job_id: id,
-        assignment: pack(&bits(4)),
-        claimed_energy: -4,
-        salt: salt(&honest, &bits(4)),
-    })));
+    let (c, _) = code(n.reveal_with(&copier, id, &bits(4), -4, salt(&honest, &bits(4))));
     assert_eq!(c, 22, "the commitment binds its solver");
     // The proposer censored the honest reveal and commits the copy (as the creator would to
     // refund itself), revealing it first in the next block.
