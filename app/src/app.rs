@@ -6,7 +6,6 @@
 
 use crate::genesis;
 use crate::params::ChainParams;
-use crate::query::module_query;
 use crate::storage::Store;
 use crate::tx::ante::{sign_bytes, Env};
 use crate::tx::sigverify::SigCache;
@@ -14,9 +13,11 @@ use crate::tx::{decode_tx, run_tx, DecodedTx, Mode, TxOutcome};
 use crate::votes;
 use cnidarium::StagedWriteBatch;
 use glia_modules::coins::GasPrice;
+use glia_modules::component::{
+    BlockContext, CommitVote, Components, Misbehaviour, MisbehaviourKind,
+};
 use glia_modules::error::{AppError, AppResult};
 use glia_modules::gas::GasMeter;
-use glia_modules::inference;
 use glia_modules::store::{Changes, KvRead, Layered, Overlay};
 use glia_modules::{auth, BlockInfo, Ctx, ReadOnly};
 use glia_proto::cosmos::cosmos::base::abci::v1beta1::{GasInfo, Result as AbciResult};
@@ -63,6 +64,8 @@ pub struct Inner {
     pub sigs: SigCache,
     /// This validator's finished workloads, reported in its vote extensions.
     pub results: crate::results::ResultBook,
+    /// The components the app is made of: message and query routes, block lifecycle.
+    pub components: Components,
     consensus: Mutex<Consensus>,
     check: Mutex<Changes>,
 }
@@ -84,6 +87,7 @@ impl App {
             config,
             sigs: SigCache::default(),
             results: Default::default(),
+            components: crate::components::glia(),
             consensus: Mutex::new(Consensus::default()),
             check: Mutex::new(Changes::new()),
         }))
@@ -145,10 +149,12 @@ impl App {
     pub fn execute_block(
         &self,
         view: &dyn KvRead,
-        block: &BlockInfo,
+        context: &BlockContext,
         txs: &[Vec<u8>],
     ) -> AppResult<(Vec<ExecTxResult>, Changes, Vec<Event>)> {
         let (params, price) = Self::params(view)?;
+        let block = &context.info;
+        let components = &self.0.components;
         let mut block_events = Vec::new();
         // The last commit's vote extensions (checked in ProcessProposal) come first: they mix
         // the beacon and deliver executors' results; then the tasks requested in the last
@@ -156,7 +162,8 @@ impl App {
         let injected = params.expects_injected_votes(block.height)
             && txs.first().is_some_and(|t| votes::is_injected(t));
         let mut overlay = Overlay::new(view);
-        let exts: Vec<(String, Vec<u8>)> = if injected {
+        let mut context = context.clone();
+        context.vote_extensions = if injected {
             votes::decode(&txs[0])
                 .unwrap_or_default()
                 .votes
@@ -166,14 +173,13 @@ impl App {
         } else {
             Vec::new()
         };
-        let (changes, events) = block_step(&overlay, block, |ctx| {
-            inference::lifecycle::begin_block(ctx, &exts)
-        })?;
+        let (changes, events) =
+            block_step(&overlay, block, |ctx| components.begin_block(ctx, &context))?;
         overlay.absorb(changes);
         block_events.extend(events);
         let decoded: Vec<AppResult<DecodedTx>> = txs
             .iter()
-            .map(|t| decode_tx(t, params.max_tx_bytes as usize))
+            .map(|t| decode_tx(components, t, params.max_tx_bytes as usize))
             .collect();
         let ok: Vec<&DecodedTx> = decoded.iter().filter_map(|d| d.as_ref().ok()).collect();
         self.preverify(view, &params.chain_id, &ok);
@@ -183,6 +189,7 @@ impl App {
             local_min_gas_price: None,
             sigs: &self.0.sigs,
             block,
+            components,
         };
         let mut results = Vec::with_capacity(txs.len());
         for (i, d) in decoded.into_iter().enumerate() {
@@ -214,10 +221,8 @@ impl App {
                 codespace: out.codespace,
             });
         }
-        let (changes, events) = block_step(&overlay, block, |ctx| {
-            inference::lifecycle::end_block(ctx)?;
-            glia_modules::neuro::lifecycle::end_block(ctx)
-        })?;
+        let (changes, events) =
+            block_step(&overlay, block, |ctx| components.end_block(ctx, &context))?;
         overlay.absorb(changes);
         block_events.extend(events);
         let changes = overlay.into_changes();
@@ -226,11 +231,7 @@ impl App {
                 base: view,
                 changes: &changes,
             };
-            glia_modules::bank::invariants::check(&mut ReadOnly(&after))?;
-            block_step(&after, block, |ctx| {
-                inference::lifecycle::check_invariants(ctx)?;
-                glia_modules::neuro::lifecycle::check_invariants(ctx)
-            })?;
+            block_step(&after, block, |ctx| components.check_invariants(ctx))?;
         }
         Ok((results, changes, block_events))
     }
@@ -254,7 +255,7 @@ impl App {
                 ));
             }
             let (params, price) = Self::params(&view)?;
-            let tx = decode_tx(bytes, params.max_tx_bytes as usize)?;
+            let tx = decode_tx(&self.0.components, bytes, params.max_tx_bytes as usize)?;
             // The mempool's "now" is the last committed block's time, read from that block's
             // state: taking the consensus lock here would stall CheckTx behind FinalizeBlock.
             let time = last_block_time(&latest)?;
@@ -270,6 +271,7 @@ impl App {
                 local_min_gas_price: self.0.config.min_gas_price.as_ref(),
                 sigs: &self.0.sigs,
                 block: &block,
+                components: &self.0.components,
             };
             Ok::<_, AppError>(run_tx(&view, &tx, Mode::Check, &env))
         };
@@ -312,7 +314,7 @@ impl App {
             }
             .encode_to_vec()
         };
-        let tx = decode_tx(&bytes, params.max_tx_bytes as usize)?;
+        let tx = decode_tx(&self.0.components, &bytes, params.max_tx_bytes as usize)?;
         let block = BlockInfo {
             chain_id: params.chain_id.clone(),
             height: latest.height().saturating_add(1),
@@ -325,6 +327,7 @@ impl App {
             local_min_gas_price: None,
             sigs: &self.0.sigs,
             block: &block,
+            components: &self.0.components,
         };
         let out = run_tx(&latest, &tx, Mode::Simulate, &env);
         if !out.is_ok() {
@@ -401,7 +404,7 @@ impl App {
                 };
                 Ok((resp.encode_to_vec(), h))
             }
-            _ => match module_query(&view, path, data) {
+            _ => match self.0.components.query(&view, path, data) {
                 Some(r) => r.map(|v| (v, h)),
                 None => Err(AppError::unknown_request(format!(
                     "unknown query path {path:?}"
@@ -421,6 +424,59 @@ fn last_block_time(view: &dyn KvRead) -> AppResult<i64> {
         v.and_then(|v| Some(i64::from_be_bytes(v.get(8..16)?.try_into().ok()?)))
             .unwrap_or(0),
     )
+}
+
+/// What begin and end of block see of a FinalizeBlock request.
+fn block_context(req: &RequestFinalizeBlock, chain_id: String) -> BlockContext {
+    let last_commit = req
+        .decided_last_commit
+        .as_ref()
+        .map(|c| {
+            c.votes
+                .iter()
+                .map(|v| {
+                    let validator = v.validator.as_ref();
+                    CommitVote {
+                        validator: validator
+                            .map_or_else(String::new, |v| hex::encode_upper(&v.address)),
+                        power: validator.map_or(0, |v| v.power),
+                        signed: v.block_id_flag
+                            == tendermint_proto::v0_38::types::BlockIdFlag::Commit as i32,
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let misbehaviour = req
+        .misbehavior
+        .iter()
+        .map(|m| {
+            let validator = m.validator.as_ref();
+            Misbehaviour {
+                kind: match MisbehaviorType::try_from(m.r#type) {
+                    Ok(MisbehaviorType::DuplicateVote) => MisbehaviourKind::DuplicateVote,
+                    Ok(MisbehaviorType::LightClientAttack) => MisbehaviourKind::LightClientAttack,
+                    _ => MisbehaviourKind::Unknown,
+                },
+                validator: validator.map_or_else(String::new, |v| hex::encode_upper(&v.address)),
+                power: validator.map_or(0, |v| v.power),
+                height: m.height.max(0) as u64,
+                time_unix: m.time.as_ref().map_or(0, |t| t.seconds),
+                total_voting_power: m.total_voting_power,
+            }
+        })
+        .collect();
+    BlockContext {
+        info: BlockInfo {
+            chain_id,
+            height: req.height.max(0) as u64,
+            time_unix: req.time.as_ref().map_or(0, |t| t.seconds),
+            proposer: hex::encode_upper(&req.proposer_address),
+        },
+        last_commit,
+        misbehaviour,
+        vote_extensions: Vec::new(),
+    }
 }
 
 /// Runs block-level module logic (begin and end of block) with unmetered gas.
@@ -497,7 +553,7 @@ impl Application for App {
                 .and_then(|c| c.evidence.as_ref())
                 .map_or(0, |e| e.max_bytes.max(0) as u64),
         };
-        let changes = genesis::build(&latest, &init, &req.app_state_bytes)
+        let changes = genesis::build(&latest, &self.0.components, &init, &req.app_state_bytes)
             .unwrap_or_else(|e| internal_fatal("applying genesis", format!("{e:#}")));
         self.0.consensus.lock().expect("consensus lock").genesis = Some(changes);
         // The genesis state is committed with block 1, so block 1's header carries no app hash.
@@ -597,18 +653,19 @@ impl Application for App {
     ) -> ResponseVerifyVoteExtension {
         use response_verify_vote_extension::VerifyStatus;
         let latest = self.0.store.latest();
-        let max_bytes = inference::state::params(&mut ReadOnly(&latest))
-            .map_or(inference::lifecycle::MAX_VOTE_EXTENSION_BYTES, |p| {
-                p.max_vote_extension_bytes as usize
-            });
-        let status =
-            match inference::lifecycle::check_vote_extension(&req.vote_extension, max_bytes) {
-                Ok(_) => VerifyStatus::Accept,
-                Err(e) => {
-                    tracing::warn!(height = req.height, "rejecting vote extension: {}", e.log);
-                    VerifyStatus::Reject
-                }
-            };
+        let components = &self.0.components;
+        let kv = &mut ReadOnly(&latest);
+        let check = components
+            .iter()
+            .filter_map(|c| c.vote_extension())
+            .try_for_each(|part| part.verify(&req.vote_extension, part.max_bytes(kv)));
+        let status = match check {
+            Ok(()) => VerifyStatus::Accept,
+            Err(e) => {
+                tracing::warn!(height = req.height, "rejecting vote extension: {}", e.log);
+                VerifyStatus::Reject
+            }
+        };
         ResponseVerifyVoteExtension {
             status: status as i32,
         }
@@ -629,12 +686,7 @@ impl Application for App {
         let chain_id = ChainParams::load(&mut ReadOnly(&base))
             .unwrap_or_else(|e| internal_fatal("loading params", e))
             .chain_id;
-        let block = BlockInfo {
-            chain_id,
-            height,
-            time_unix: time,
-            proposer: hex::encode_upper(&req.proposer_address),
-        };
+        let block = block_context(&req, chain_id);
         let txs: Vec<Vec<u8>> = req.txs.iter().map(|t| t.to_vec()).collect();
         // Timings are for the operator's log only; nothing in state depends on them.
         let started = std::time::Instant::now();

@@ -20,6 +20,7 @@ struct Fixture {
     params: ChainParams,
     sigs: SigCache,
     block: BlockInfo,
+    components: glia_modules::component::Components,
 }
 
 /// The funded key of the fuzz genesis.
@@ -33,12 +34,13 @@ fn fixture() -> &'static Fixture {
         let app_state = serde_json::json!({"bank": {"balances": [
             {"address": funded_key().address.to_bech32(), "coins": [{"denom": "uglia", "amount": "1000000000"}]}
         ]}});
+        let components = crate::components::glia();
         let mut state = MemStore::default();
-        let changes = genesis::build(&state, &genesis::InitChain { chain_id: CHAIN_ID, ..Default::default() }, app_state.to_string().as_bytes()).expect("genesis");
+        let changes = genesis::build(&state, &components, &genesis::InitChain { chain_id: CHAIN_ID, ..Default::default() }, app_state.to_string().as_bytes()).expect("genesis");
         state.apply(changes);
         let params = ChainParams::load(&mut ReadOnly(&state)).expect("params");
         let block = BlockInfo { chain_id: CHAIN_ID.into(), height: 2, time_unix: 1_700_000_000, ..Default::default() };
-        Fixture { state, params, sigs: SigCache::default(), block }
+        Fixture { state, params, sigs: SigCache::default(), block, components }
     })
 }
 
@@ -74,13 +76,14 @@ pub fn seed_tx(amount: u128, memo: &str) -> Vec<u8> {
 pub fn check_tx_bytes(data: &[u8]) -> Option<TxOutcome> {
     let f = fixture();
     let price = f.params.gas_price().expect("price");
-    let tx = decode_tx(data, f.params.max_tx_bytes as usize).ok()?;
+    let tx = decode_tx(&f.components, data, f.params.max_tx_bytes as usize).ok()?;
     let env = Env {
         params: &f.params,
         gas_price: &price,
         local_min_gas_price: None,
         sigs: &f.sigs,
         block: &f.block,
+        components: &f.components,
     };
     let _ = run_tx(&f.state, &tx, Mode::Simulate, &env);
     let _ = run_tx(&f.state, &tx, Mode::Deliver, &env);
@@ -479,7 +482,12 @@ mod tests {
             check_tx_bytes(&tx).is_none(),
             "refused when the tx is decoded"
         );
-        let e = decode_tx(&tx, fixture().params.max_tx_bytes as usize).expect_err("refused");
+        let e = decode_tx(
+            &fixture().components,
+            &tx,
+            fixture().params.max_tx_bytes as usize,
+        )
+        .expect_err("refused");
         assert_eq!((e.code, e.codespace), (7, "sdk"), "{}", e.log);
         assert!(e.log.contains("bech32m"), "{}", e.log);
         // The bech32 spelling of the same bytes is accepted.

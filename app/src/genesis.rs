@@ -2,10 +2,10 @@
 
 use crate::params::ChainParams;
 use anyhow::{Context, Result};
-use glia_modules::address::Address;
+use glia_modules::component::{Components, GenesisInfo};
 use glia_modules::gas::GasMeter;
-use glia_modules::store::{Changes, KvRead};
-use glia_modules::{auth, bank, inference, neuro, staking, BlockInfo, Ctx};
+use glia_modules::store::{Changes, KvRead, Layered};
+use glia_modules::{BlockInfo, Ctx, ReadOnly};
 use serde::{Deserialize, Serialize};
 use tendermint_proto::v0_38::abci::ValidatorUpdate;
 
@@ -16,21 +16,6 @@ pub struct GenesisParams {
     pub min_gas_price: Option<String>,
     pub max_tx_bytes: Option<u64>,
     pub max_tx_gas: Option<u64>,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AppGenesis {
-    #[serde(default)]
-    pub params: GenesisParams,
-    #[serde(default)]
-    pub auth: auth::lifecycle::Genesis,
-    #[serde(default)]
-    pub bank: bank::lifecycle::Genesis,
-    #[serde(default)]
-    pub inference: inference::lifecycle::Genesis,
-    #[serde(default)]
-    pub neuro: neuro::lifecycle::Genesis,
 }
 
 /// What InitChain says beyond the app state.
@@ -54,22 +39,35 @@ pub const VOTE_OVERHEAD_PER_VALIDATOR: u64 = 256;
 pub const BLOCK_OVERHEAD: u64 = 2048;
 pub const COMMIT_BYTES_PER_VALIDATOR: u64 = 128;
 
-/// Builds the genesis state as changes over `base` (an empty state).
-pub fn build(base: &dyn KvRead, init: &InitChain<'_>, app_state: &[u8]) -> Result<Changes> {
+/// The key of the chain's own section of `app_state` (the rest is one section per component).
+pub const PARAMS_SECTION: &str = "params";
+
+/// Builds the genesis state as changes over `base` (an empty state): the chain's params, then
+/// every component's section in the order they were added.
+pub fn build(
+    base: &dyn KvRead,
+    components: &Components,
+    init: &InitChain<'_>,
+    app_state: &[u8],
+) -> Result<Changes> {
     let chain_id = init.chain_id;
-    let g: AppGenesis = if app_state.is_empty() {
-        AppGenesis::default()
+    let mut sections: serde_json::Map<String, serde_json::Value> = if app_state.is_empty() {
+        Default::default()
     } else {
-        serde_json::from_slice(app_state).context("app_state is not valid glia genesis JSON")?
+        serde_json::from_slice(app_state).context("app_state is not a JSON object")?
+    };
+    let chain: GenesisParams = match sections.remove(PARAMS_SECTION) {
+        None => GenesisParams::default(),
+        Some(v) => serde_json::from_value(v).context("app_state.params is not valid")?,
     };
     let mut params = ChainParams::defaults(chain_id);
-    if let Some(v) = g.params.min_gas_price {
+    if let Some(v) = chain.min_gas_price {
         params.min_gas_price = v;
     }
-    if let Some(v) = g.params.max_tx_bytes {
+    if let Some(v) = chain.max_tx_bytes {
         params.max_tx_bytes = v;
     }
-    if let Some(v) = g.params.max_tx_gas {
+    if let Some(v) = chain.max_tx_gas {
         params.max_tx_gas = v;
     }
     params.vote_extensions_enable_height = init.vote_extensions_enable_height;
@@ -84,18 +82,36 @@ pub fn build(base: &dyn KvRead, init: &InitChain<'_>, app_state: &[u8]) -> Resul
     };
     let mut ctx = Ctx::new(base, GasMeter::infinite(), &block);
     params.store(&mut ctx)?;
-    auth::lifecycle::init_genesis(&mut ctx, &g.auth)?;
-    // Module accounts exist from genesis, so no user tx pays to create them.
-    auth::ensure_account(&mut ctx, &Address::module(bank::FEE_COLLECTOR))?;
-    bank::lifecycle::init_genesis(&mut ctx, &g.bank)?;
-    staking::lifecycle::init_genesis(&mut ctx, init.validators)?;
-    inference::lifecycle::init_genesis(&mut ctx, &g.inference)?;
-    neuro::lifecycle::init_genesis(&mut ctx, &g.neuro)?;
+    let info = GenesisInfo {
+        chain_id,
+        validators: init.validators,
+    };
+    components.init_genesis(&mut ctx, &info, &sections)?;
+    components.check_invariants(&mut ctx)?;
+    let changes = ctx.into_parts().0;
     if init.vote_extensions_enable_height > 0 && init.max_block_bytes > 0 {
-        check_vote_room(init, &params, &inference::state::params(&mut ctx)?)?;
+        let state = Layered {
+            base,
+            changes: &changes,
+        };
+        let max_ext = components.max_vote_extension_bytes(&mut ReadOnly(&state));
+        check_vote_room(init, &params, max_ext as u64)?;
     }
-    bank::invariants::check(&mut ctx)?;
-    Ok(ctx.into_parts().0)
+    Ok(changes)
+}
+
+/// The chain's params and every component's section: what `build` reads back to this state
+/// (records made by txs, such as tasks and jobs, are not part of it).
+pub fn export(view: &dyn KvRead, components: &Components) -> Result<serde_json::Value> {
+    let p = ChainParams::load(&mut ReadOnly(view))?;
+    let mut out = components.export_genesis(view)?;
+    let chain = GenesisParams {
+        min_gas_price: Some(p.min_gas_price),
+        max_tx_bytes: Some(p.max_tx_bytes),
+        max_tx_gas: Some(p.max_tx_gas),
+    };
+    out.insert(PARAMS_SECTION.into(), serde_json::to_value(chain)?);
+    Ok(serde_json::Value::Object(out))
 }
 
 /// Every block after the first carries the last commit's votes ahead of any tx: a block too
@@ -103,10 +119,10 @@ pub fn build(base: &dyn KvRead, init: &InitChain<'_>, app_state: &[u8]) -> Resul
 fn check_vote_room(
     init: &InitChain<'_>,
     params: &ChainParams,
-    inference: &glia_proto::inference::v1::Params,
+    max_vote_extension_bytes: u64,
 ) -> Result<()> {
     let n = init.validators.len() as u64;
-    let per_validator = u64::from(inference.max_vote_extension_bytes)
+    let per_validator = max_vote_extension_bytes
         .saturating_add(VOTE_OVERHEAD_PER_VALIDATOR)
         .saturating_add(COMMIT_BYTES_PER_VALIDATOR);
     let need = per_validator
@@ -120,7 +136,7 @@ fn check_vote_room(
          bytes beside one tx of max_tx_bytes {} (and evidence.max_bytes {}): it needs {need}; \
          raise it or lower params.max_tx_bytes or inference.params.max_vote_extension_bytes",
         init.max_block_bytes,
-        inference.max_vote_extension_bytes,
+        max_vote_extension_bytes,
         params.max_tx_bytes,
         init.max_evidence_bytes
     );
@@ -145,13 +161,55 @@ mod tests {
             max_evidence_bytes: 2048,
         };
         let mut params = ChainParams::defaults("glia-test-1");
-        let mut inference = inference::state::default_params();
-        let e = check_vote_room(&init(16_384), &params, &inference).unwrap_err();
+        let max_ext =
+            u64::from(glia_modules::inference::state::default_params().max_vote_extension_bytes);
+        let e = check_vote_room(&init(16_384), &params, max_ext).unwrap_err();
         assert!(e.to_string().contains("needs 333312"), "{e}");
-        assert!(check_vote_room(&init(333_312), &params, &inference).is_ok());
+        assert!(check_vote_room(&init(333_312), &params, max_ext).is_ok());
         // What localnet/up.sh sets for GLIA_BLOCK_MAX_BYTES=16384.
         params.max_tx_bytes = 4096;
-        inference.max_vote_extension_bytes = 1024;
-        assert!(check_vote_room(&init(16_384), &params, &inference).is_ok());
+        assert!(check_vote_room(&init(16_384), &params, 1024).is_ok());
+    }
+
+    /// Every component's genesis section reads back what it exported: a genesis built from an
+    /// export is the same state, key for key.
+    #[test]
+    fn an_exported_genesis_builds_the_same_state() {
+        use glia_modules::store::MemStore;
+        let key = crate::keys::Key::from_seed(b"genesis export");
+        let app_state = serde_json::json!({
+            "params": {"min_gas_price": "0.05uglia"},
+            "auth": {"max_memo_characters": 300},
+            "bank": {"balances": [{"address": key.address.to_bech32(),
+                "coins": [{"denom": "uglia", "amount": "123456"}, {"denom": "ustake", "amount": "7"}]}]},
+            "inference": {"params": {"max_seeds": 3}, "models": [{"id": "tiny-1", "family": "tiny",
+                "weights_sha256": "ab".repeat(32), "phash_threshold": 6,
+                "price_per_step_megapixel": 10, "max_steps": 20, "max_width": 256, "max_height": 256}]},
+            "neuro": {"params": {"committee": [key.address.to_bech32()], "quorum": 1}}
+        });
+        let components = crate::components::glia();
+        let init = InitChain {
+            chain_id: "glia-export-1",
+            ..Default::default()
+        };
+        let build_from = |state: &serde_json::Value| {
+            let base = MemStore::default();
+            let mut out = MemStore::default();
+            out.apply(build(&base, &components, &init, state.to_string().as_bytes()).unwrap());
+            out
+        };
+        let first = build_from(&app_state);
+        let exported = export(&first, &components).unwrap();
+        assert_eq!(exported["inference"]["models"][0]["id"], "tiny-1");
+        assert_eq!(exported["auth"]["max_memo_characters"], 300);
+        let second = build_from(&exported);
+        assert_eq!(first.0, second.0);
+        // A section no component reads is refused by name.
+        let base = MemStore::default();
+        let e = build(&base, &components, &init, br#"{"stakin": {}}"#).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("\"stakin\" that no component reads"),
+            "{e:#}"
+        );
     }
 }

@@ -8,6 +8,7 @@
 // arithmetic on values that input can reach is checked, enforced by the lint on these modules
 // (tests/run.sh runs clippy with -D warnings); exceptions are `allow`s that say why.
 pub mod client;
+pub mod components;
 pub mod fuzzing;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod genesis;
@@ -17,11 +18,7 @@ pub mod keys;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod params;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
-pub mod query;
-#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod results;
-#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
-pub mod router;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod tx;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]

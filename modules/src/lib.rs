@@ -16,6 +16,7 @@ pub mod address;
 pub mod auth;
 pub mod bank;
 pub mod coins;
+pub mod component;
 pub mod context;
 pub mod error;
 pub mod gas;

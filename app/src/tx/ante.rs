@@ -10,6 +10,7 @@ use glia_modules::address::Address;
 use glia_modules::auth;
 use glia_modules::bank::{self, FEE_COLLECTOR};
 use glia_modules::coins::{format_coins, parse_coins, Coin, GasPrice};
+use glia_modules::component::Components;
 use glia_modules::error::{AppError, AppResult};
 use glia_modules::gas::GasMeter;
 use glia_modules::store::{Changes, KvRead};
@@ -38,6 +39,8 @@ pub struct Env<'a> {
     pub local_min_gas_price: Option<&'a GasPrice>,
     pub sigs: &'a SigCache,
     pub block: &'a BlockInfo,
+    /// The app's components, which route and execute messages.
+    pub components: &'a Components,
 }
 
 /// The result of one tx, and the writes to apply (fee and sequence even when a message failed).

@@ -1,7 +1,7 @@
 //! Stateless decoding and checks of `cosmos.tx.v1beta1.TxRaw`.
 
-use crate::router::Msg;
 use glia_modules::address::Address;
+use glia_modules::component::{Components, RoutedMsg};
 use glia_modules::error::{AppError, AppResult};
 use glia_proto::cosmos::cosmos::crypto::secp256k1::PubKey;
 use glia_proto::cosmos::cosmos::tx::signing::v1beta1::SignMode;
@@ -32,7 +32,7 @@ pub struct DecodedTx {
     pub auth_info_bytes: Vec<u8>,
     pub body: TxBody,
     pub auth_info: AuthInfo,
-    pub msgs: Vec<Msg>,
+    pub msgs: Vec<RoutedMsg>,
     pub signers: Vec<Signer>,
 }
 
@@ -47,8 +47,9 @@ impl DecodedTx {
     }
 }
 
-/// Decodes a tx and checks what needs no state. `max_bytes` bounds the raw size.
-pub fn decode_tx(bytes: &[u8], max_bytes: usize) -> AppResult<DecodedTx> {
+/// Decodes a tx and checks what needs no state, its messages routed to their components.
+/// `max_bytes` bounds the raw size.
+pub fn decode_tx(components: &Components, bytes: &[u8], max_bytes: usize) -> AppResult<DecodedTx> {
     if bytes.len() > max_bytes {
         return Err(AppError::tx_too_large(format!(
             "tx is {} bytes, the maximum is {max_bytes}",
@@ -85,15 +86,15 @@ pub fn decode_tx(bytes: &[u8], max_bytes: usize) -> AppResult<DecodedTx> {
     let msgs = body
         .messages
         .iter()
-        .map(Msg::decode)
+        .map(|m| components.decode(m))
         .collect::<AppResult<Vec<_>>>()?;
 
     // Signers in order of first appearance, as the SDK orders them.
     let mut addrs: Vec<Address> = Vec::new();
     for m in &msgs {
         for s in m.signers() {
-            if !addrs.contains(&s) {
-                addrs.push(s);
+            if !addrs.contains(s) {
+                addrs.push(s.clone());
             }
         }
     }

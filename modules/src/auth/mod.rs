@@ -1,5 +1,6 @@
 //! Accounts: numbers, sequences and public keys (`cosmos.auth.v1beta1`).
 
+pub mod component;
 pub mod lifecycle;
 pub mod query;
 pub mod state;

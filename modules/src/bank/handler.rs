@@ -1,6 +1,6 @@
 //! Bank execution. Checks that read state run before any write, so a failure leaves nothing.
 
-use super::{events, msgs::BankMsg, state, FEE_COLLECTOR};
+use super::{events, msgs::BankMsg, state};
 use crate::address::Address;
 use crate::auth;
 use crate::coins::{format_coins, Coin};
@@ -9,22 +9,6 @@ use crate::error::{AppError, AppResult};
 use glia_proto::cosmos::cosmos::bank::v1beta1::{MsgMultiSendResponse, MsgSendResponse};
 use glia_proto::cosmos::Any;
 use prost::{Message, Name};
-
-/// Module accounts that may not receive funds through user messages: their balances must
-/// equal what their modules owe (fees collected, escrows), which the invariants check.
-pub fn is_blocked(addr: &Address) -> bool {
-    static BLOCKED: std::sync::OnceLock<[Address; 3]> = std::sync::OnceLock::new();
-    BLOCKED
-        .get_or_init(|| {
-            [
-                FEE_COLLECTOR,
-                crate::inference::MODULE_ACCOUNT,
-                crate::neuro::MODULE_ACCOUNT,
-            ]
-            .map(Address::module)
-        })
-        .contains(addr)
-}
 
 /// Fails unless `addr` holds at least `coins`.
 fn check_spendable(ctx: &mut Ctx<'_>, addr: &Address, coins: &[Coin]) -> AppResult<()> {
@@ -90,8 +74,10 @@ pub fn mint(ctx: &mut Ctx<'_>, to: &Address, coins: &[Coin]) -> AppResult<()> {
     Ok(())
 }
 
-fn refuse_blocked(to: &Address) -> AppResult<()> {
-    if is_blocked(to) {
+/// Module accounts may not receive funds through user messages: their balances must equal
+/// what their modules owe (fees collected, escrows), which the invariants check.
+fn refuse_blocked(blocked: &[Address], to: &Address) -> AppResult<()> {
+    if blocked.contains(to) {
         return Err(AppError::unauthorized(format!(
             "{to} is not allowed to receive funds"
         )));
@@ -100,10 +86,10 @@ fn refuse_blocked(to: &Address) -> AppResult<()> {
 }
 
 /// Executes a checked bank message, returning its `Msg…Response` as an `Any`.
-pub fn execute(ctx: &mut Ctx<'_>, msg: &BankMsg) -> AppResult<Any> {
+pub fn execute(ctx: &mut Ctx<'_>, msg: &BankMsg, blocked: &[Address]) -> AppResult<Any> {
     match msg {
         BankMsg::Send { from, to, amount } => {
-            refuse_blocked(to)?;
+            refuse_blocked(blocked, to)?;
             transfer(ctx, from, to, amount)?;
             Ok(Any {
                 type_url: MsgSendResponse::type_url(),
@@ -112,7 +98,7 @@ pub fn execute(ctx: &mut Ctx<'_>, msg: &BankMsg) -> AppResult<Any> {
         }
         BankMsg::MultiSend { input, outputs } => {
             for (to, _) in outputs {
-                refuse_blocked(to)?;
+                refuse_blocked(blocked, to)?;
             }
             debit(ctx, &input.0, &input.1)?;
             ctx.emit("message", &[("sender", input.0.to_bech32())]);

@@ -1,5 +1,6 @@
 //! Balances, transfers and total supply (`cosmos.bank.v1beta1`).
 
+pub mod component;
 pub mod events;
 pub mod handler;
 pub mod invariants;

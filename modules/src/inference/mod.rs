@@ -5,6 +5,7 @@
 pub mod assign;
 pub mod beacon;
 pub mod capacity;
+pub mod component;
 pub mod errors;
 pub mod events;
 pub mod handler;

@@ -3,6 +3,7 @@
 //! assignments, which the chain verifies exactly and pays for. Jobs above a size threshold
 //! wait for a review committee first. Money rules: see `handler`.
 
+pub mod component;
 pub mod errors;
 pub mod events;
 pub mod handler;

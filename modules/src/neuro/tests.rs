@@ -720,17 +720,32 @@ fn job(problem: &str) -> MsgSubmitJob {
     }
 }
 
+/// Bank learns every component's module accounts when the app is built, and refuses user
+/// sends into them through the message router.
 #[test]
 fn nobody_can_send_coins_into_an_escrow_account() {
+    use crate::component::AppBuilder;
+    use glia_proto::cosmos::cosmos::bank::v1beta1::MsgSend;
+    let app = AppBuilder::new()
+        .with(bank::component::Bank::default())
+        .with(crate::inference::component::Inference)
+        .with(super::component::Neuro)
+        .build()
+        .unwrap();
     let mut n = Net::new(0, 1, 1_000_000);
+    let creator = n.creator.clone();
     for module in [MODULE_ACCOUNT, crate::inference::MODULE_ACCOUNT] {
-        let send = bank::BankMsg::Send {
-            from: n.creator.clone(),
-            to: Address::module(module),
-            amount: vec![Coin::new(BASE_DENOM, 5)],
+        let send = MsgSend {
+            from_address: creator.to_bech32(),
+            to_address: Address::module(module).to_bech32(),
+            amount: vec![Coin::new(BASE_DENOM, 5).to_proto()],
+        };
+        let any = glia_proto::cosmos::Any {
+            type_url: <MsgSend as prost::Name>::type_url(),
+            value: prost::Message::encode_to_vec(&send),
         };
         let e = n
-            .ctx_step(|ctx| bank::handler::execute(ctx, &send))
+            .ctx_step(|ctx| app.dispatch(ctx, &any, &creator))
             .expect_err("escrow accounts are blocked");
         assert!(e.log.contains("not allowed to receive funds"), "{}", e.log);
     }

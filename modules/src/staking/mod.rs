@@ -2,6 +2,7 @@
 //! delegation and slashing come later. Other modules read it to weigh validators' work and to
 //! check the signatures on their vote extensions.
 
+pub mod component;
 pub mod lifecycle;
 pub mod state;
 

@@ -1,0 +1,114 @@
+//! The bank component: balances, transfers and total supply.
+
+use super::{handler, invariants, lifecycle, msgs::BankMsg, query, state, FEE_COLLECTOR};
+use crate::address::Address;
+use crate::component::{
+    genesis_json, genesis_section, BuildInfo, Component, DecodedMsg, GenesisInfo, QueryRoute,
+};
+use crate::context::{Ctx, Kv, ReadOnly};
+use crate::error::{AppError, AppResult};
+use glia_proto::cosmos::cosmos::bank::v1beta1::{MsgMultiSend, MsgSend};
+use glia_proto::cosmos::Any;
+use prost::Name;
+
+pub const NAME: &str = "bank";
+
+/// `cosmos.bank.v1beta1`. Holds the fee collector; refuses user sends to any component's
+/// module account (learnt at build time).
+#[derive(Default)]
+pub struct Bank {
+    blocked: Vec<Address>,
+}
+
+impl Component for Bank {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn module_accounts(&self) -> Vec<&'static str> {
+        vec![FEE_COLLECTOR]
+    }
+
+    fn on_build(&mut self, app: &BuildInfo) {
+        self.blocked = app.module_accounts.clone();
+    }
+
+    fn init_genesis(
+        &self,
+        ctx: &mut Ctx<'_>,
+        _info: &GenesisInfo<'_>,
+        section: Option<&serde_json::Value>,
+    ) -> AppResult<()> {
+        // Module accounts exist from genesis, so no user tx pays to create them.
+        crate::auth::ensure_account(ctx, &Address::module(FEE_COLLECTOR))?;
+        lifecycle::init_genesis(ctx, &genesis_section(NAME, section)?)
+    }
+
+    fn export_genesis(&self, kv: &mut ReadOnly<'_>) -> AppResult<Option<serde_json::Value>> {
+        let mut balances: Vec<lifecycle::GenesisBalance> = Vec::new();
+        for (k, v) in kv.kv_scan(state::state_key::BALANCES_PREFIX)? {
+            let rest = &k[state::state_key::BALANCES_PREFIX.len()..];
+            let (addr, denom) = rest
+                .split_once('/')
+                .ok_or_else(|| AppError::internal(format!("corrupt balance key {k}")))?;
+            let coin = lifecycle::GenesisCoin {
+                denom: denom.to_string(),
+                amount: String::from_utf8_lossy(&v).into_owned(),
+            };
+            match balances.last_mut() {
+                Some(b) if b.address == addr => b.coins.push(coin),
+                _ => balances.push(lifecycle::GenesisBalance {
+                    address: addr.to_string(),
+                    coins: vec![coin],
+                }),
+            }
+        }
+        genesis_json(NAME, &lifecycle::Genesis { balances }).map(Some)
+    }
+
+    fn msg_type_urls(&self) -> Vec<String> {
+        vec![MsgSend::type_url(), MsgMultiSend::type_url()]
+    }
+
+    fn decode_msg(&self, any: &Any) -> AppResult<DecodedMsg> {
+        let m = BankMsg::decode(any).ok_or_else(|| {
+            AppError::tx_decode(format!("not a bank message: {}", any.type_url))
+        })??;
+        let signers = m.signers();
+        Ok(DecodedMsg::new(m, signers))
+    }
+
+    fn execute_msg(&self, ctx: &mut Ctx<'_>, msg: &DecodedMsg) -> AppResult<Any> {
+        handler::execute(ctx, msg.get::<BankMsg>()?, &self.blocked)
+    }
+
+    fn queries(&self) -> Vec<QueryRoute> {
+        vec![
+            QueryRoute::new("/cosmos.bank.v1beta1.Query/Balance", |kv, r| {
+                query::balance(kv, r)
+            }),
+            QueryRoute::new("/cosmos.bank.v1beta1.Query/AllBalances", |kv, r| {
+                query::all_balances(kv, r)
+            }),
+            QueryRoute::new("/cosmos.bank.v1beta1.Query/SpendableBalances", |kv, r| {
+                query::spendable_balances(kv, r)
+            }),
+            QueryRoute::new("/cosmos.bank.v1beta1.Query/TotalSupply", |kv, r| {
+                query::total_supply(kv, r)
+            }),
+            QueryRoute::new("/cosmos.bank.v1beta1.Query/SupplyOf", |kv, r| {
+                query::supply_of(kv, r)
+            }),
+            QueryRoute::new("/cosmos.bank.v1beta1.Query/DenomOwners", |kv, r| {
+                query::denom_owners(kv, r)
+            }),
+            QueryRoute::new("/cosmos.bank.v1beta1.Query/Params", |kv, r| {
+                query::params(kv, r)
+            }),
+        ]
+    }
+
+    fn check_invariants(&self, ctx: &mut Ctx<'_>) -> AppResult<()> {
+        invariants::check(ctx)
+    }
+}

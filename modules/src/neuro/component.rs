@@ -1,0 +1,103 @@
+//! The neuro component: neuromorphic jobs, committed and revealed solutions, settlement.
+
+use super::lifecycle::{self, Genesis, GenesisParams};
+use super::msgs::NeuroMsg;
+use super::{handler, query, state, MODULE_ACCOUNT};
+use crate::component::{
+    genesis_json, genesis_section, BlockContext, Component, DecodedMsg, GenesisInfo, QueryRoute,
+};
+use crate::context::{Ctx, ReadOnly};
+use crate::error::{AppError, AppResult};
+use glia_proto::cosmos::Any;
+use glia_proto::neuro::v1::{
+    MsgCancelJob, MsgCommitSolution, MsgReviewJob, MsgSubmitJob, MsgSubmitSolution,
+};
+use prost::Name;
+
+pub const NAME: &str = "neuro";
+
+/// `glia.neuro.v1`.
+pub struct Neuro;
+
+impl Component for Neuro {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn module_accounts(&self) -> Vec<&'static str> {
+        vec![MODULE_ACCOUNT]
+    }
+
+    fn init_genesis(
+        &self,
+        ctx: &mut Ctx<'_>,
+        _info: &GenesisInfo<'_>,
+        section: Option<&serde_json::Value>,
+    ) -> AppResult<()> {
+        lifecycle::init_genesis(ctx, &genesis_section(NAME, section)?)
+    }
+
+    fn export_genesis(&self, kv: &mut ReadOnly<'_>) -> AppResult<Option<serde_json::Value>> {
+        let p = state::params(kv)?;
+        let params = GenesisParams {
+            max_problem_bytes: Some(p.max_problem_bytes),
+            max_vars: Some(p.max_vars),
+            max_clauses: Some(p.max_clauses),
+            max_blocks: Some(p.max_blocks),
+            review_size_threshold: Some(p.review_size_threshold),
+            committee: Some(p.committee),
+            quorum: Some(p.quorum),
+            review_timeout_blocks: Some(p.review_timeout_blocks),
+            verify_gas_per_unit: Some(p.verify_gas_per_unit),
+            reveal_blocks: Some(p.reveal_blocks),
+        };
+        genesis_json(
+            NAME,
+            &Genesis {
+                params: Some(params),
+            },
+        )
+        .map(Some)
+    }
+
+    fn end_block(&self, ctx: &mut Ctx<'_>, _block: &BlockContext) -> AppResult<()> {
+        lifecycle::end_block(ctx)
+    }
+
+    fn msg_type_urls(&self) -> Vec<String> {
+        vec![
+            MsgSubmitJob::type_url(),
+            MsgCommitSolution::type_url(),
+            MsgSubmitSolution::type_url(),
+            MsgCancelJob::type_url(),
+            MsgReviewJob::type_url(),
+        ]
+    }
+
+    fn decode_msg(&self, any: &Any) -> AppResult<DecodedMsg> {
+        let m = NeuroMsg::decode(any).ok_or_else(|| {
+            AppError::tx_decode(format!("not a neuro message: {}", any.type_url))
+        })??;
+        let signers = m.signers();
+        Ok(DecodedMsg::new(m, signers))
+    }
+
+    fn execute_msg(&self, ctx: &mut Ctx<'_>, msg: &DecodedMsg) -> AppResult<Any> {
+        handler::execute(ctx, msg.get::<NeuroMsg>()?)
+    }
+
+    fn queries(&self) -> Vec<QueryRoute> {
+        vec![
+            QueryRoute::new("/glia.neuro.v1.Query/Job", |kv, r| query::job(kv, r)),
+            QueryRoute::new("/glia.neuro.v1.Query/Jobs", |kv, r| query::jobs(kv, r)),
+            QueryRoute::new("/glia.neuro.v1.Query/Solutions", |kv, r| {
+                query::solutions(kv, r)
+            }),
+            QueryRoute::new("/glia.neuro.v1.Query/Params", |kv, r| query::params(kv, r)),
+        ]
+    }
+
+    fn check_invariants(&self, ctx: &mut Ctx<'_>) -> AppResult<()> {
+        lifecycle::check_invariants(ctx)
+    }
+}
