@@ -56,6 +56,8 @@ pub struct NodeConfig {
     pub check_invariants: bool,
     /// Which event attributes CometBFT is asked to index (node-local, like the SDK's).
     pub index_events: crate::index_events::IndexEvents,
+    /// This node's CometBFT RPC, asked for its node info (GetNodeInfo).
+    pub cometbft_rpc: Option<String>,
 }
 
 pub struct Inner {
@@ -84,12 +86,15 @@ impl App {
     pub fn new(store: Store, config: NodeConfig) -> Self {
         App(Arc::new(Inner {
             store,
-            config,
             sigs: SigCache::default(),
             results: Default::default(),
-            components: crate::components::glia(),
+            components: crate::components::glia(match &config.cometbft_rpc {
+                Some(rpc) => Arc::new(crate::rpc::CometNode::new(rpc)),
+                None => Arc::new(glia_modules::component::NoNode),
+            }),
             consensus: Mutex::new(Consensus::default()),
             check: Mutex::new(Changes::new()),
+            config,
         }))
     }
 

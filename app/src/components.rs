@@ -1,21 +1,35 @@
 //! The components Glia is made of. Adding a module is its folder in `modules/` plus one line
 //! here. Genesis runs in the order they are added; begin and end of block in the orders below.
 
-use glia_modules::component::{AppBuilder, Components};
-use glia_modules::{auth, bank, inference, neuro, staking};
+use crate::params::ChainParams;
+use glia_modules::component::{AppBuilder, Components, NodeSource};
+use glia_modules::error::AppResult;
+use glia_modules::{auth, bank, inference, neuro, staking, tendermint, ReadOnly};
+use std::sync::Arc;
 
-/// Glia's components.
-pub fn glia() -> Components {
+/// Glia's components; `node` is what this node's CometBFT says of itself.
+pub fn glia(node: Arc<dyn NodeSource>) -> Components {
     AppBuilder::new()
         .with(auth::component::Auth)
         .with(bank::component::Bank::default())
         .with(staking::component::Staking)
         .with(inference::component::Inference)
         .with(neuro::component::Neuro)
+        .with(tendermint::component::Tendermint::new(
+            chain_id,
+            node,
+            "gliad",
+            env!("CARGO_PKG_VERSION"),
+        ))
         // The last commit's results and beacon values are applied, and last block's requests
         // drawn, before any tx of the block.
         .begin_order(&[inference::component::NAME])
         .end_order(&[inference::component::NAME, neuro::component::NAME])
         .build()
         .unwrap_or_else(|e| panic!("Glia's components do not compose: {e}"))
+}
+
+/// The chain id, for components that answer with it (kept in the app's own params).
+fn chain_id(kv: &mut ReadOnly<'_>) -> AppResult<String> {
+    Ok(ChainParams::load(kv)?.chain_id)
 }

@@ -34,7 +34,7 @@ fn fixture() -> &'static Fixture {
         let app_state = serde_json::json!({"bank": {"balances": [
             {"address": funded_key().address.to_bech32(), "coins": [{"denom": "uglia", "amount": "1000000000"}]}
         ]}});
-        let components = crate::components::glia();
+        let components = crate::components::glia(std::sync::Arc::new(glia_modules::component::NoNode));
         let mut state = MemStore::default();
         let changes = genesis::build(&state, &components, &genesis::InitChain { chain_id: CHAIN_ID, ..Default::default() }, app_state.to_string().as_bytes()).expect("genesis");
         state.apply(changes);

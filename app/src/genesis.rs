@@ -187,7 +187,8 @@ mod tests {
                 "price_per_step_megapixel": 10, "max_steps": 20, "max_width": 256, "max_height": 256}]},
             "neuro": {"params": {"committee": [key.address.to_bech32()], "quorum": 1}}
         });
-        let components = crate::components::glia();
+        let components =
+            crate::components::glia(std::sync::Arc::new(glia_modules::component::NoNode));
         let init = InitChain {
             chain_id: "glia-export-1",
             ..Default::default()

@@ -212,6 +212,7 @@ fn main() -> Result<()> {
                     min_gas_price,
                     check_invariants,
                     index_events,
+                    cometbft_rpc: Some(rpc.clone()),
                 },
             );
             rt.spawn({

@@ -3,13 +3,14 @@
 //! status page. Queries go through the same dispatch as ABCI and gRPC.
 
 use crate::app::App;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, RawPathParams, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use glia_modules::component::RestRoute;
 use glia_proto::cosmos::cosmos::auth::v1beta1::{
     BaseAccount, QueryAccountRequest, QueryAccountResponse,
 };
@@ -20,6 +21,7 @@ use glia_proto::cosmos::cosmos::crypto::secp256k1::PubKey;
 use glia_validator_gpu::blobstore::BlobStore;
 use prost::Message;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -199,6 +201,32 @@ async fn status(State(c): State<Ctx>) -> Response {
     .into_response()
 }
 
+/// Answers a component's REST route: path and query parameters make the request, the
+/// response is rendered as grpc-gateway JSON.
+async fn component_rest(
+    c: Ctx,
+    path: &'static str,
+    rest: RestRoute,
+    params: RawPathParams,
+    mut query: BTreeMap<String, String>,
+) -> Reply {
+    for (k, v) in params.iter() {
+        query.insert(k.to_string(), v.to_string());
+    }
+    let req = (rest.request)(&query).map_err(|e| err(StatusCode::BAD_REQUEST, 3, e.log))?;
+    let app = c.app.clone();
+    let r = tokio::task::spawn_blocking(move || app.query(path, &req, 0))
+        .await
+        .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string()))?;
+    match r {
+        Ok((v, _)) => (rest.json)(&v)
+            .map(Json)
+            .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, 13, e.log)),
+        Err(e) if e.code == 38 => Err(err(StatusCode::NOT_FOUND, 5, e.log)),
+        Err(e) => Err(err(StatusCode::BAD_REQUEST, 3, e.log)),
+    }
+}
+
 /// Serves the HTTP API on `addr` until the process ends.
 pub async fn serve(
     app: App,
@@ -215,7 +243,24 @@ pub async fn serve(
         rpc,
         agent,
     };
-    let router = axum::Router::new()
+    let mut router = axum::Router::new();
+    // Every component query with a REST pattern, served by the same dispatch as ABCI and gRPC.
+    for route in ctx.app.0.components.query_routes() {
+        if let Some(rest) = route.rest.clone() {
+            let path = route.path;
+            router = router.route(
+                rest.pattern,
+                get(
+                    move |State(c): State<Ctx>,
+                          params: RawPathParams,
+                          Query(query): Query<BTreeMap<String, String>>| async move {
+                        component_rest(c, path, rest, params, query).await
+                    },
+                ),
+            );
+        }
+    }
+    let router = router
         .route("/", get(status))
         .route("/cosmos/auth/v1beta1/accounts/:addr", get(account))
         .route("/cosmos/bank/v1beta1/balances/:addr", get(balances))

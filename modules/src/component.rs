@@ -152,6 +152,21 @@ pub trait VoteExtensionPart: Send + Sync {
     fn verify(&self, bytes: &[u8], max_bytes: usize) -> AppResult<()>;
 }
 
+/// What the node knows of itself and state does not hold: its CometBFT node's info (`None`
+/// while it cannot be asked, as in-process tests).
+pub trait NodeSource: Send + Sync {
+    fn node_info(&self) -> Option<tendermint_proto::p2p::DefaultNodeInfo>;
+}
+
+/// A node with no CometBFT to ask.
+pub struct NoNode;
+
+impl NodeSource for NoNode {
+    fn node_info(&self) -> Option<tendermint_proto::p2p::DefaultNodeInfo> {
+        None
+    }
+}
+
 /// What the app tells each component once everything is composed.
 #[derive(Clone, Debug, Default)]
 pub struct BuildInfo {

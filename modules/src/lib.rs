@@ -24,6 +24,7 @@ pub mod inference;
 pub mod neuro;
 pub mod staking;
 pub mod store;
+pub mod tendermint;
 
 pub use context::{BlockInfo, Ctx, Kv, ReadOnly};
 pub mod pagination;

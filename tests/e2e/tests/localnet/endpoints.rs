@@ -5,6 +5,9 @@
 use anyhow::{ensure, Context, Result};
 use glia_e2e::{grpc, Network};
 use glia_proto::cosmos::cosmos::base::node::v1beta1::{ConfigRequest, ConfigResponse};
+use glia_proto::cosmos::cosmos::base::tendermint::v1beta1::{
+    GetNodeInfoRequest, GetNodeInfoResponse,
+};
 use serde_json::Value;
 
 fn get(url: &str) -> Result<(String, String)> {
@@ -57,7 +60,39 @@ fn every_printed_endpoint_answers() -> Result<()> {
             cfg.minimum_gas_price
         );
 
+        // Node info (Hermes reads the CometBFT version from build_deps, Keplr the network),
+        // alike over gRPC and REST, with this node's own CometBFT identity.
+        let info: GetNodeInfoResponse = grpc::call(
+            addr,
+            "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo",
+            &GetNodeInfoRequest {},
+            None,
+        )?;
+        let node = info.default_node_info.context("no default_node_info")?;
+        assert_eq!(node.network, net.chain_id, "gRPC {addr}: node info");
+        assert_eq!(
+            node.moniker, status["result"]["node_info"]["moniker"],
+            "{addr}"
+        );
+        let deps = info.application_version.context("no version")?.build_deps;
+        assert!(
+            deps.iter().any(
+                |m| m.path == "github.com/cometbft/cometbft" && m.version.starts_with("v0.38.")
+            ),
+            "gRPC {addr}: build deps {deps:?}"
+        );
         let rest = list(&profile, "rest")?[i];
+        let (_, body) = get(&format!("{rest}/cosmos/base/tendermint/v1beta1/node_info"))?;
+        let rest_info: Value = serde_json::from_str(&body)?;
+        assert_eq!(
+            rest_info["default_node_info"]["network"], net.chain_id,
+            "{body}"
+        );
+        assert_eq!(
+            rest_info["default_node_info"]["version"], node.version,
+            "{rest}: node info {body}"
+        );
+
         let (_, body) = get(&format!("{rest}/cosmos/bank/v1beta1/balances/{dev0}"))?;
         let bal: Value = serde_json::from_str(&body)?;
         assert!(bal["balances"].is_array(), "{rest}: {body}");
