@@ -74,6 +74,26 @@ pub fn mint(ctx: &mut Ctx<'_>, to: &Address, coins: &[Coin]) -> AppResult<()> {
     Ok(())
 }
 
+/// Destroys coins held by `from` and takes them out of the supply.
+pub fn burn(ctx: &mut Ctx<'_>, from: &Address, coins: &[Coin]) -> AppResult<()> {
+    debit(ctx, from, coins)?;
+    for c in coins {
+        let s = state::supply(ctx, &c.denom)?;
+        let new = s.checked_sub(c.amount).ok_or_else(|| {
+            AppError::internal(format!("burning {c} exceeds the supply of {}", c.denom))
+        })?;
+        state::set_supply(ctx, &c.denom, new)?;
+    }
+    ctx.emit(
+        "burn",
+        &[
+            ("burner", from.to_bech32()),
+            ("amount", format_coins(coins)),
+        ],
+    );
+    Ok(())
+}
+
 /// Module accounts may not receive funds through user messages: their balances must equal
 /// what their modules owe (fees collected, escrows), which the invariants check.
 fn refuse_blocked(blocked: &[Address], to: &Address) -> AppResult<()> {

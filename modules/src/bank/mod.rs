@@ -1,5 +1,6 @@
 //! Balances, transfers and total supply (`cosmos.bank.v1beta1`).
 
+pub mod api;
 pub mod component;
 pub mod events;
 pub mod handler;
@@ -9,7 +10,7 @@ pub mod msgs;
 pub mod query;
 pub mod state;
 
-pub use handler::{mint, transfer};
+pub use api::{burn, mint, transfer, Escrow};
 pub use msgs::BankMsg;
 
 /// The module account that collects fees.

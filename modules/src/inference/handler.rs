@@ -1,9 +1,9 @@
 //! Inference execution: every check that reads state runs before the first write.
 
 use super::msgs::{GenerateImage, InferenceMsg, RegisterExecutor};
-use super::{assign, beacon, capacity, errors, events, state, MODULE_ACCOUNT};
+use super::ESCROW;
+use super::{assign, beacon, capacity, errors, events, state};
 use crate::address::Address;
-use crate::bank;
 use crate::coins::{Coin, BASE_DENOM};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -145,12 +145,7 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage) -> AppResult<Any> {
     }
     // Checks done; from here on only writes (and the escrow, whose failure rolls back the tx).
     let escrow = Coin::new(BASE_DENOM, total);
-    bank::transfer(
-        ctx,
-        &g.creator,
-        &Address::module(MODULE_ACCOUNT),
-        std::slice::from_ref(&escrow),
-    )?;
+    ESCROW.hold(ctx, &g.creator, total, "an image task")?;
     let id = state::next_task_id(ctx)?;
     let height = ctx.block.height;
     let task = Task {

@@ -1,8 +1,8 @@
 //! Inference genesis, the vote-extension results of each block, and end of block.
 
+use super::ESCROW;
 use super::{beacon, errors, settle, state, MODULE_ACCOUNT};
 use crate::address::Address;
-use crate::bank;
 use crate::coins::parse_amount;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -344,5 +344,5 @@ pub fn check_invariants(ctx: &mut Ctx<'_>) -> AppResult<()> {
             .checked_add(escrow)
             .ok_or_else(|| AppError::overflow("the escrows of open tasks"))?;
     }
-    bank::invariants::check_escrow(ctx, MODULE_ACCOUNT, owed, "open tasks")
+    ESCROW.check(ctx, owed, "open tasks")
 }

@@ -5,9 +5,9 @@
 //! Every path moves the whole escrow: to executors whose results agreed, the rest back to the
 //! creator.
 
-use super::{assign, capacity, events, state, MODULE_ACCOUNT};
+use super::ESCROW;
+use super::{assign, capacity, events, state};
 use crate::address::Address;
-use crate::bank;
 use crate::coins::{parse_amount, Coin, BASE_DENOM};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -459,11 +459,10 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params) -> AppResult<()> {
             }
         }
     }
-    let module = Address::module(MODULE_ACCOUNT);
     let mut paid = 0u128;
     for (op, amount) in &pay {
         let to = Address::parse(op).map_err(AppError::internal)?;
-        bank::transfer(ctx, &module, &to, &[Coin::new(BASE_DENOM, *amount)])?;
+        ESCROW.release(ctx, &to, *amount, &format!("results of task {}", task.id))?;
         paid = paid
             .checked_add(*amount)
             .ok_or_else(|| AppError::overflow(format!("paid for task {}", task.id)))?;
@@ -490,7 +489,12 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params) -> AppResult<()> {
     })?;
     if refund > 0 {
         let creator = Address::parse(&task.creator).map_err(AppError::internal)?;
-        bank::transfer(ctx, &module, &creator, &[Coin::new(BASE_DENOM, refund)])?;
+        ESCROW.release(
+            ctx,
+            &creator,
+            refund,
+            &format!("the refund of task {}", task.id),
+        )?;
     }
     let status = if agreed_images == task.seeds.len() {
         TaskStatus::Completed

@@ -2,7 +2,7 @@
 
 use super::lifecycle::{self, Genesis, GenesisParams};
 use super::msgs::NeuroMsg;
-use super::{handler, query, state, MODULE_ACCOUNT};
+use super::{handler, query, state};
 use crate::component::{
     genesis_json, genesis_section, BlockContext, Component, DecodedMsg, GenesisInfo, QueryRoute,
 };
@@ -25,7 +25,7 @@ impl Component for Neuro {
     }
 
     fn module_accounts(&self) -> Vec<&'static str> {
-        vec![MODULE_ACCOUNT]
+        vec![super::ESCROW.module()]
     }
 
     fn init_genesis(

@@ -23,9 +23,8 @@ use super::msgs::{
     solution_commitment, CancelJob, CommitSolution, NeuroMsg, ReviewJob, SubmitJob, SubmitSolution,
 };
 use super::problem::{Format, Limits, Problem};
-use super::{errors, events, state, MODULE_ACCOUNT};
-use crate::address::Address;
-use crate::bank;
+use super::ESCROW;
+use super::{errors, events, state};
 use crate::coins::{Coin, BASE_DENOM};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -210,12 +209,7 @@ fn submit_job(ctx: &mut Ctx<'_>, m: &SubmitJob) -> AppResult<Any> {
         )));
     }
     // Checks done; from here on only writes.
-    bank::transfer(
-        ctx,
-        &m.creator,
-        &Address::module(MODULE_ACCOUNT),
-        &[Coin::new(BASE_DENOM, escrow)],
-    )?;
+    ESCROW.hold(ctx, &m.creator, escrow, "a job's fees and reward")?;
     let id = state::next_job_id(ctx)?;
     let height = ctx.block.height;
     let (num_clauses, num_vars) = match &problem {

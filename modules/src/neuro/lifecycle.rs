@@ -1,9 +1,9 @@
 //! Neuro genesis, end of block (block fees, closing, deadlines) and the escrow invariant.
 
 use super::handler::{amount, coin, status_name};
+use super::ESCROW;
 use super::{events, state, MODULE_ACCOUNT};
 use crate::address::Address;
-use crate::bank;
 use crate::coins::{Coin, BASE_DENOM};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -168,12 +168,7 @@ fn settle(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
         let paid = fee_part.saturating_add(reward_part);
         if s.solver != job.creator && paid > 0 {
             let to = Address::parse(&s.solver).map_err(AppError::internal)?;
-            bank::transfer(
-                ctx,
-                &Address::module(MODULE_ACCOUNT),
-                &to,
-                &[Coin::new(BASE_DENOM, paid)],
-            )?;
+            ESCROW.release(ctx, &to, paid, &format!("a solution to job {}", job.id))?;
             fees_paid = fees_paid.saturating_add(fee_part);
             reward_paid = reward_paid.saturating_add(reward_part);
             s.paid = paid.to_string();
@@ -200,12 +195,7 @@ fn refund(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
     let left = amount(&job.escrow)?;
     if left > 0 {
         let to = Address::parse(&job.creator).map_err(AppError::internal)?;
-        bank::transfer(
-            ctx,
-            &Address::module(MODULE_ACCOUNT),
-            &to,
-            &[Coin::new(BASE_DENOM, left)],
-        )?;
+        ESCROW.release(ctx, &to, left, &format!("the refund of job {}", job.id))?;
     }
     job.escrow = coin(0);
     job.refunded = coin(
@@ -279,5 +269,5 @@ pub fn check_invariants(ctx: &mut Ctx<'_>) -> AppResult<()> {
             .checked_add(amount(&j.escrow)?)
             .ok_or_else(|| AppError::overflow("the escrows of live jobs"))?;
     }
-    bank::invariants::check_escrow(ctx, MODULE_ACCOUNT, owed, "live jobs")
+    ESCROW.check(ctx, owed, "live jobs")
 }

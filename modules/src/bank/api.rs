@@ -1,0 +1,77 @@
+//! What other components may do with money: the bank's narrow API. A component never reads
+//! or writes bank's keys; it holds an [`Escrow`] for its own module account and calls
+//! [`transfer`], [`mint`] and [`burn`].
+
+use super::{handler, invariants};
+use crate::address::Address;
+use crate::coins::{Coin, BASE_DENOM};
+use crate::context::{Ctx, Kv};
+use crate::error::{AppError, AppResult};
+
+pub use handler::{burn, mint, transfer};
+
+/// A component's escrow: coins held in its module account for what it owes (task escrows,
+/// job fees and rewards). Bound to one module account, so a component holding it can take
+/// into and pay out of its own account only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Escrow {
+    module: &'static str,
+}
+
+impl Escrow {
+    /// The escrow of module account `module` (its component declares the account).
+    pub const fn new(module: &'static str) -> Self {
+        Escrow { module }
+    }
+
+    pub fn module(&self) -> &'static str {
+        self.module
+    }
+
+    pub fn account(&self) -> Address {
+        Address::module(self.module)
+    }
+
+    /// Takes `amount` of the base denom from `from` into escrow for `purpose` (named in the
+    /// error when `from` cannot pay).
+    pub fn hold(
+        &self,
+        ctx: &mut Ctx<'_>,
+        from: &Address,
+        amount: u128,
+        purpose: &str,
+    ) -> AppResult<()> {
+        transfer(ctx, from, &self.account(), &[Coin::new(BASE_DENOM, amount)]).map_err(|e| {
+            AppError {
+                log: format!("escrow for {purpose}: {}", e.log),
+                ..e
+            }
+        })
+    }
+
+    /// Pays `amount` of the base denom out of escrow to `to`, for `purpose`. Nothing is paid
+    /// for a zero amount.
+    pub fn release(
+        &self,
+        ctx: &mut Ctx<'_>,
+        to: &Address,
+        amount: u128,
+        purpose: &str,
+    ) -> AppResult<()> {
+        if amount == 0 {
+            return Ok(());
+        }
+        transfer(ctx, &self.account(), to, &[Coin::new(BASE_DENOM, amount)]).map_err(|e| {
+            AppError::internal(format!(
+                "{} escrow cannot pay {amount}{BASE_DENOM} for {purpose}: {}",
+                self.module, e.log
+            ))
+        })
+    }
+
+    /// The one escrow invariant: the account holds exactly `owed`, the sum of the escrows of
+    /// the component's live records (`what` names them).
+    pub fn check(&self, kv: &mut impl Kv, owed: u128, what: &str) -> AppResult<()> {
+        invariants::check_escrow(kv, self.module, owed, what)
+    }
+}
