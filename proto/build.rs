@@ -12,6 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "glia/neuro/v1/tx.proto",
         "glia/neuro/v1/query.proto",
         "glia/neuro/v1/genesis.proto",
+        "glia/abci/v1/abci.proto",
     ];
     println!("cargo:rerun-if-changed=glia");
     println!("cargo:rerun-if-changed=third_party");

@@ -658,12 +658,10 @@ impl Application for App {
     ) -> ResponseVerifyVoteExtension {
         use response_verify_vote_extension::VerifyStatus;
         let latest = self.0.store.latest();
-        let components = &self.0.components;
-        let kv = &mut ReadOnly(&latest);
-        let check = components
-            .iter()
-            .filter_map(|c| c.vote_extension())
-            .try_for_each(|part| part.verify(&req.vote_extension, part.max_bytes(kv)));
+        let check = self
+            .0
+            .components
+            .verify_vote_extension(&req.vote_extension, &mut ReadOnly(&latest));
         let status = match check {
             Ok(()) => VerifyStatus::Accept,
             Err(e) => {

@@ -4,7 +4,7 @@
 use crate::params::ChainParams;
 use glia_modules::component::{AppBuilder, Components, NodeSource};
 use glia_modules::error::AppResult;
-use glia_modules::{auth, bank, inference, neuro, staking, tendermint, ReadOnly};
+use glia_modules::{auth, bank, beacon, inference, neuro, staking, tendermint, ReadOnly};
 use std::sync::Arc;
 
 /// Glia's components; `node` is what this node's CometBFT says of itself.
@@ -13,6 +13,7 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
         .with(auth::component::Auth)
         .with(bank::component::Bank::default())
         .with(staking::component::Staking)
+        .with(beacon::component::Beacon)
         .with(inference::component::Inference)
         .with(neuro::component::Neuro)
         .with(tendermint::component::Tendermint::new(
@@ -21,9 +22,9 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
             "gliad",
             env!("CARGO_PKG_VERSION"),
         ))
-        // The last commit's results and beacon values are applied, and last block's requests
-        // drawn, before any tx of the block.
-        .begin_order(&[inference::component::NAME])
+        // Before any tx of the block: the beacon mixed from the last commit's votes, then their
+        // results applied and the last block's requests drawn with that beacon.
+        .begin_order(&[beacon::component::NAME, inference::component::NAME])
         .end_order(&[inference::component::NAME, neuro::component::NAME])
         .build()
         .unwrap_or_else(|e| panic!("Glia's components do not compose: {e}"))

@@ -8,7 +8,7 @@ use crate::client::{any, sign_tx, TxParams};
 use crate::keys::Key;
 use anyhow::{bail, Context, Result};
 use base64::Engine;
-use glia_modules::inference::beacon::{self, LocalChain};
+use glia_modules::beacon::{self, LocalChain};
 use glia_modules::inference::{handler::register_sign_bytes, state};
 use glia_modules::{auth, ReadOnly};
 use glia_proto::inference::v1::{
@@ -284,7 +284,7 @@ impl Executor {
     /// Whether state holds a beacon chain of this validator's that this node holds too (built
     /// again from the key after a restart) with room left; false when one must be registered.
     fn sync_beacon(&self, kv: &mut impl glia_modules::Kv, height: u64) -> Result<bool> {
-        let Some(rec) = state::beacon_chain(kv, &self.key.address)? else {
+        let Some(rec) = glia_modules::beacon::chain(kv, &self.key.address)? else {
             return Ok(false);
         };
         if rec.end_height.saturating_sub(height) < BEACON_RENEW_BEFORE {

@@ -3,10 +3,11 @@
 //! and the salt. The executor fills it off the consensus path; ExtendVote only reads it, so
 //! voting never waits for a GPU.
 
-use glia_modules::inference::beacon::LocalChain;
+use glia_modules::beacon::LocalChain;
 use glia_modules::inference::lifecycle::{MAX_RESULTS_PER_EXTENSION, MAX_VOTE_EXTENSION_BYTES};
 use glia_modules::inference::{settle, state};
 use glia_modules::Kv;
+use glia_proto::abci::v1::{BeaconShare, VoteExtension as Envelope, VoteExtensionPart};
 use glia_proto::inference::v1::{
     ImageResult, ResultCommitment, TaskResult, TaskStatus, VoteExtension,
 };
@@ -107,7 +108,8 @@ impl ResultBook {
     /// This validator's beacon value for `height`, if the chain in state is the one held here.
     fn beacon_share(&self, kv: &mut impl Kv, validator: &str, height: u64) -> Vec<u8> {
         let beacon = self.beacon.lock().expect("results lock");
-        let (Some(local), Ok(Some(chain))) = (beacon.as_ref(), state::beacon_chain(kv, validator))
+        let (Some(local), Ok(Some(chain))) =
+            (beacon.as_ref(), glia_modules::beacon::chain(kv, validator))
         else {
             return Vec::new();
         };
@@ -124,33 +126,48 @@ impl ResultBook {
             .contains_key(&task_id)
     }
 
-    /// The extension for a vote at `height`, oldest task first, within the bounds every
-    /// validator checks (size and count); what does not fit waits for the next vote: a
-    /// commitment for each task still taking them where this validator's executor holds an
-    /// open slot, and the images and salt for each task revealing where its slot committed.
-    /// Work the chain no longer needs is dropped.
-    pub fn vote_extension(&self, kv: &mut impl Kv, height: u64) -> VoteExtension {
+    /// This validator's whole extension for a vote at `height`: the envelope of its beacon
+    /// part (its chain's value for `height`) and its inference part, in component order.
+    pub fn vote_extension(&self, kv: &mut impl Kv, height: u64) -> Envelope {
+        let mut parts = Vec::new();
+        if let Some(validator) = self.validator() {
+            let value = self.beacon_share(kv, &validator, height);
+            if !value.is_empty() {
+                parts.push(VoteExtensionPart {
+                    component: glia_modules::beacon::component::NAME.into(),
+                    data: BeaconShare { value }.encode_to_vec(),
+                });
+            }
+        }
+        let inference = self.inference_part(kv, height);
+        if inference != VoteExtension::default() {
+            parts.push(VoteExtensionPart {
+                component: glia_modules::inference::component::NAME.into(),
+                data: inference.encode_to_vec(),
+            });
+        }
+        Envelope { parts }
+    }
+
+    /// The inference part of the extension for a vote at `height`, oldest task first, within
+    /// the bounds every validator checks (size and count); what does not fit waits for the
+    /// next vote: a commitment for each task still taking them where this validator's
+    /// executor holds an open slot, and the images and salt for each task revealing where its
+    /// slot committed. Work the chain no longer needs is dropped.
+    pub fn inference_part(&self, kv: &mut impl Kv, height: u64) -> VoteExtension {
         let Some(validator) = self.validator() else {
             return VoteExtension::default();
         };
-        let share = self.beacon_share(kv, &validator, height);
         let Some(operator) = state::operator_of_validator(kv, &validator).ok().flatten() else {
-            return VoteExtension {
-                beacon_share: share,
-                ..Default::default()
-            };
+            return VoteExtension::default();
         };
         let max_bytes = state::params(kv).map_or(MAX_VOTE_EXTENSION_BYTES, |p| {
             p.max_vote_extension_bytes as usize
         });
         let mut done = self.done.lock().expect("results lock");
         let before: Vec<u64> = done.keys().copied().collect();
-        let mut ext = VoteExtension {
-            beacon_share: share,
-            ..Default::default()
-        };
-        // The share, 32 bytes, is within every limit params allow (at least 1 KiB).
-        let mut bytes = ext.encoded_len();
+        let mut ext = VoteExtension::default();
+        let mut bytes = 0usize;
         // Room left under the byte bound, counting an entry's framing (tag and length).
         let mut fits = |size: usize, entries: usize| {
             let framed = size
@@ -295,7 +312,7 @@ mod tests {
             }
             let mut carried = Vec::new();
             for height in 10..30 {
-                let ext = book.vote_extension(&mut ReadOnly(&store), height);
+                let ext = book.inference_part(&mut ReadOnly(&store), height);
                 let bytes = ext.encode_to_vec();
                 assert!(
                     bytes.len() <= MAX_VOTE_EXTENSION_BYTES,
@@ -342,7 +359,7 @@ mod tests {
         book.set_validator("AB".into());
         let carried = |vote_height: u64| {
             book.finish(7, vec![ImageResult::default()]);
-            book.vote_extension(&mut ReadOnly(&store), vote_height)
+            book.inference_part(&mut ReadOnly(&store), vote_height)
                 .commitments
                 .len()
         };

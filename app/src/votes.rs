@@ -7,7 +7,7 @@
 use glia_modules::error::{AppError, AppResult};
 use glia_modules::staking;
 use glia_modules::Kv;
-use glia_proto::inference::v1::{ExtendedVote, InjectedVotes};
+use glia_proto::abci::v1::{ExtendedVote, InjectedVotes};
 use prost::Message;
 use tendermint_proto::v0_38::abci::ExtendedCommitInfo;
 use tendermint_proto::v0_38::types::{BlockIdFlag, CanonicalVoteExtension};

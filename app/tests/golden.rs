@@ -11,12 +11,13 @@
 //! Every proposal also passes ProcessProposal, so the injected votes are what a real
 //! validator set would sign.
 
+use glia_modules::beacon::LocalChain;
 use glia_modules::coins::Coin;
-use glia_modules::inference::beacon::LocalChain;
 use glia_modules::inference::{handler::register_sign_bytes, settle, state as istate};
 use glia_modules::neuro::msgs::solution_commitment;
 use glia_modules::neuro::problem::pack;
 use glia_modules::ReadOnly;
+use glia_proto::abci::v1::{BeaconShare, VoteExtension as Envelope, VoteExtensionPart};
 use glia_proto::cosmos::cosmos::bank::v1beta1::QueryAllBalancesRequest;
 use glia_proto::inference::v1::{
     HeldModel, ImageResult, MsgGenerateImage, MsgRegisterExecutor, QueryExecutorsRequest,
@@ -180,10 +181,10 @@ impl Chain {
         let latest = self.app.0.store.latest();
         let kv = &mut ReadOnly(&latest);
         let op = self.operators[i].address.to_bech32();
-        let mut ext = VoteExtension {
-            beacon_share: self.chains[i].value(height).unwrap().to_vec(),
-            ..Default::default()
+        let share = BeaconShare {
+            value: self.chains[i].value(height).unwrap().to_vec(),
         };
+        let mut ext = VoteExtension::default();
         for id in istate::open_task_ids(kv).unwrap() {
             let task = istate::task(kv, id).unwrap().unwrap();
             let Some(slot) = task.assignments.iter().find(|a| a.executor == op) else {
@@ -204,7 +205,17 @@ impl Chain {
                 });
             }
         }
-        ext.encode_to_vec()
+        let mut parts = vec![VoteExtensionPart {
+            component: "beacon".into(),
+            data: share.encode_to_vec(),
+        }];
+        if ext != VoteExtension::default() {
+            parts.push(VoteExtensionPart {
+                component: "inference".into(),
+                data: ext.encode_to_vec(),
+            });
+        }
+        Envelope { parts }.encode_to_vec()
     }
 
     /// One block: the last commit's signed extensions first (from block 2), then `txs`,

@@ -11,8 +11,13 @@ use crate::address::Address;
 use crate::context::{BlockInfo, Ctx, ReadOnly};
 use crate::error::{AppError, AppResult};
 use crate::store::KvRead;
+use glia_proto::abci::v1::VoteExtension;
 use glia_proto::cosmos::Any;
 use prost::Message;
+
+/// The most bytes a protobuf field's tag and length take around a part's field (the
+/// lengths vote extensions allow fit in three bytes; one for the tag).
+const MAX_FRAMING: usize = 4;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tendermint_proto::v0_38::abci::ValidatorUpdate;
@@ -58,6 +63,22 @@ pub struct BlockContext {
     /// Each validator's (hex) vote extension from the last commit, in commit order; empty
     /// where the block carries none.
     pub vote_extensions: Vec<(String, Vec<u8>)>,
+}
+
+impl BlockContext {
+    /// Component `name`'s part of each last-commit vote's extension, as (validator hex, part
+    /// bytes), in commit order. An extension that is not an envelope has no parts (the
+    /// signed extensions were verified when voted; this only skips what cannot be read).
+    pub fn vote_extension_parts(&self, name: &str) -> Vec<(String, Vec<u8>)> {
+        self.vote_extensions
+            .iter()
+            .filter_map(|(validator, bytes)| {
+                let envelope = VoteExtension::decode(bytes.as_slice()).ok()?;
+                let part = envelope.parts.into_iter().find(|p| p.component == name)?;
+                Some((validator.clone(), part.data))
+            })
+            .collect()
+    }
 }
 
 /// What InitChain says beyond a component's own section of `app_state`.
@@ -478,12 +499,56 @@ impl Components {
         Ok(())
     }
 
-    /// The most bytes a vote extension may carry: every component's part at its limit.
+    /// The most bytes a vote extension may carry: every component's part at its limit, with
+    /// the envelope's framing.
     pub fn max_vote_extension_bytes(&self, kv: &mut ReadOnly<'_>) -> usize {
         self.iter()
-            .filter_map(|c| c.vote_extension())
-            .map(|p| p.max_bytes(kv))
+            .filter_map(|c| Some((c.name(), c.vote_extension()?)))
+            .map(|(name, p)| {
+                // A part: its tag and length, the name field, the data field.
+                let data = p.max_bytes(kv);
+                let inner = name
+                    .len()
+                    .saturating_add(data)
+                    .saturating_add(2 * MAX_FRAMING);
+                inner.saturating_add(MAX_FRAMING)
+            })
             .fold(0, usize::saturating_add)
+    }
+
+    /// Verifies a vote extension (VerifyVoteExtension): an envelope within the byte bound,
+    /// each part once, named by a component that extends votes, and accepted by it.
+    pub fn verify_vote_extension(&self, bytes: &[u8], kv: &mut ReadOnly<'_>) -> AppResult<()> {
+        let max = self.max_vote_extension_bytes(kv);
+        if bytes.len() > max {
+            return Err(AppError::invalid_request(format!(
+                "vote extension of {} bytes exceeds {max}",
+                bytes.len()
+            )));
+        }
+        let envelope = VoteExtension::decode(bytes).map_err(|e| {
+            AppError::invalid_request(format!("vote extension does not decode: {e}"))
+        })?;
+        let mut seen = std::collections::BTreeSet::new();
+        for part in &envelope.parts {
+            if !seen.insert(part.component.as_str()) {
+                return Err(AppError::invalid_request(format!(
+                    "vote extension has two {:?} parts",
+                    part.component
+                )));
+            }
+            let verifier = self
+                .get(&part.component)
+                .and_then(|c| c.vote_extension())
+                .ok_or_else(|| {
+                    AppError::invalid_request(format!(
+                        "vote extension part for {:?}, which extends no votes",
+                        part.component
+                    ))
+                })?;
+            verifier.verify(&part.data, verifier.max_bytes(kv))?;
+        }
+        Ok(())
     }
 }
 
@@ -503,4 +568,84 @@ pub fn genesis_section<T: serde::de::DeserializeOwned + Default>(
 pub fn genesis_json<T: serde::Serialize>(name: &str, g: &T) -> AppResult<serde_json::Value> {
     serde_json::to_value(g)
         .map_err(|e| AppError::internal(format!("exporting app_state.{name}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemStore;
+    use glia_proto::abci::v1::{BeaconShare, VoteExtensionPart};
+
+    fn app() -> Components {
+        AppBuilder::new()
+            .with(crate::beacon::component::Beacon)
+            .with(crate::inference::component::Inference)
+            .with(crate::neuro::component::Neuro)
+            .build()
+            .unwrap()
+    }
+
+    fn part(component: &str, data: Vec<u8>) -> VoteExtensionPart {
+        VoteExtensionPart {
+            component: component.into(),
+            data,
+        }
+    }
+
+    /// VerifyVoteExtension takes an envelope of known parts, each once and each accepted by
+    /// its component, and refuses anything else with the reason.
+    #[test]
+    fn attack_vote_extensions_are_envelopes_of_known_parts() {
+        let app = app();
+        let store = MemStore::default();
+        let kv = &mut ReadOnly(&store);
+        let share = |n: usize| BeaconShare { value: vec![7; n] }.encode_to_vec();
+        let results = glia_proto::inference::v1::VoteExtension::default().encode_to_vec();
+        let envelope = |parts| VoteExtension { parts }.encode_to_vec();
+        let ok = envelope(vec![
+            part("beacon", share(32)),
+            part("inference", results.clone()),
+        ]);
+        app.verify_vote_extension(&ok, kv).unwrap();
+        app.verify_vote_extension(&envelope(vec![]), kv).unwrap();
+        let mut refused = |bytes: Vec<u8>| app.verify_vote_extension(&bytes, kv).unwrap_err().log;
+        assert!(refused(envelope(vec![part("beacon", share(31))])).contains("31 bytes, not 32"));
+        assert!(refused(envelope(vec![part("neuro", vec![])])).contains("extends no votes"));
+        assert!(refused(envelope(vec![part("bank", vec![])])).contains("extends no votes"));
+        let twice = envelope(vec![part("beacon", share(32)), part("beacon", share(32))]);
+        assert!(refused(twice).contains("two \"beacon\" parts"));
+        assert!(refused(vec![0xff; 8]).contains("does not decode"));
+        let huge = envelope(vec![part("inference", vec![0; 1 << 20])]);
+        assert!(refused(huge).contains("exceeds"));
+        // Each component sees only its own part.
+        let block = BlockContext {
+            vote_extensions: vec![("AB".into(), ok)],
+            ..Default::default()
+        };
+        assert_eq!(
+            block.vote_extension_parts("beacon"),
+            vec![("AB".to_string(), share(32))]
+        );
+        assert!(block.vote_extension_parts("neuro").is_empty());
+    }
+
+    /// A composition with two components of one name, or two handlers of one message, is the
+    /// app's mistake and is refused at build time.
+    #[test]
+    fn the_builder_refuses_an_ambiguous_composition() {
+        let e = AppBuilder::new()
+            .with(crate::neuro::component::Neuro)
+            .with(crate::neuro::component::Neuro)
+            .build()
+            .err()
+            .unwrap();
+        assert!(e.contains("two components are named \"neuro\""), "{e}");
+        let e = AppBuilder::new()
+            .with(crate::neuro::component::Neuro)
+            .begin_order(&["nobody"])
+            .build()
+            .err()
+            .unwrap();
+        assert!(e.contains("no component named \"nobody\""), "{e}");
+    }
 }

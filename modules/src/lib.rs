@@ -15,6 +15,7 @@
 pub mod address;
 pub mod auth;
 pub mod bank;
+pub mod beacon;
 pub mod coins;
 pub mod component;
 pub mod context;

@@ -16,3 +16,11 @@ pub mod neuro {
         include!(concat!(env!("OUT_DIR"), "/glia.neuro.v1.rs"));
     }
 }
+
+/// `glia.abci.v1`: what travels beside blocks: the vote-extension envelope of per-component
+/// parts and the injected-votes tx.
+pub mod abci {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/glia.abci.v1.rs"));
+    }
+}

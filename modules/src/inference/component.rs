@@ -73,7 +73,7 @@ impl Component for Inference {
     }
 
     fn begin_block(&self, ctx: &mut Ctx<'_>, block: &BlockContext) -> AppResult<()> {
-        lifecycle::begin_block(ctx, &block.vote_extensions)
+        lifecycle::begin_block(ctx, &block.vote_extension_parts(NAME))
     }
 
     fn end_block(&self, ctx: &mut Ctx<'_>, _block: &BlockContext) -> AppResult<()> {

@@ -2,8 +2,9 @@
 
 use super::msgs::{GenerateImage, InferenceMsg, RegisterExecutor};
 use super::ESCROW;
-use super::{assign, beacon, capacity, errors, events, state};
+use super::{assign, capacity, errors, events, state};
 use crate::address::Address;
+use crate::beacon;
 use crate::coins::{Coin, BASE_DENOM};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -333,7 +334,7 @@ fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> 
     };
     state::set_executor(ctx, &e)?;
     if let Some(c) = chain {
-        state::set_beacon_chain(ctx, &c)?;
+        beacon::register(ctx, &c)?;
     }
     events::executor_registered(ctx, &m.operator, &hex_addr);
     Ok(Any {

@@ -1,7 +1,7 @@
 //! Inference genesis, the vote-extension results of each block, and end of block.
 
 use super::ESCROW;
-use super::{beacon, errors, settle, state, MODULE_ACCOUNT};
+use super::{errors, settle, state, MODULE_ACCOUNT};
 use crate::address::Address;
 use crate::coins::parse_amount;
 use crate::context::Ctx;
@@ -221,12 +221,6 @@ pub fn check_vote_extension(bytes: &[u8], max_bytes: usize) -> AppResult<VoteExt
              {MAX_RESULTS_PER_EXTENSION}"
         )));
     }
-    if !(ext.beacon_share.is_empty() || ext.beacon_share.len() == 32) {
-        return Err(errors::invalid_vote_extension(format!(
-            "a beacon share of {} bytes, not 32",
-            ext.beacon_share.len()
-        )));
-    }
     let mut seen = std::collections::BTreeSet::new();
     for c in &ext.commitments {
         if c.commitment.len() != 32 {
@@ -269,23 +263,18 @@ pub fn check_vote_extension(bytes: &[u8], max_bytes: usize) -> AppResult<VoteExt
     Ok(ext)
 }
 
-/// Applies the previous commit's vote extensions (already signature-checked): each
-/// validator's commitments and reveals are credited to the executor registered for it.
-/// Returns each validator's beacon share.
-pub fn apply_vote_extensions(
-    ctx: &mut Ctx<'_>,
-    votes: &[(String, Vec<u8>)],
-) -> AppResult<Vec<(String, Vec<u8>)>> {
+/// Applies the inference parts of the previous commit's vote extensions (their signatures
+/// already checked): each validator's commitments and reveals are credited to the executor
+/// registered for it.
+pub fn apply_vote_extensions(ctx: &mut Ctx<'_>, parts: &[(String, Vec<u8>)]) -> AppResult<()> {
     let max_bytes = state::params(ctx)?.max_vote_extension_bytes as usize;
-    let mut shares = Vec::new();
-    for (hex_address, ext) in votes {
+    for (hex_address, ext) in parts {
         if ext.is_empty() {
             continue;
         }
         let Ok(ext) = check_vote_extension(ext, max_bytes) else {
             continue;
         };
-        shares.push((hex_address.clone(), ext.beacon_share.clone()));
         let Some(operator) = state::operator_of_validator(ctx, hex_address)? else {
             continue;
         };
@@ -296,20 +285,14 @@ pub fn apply_vote_extensions(
             settle::record(ctx, &operator, r)?;
         }
     }
-    Ok(shares)
+    Ok(())
 }
 
-/// Start of a block: the last commit's extensions (`votes`, empty when the block carries
-/// none), the beacon mixed with the shares they reveal, and the draw of every task requested
-/// in the previous block.
-pub fn begin_block(ctx: &mut Ctx<'_>, votes: &[(String, Vec<u8>)]) -> AppResult<()> {
-    let shares = apply_vote_extensions(ctx, votes)?;
-    let vote_height = ctx.block.height.saturating_sub(1);
-    let valid = beacon::record_shares(ctx, vote_height, &shares)?;
-    let prev = state::beacon(ctx)?;
-    state::set_beacon(ctx, &beacon::mix(&prev, ctx.block.height, &valid))?;
-    let absent = beacon::absent(ctx, &valid)?;
-    state::set_draw_excluded(ctx, &absent)?;
+/// Start of a block: the inference parts of the last commit's extensions (`parts`, empty when
+/// the block carries none), then the draw of every task requested in the previous block,
+/// from the beacon the beacon component has just mixed.
+pub fn begin_block(ctx: &mut Ctx<'_>, parts: &[(String, Vec<u8>)]) -> AppResult<()> {
+    apply_vote_extensions(ctx, parts)?;
     for id in state::undrawn_task_ids(ctx)? {
         ctx.delete(state::state_key::undrawn(id))?;
         if let Some(mut task) = state::task(ctx, id)? {

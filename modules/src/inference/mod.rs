@@ -3,7 +3,6 @@
 //! by agreement of perceptual hashes.
 
 pub mod assign;
-pub mod beacon;
 pub mod capacity;
 pub mod component;
 pub mod errors;

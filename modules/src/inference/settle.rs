@@ -315,9 +315,8 @@ fn replace(
         .into_iter()
         .filter(|c| !task.assignments.iter().any(|a| a.executor == c.operator))
         .collect();
-    let beacon = state::beacon(ctx)?;
+    let (beacon, absent) = crate::beacon::current(ctx)?;
     let round = task.assignments.len() as u32;
-    let absent = state::draw_excluded(ctx)?;
     let proposer = ctx.block.proposer.clone();
     let chosen = assign::draw(
         pool,
@@ -345,8 +344,7 @@ pub fn draw(ctx: &mut Ctx<'_>, task: &mut Task) -> AppResult<()> {
     let creator = Address::parse(&task.creator).map_err(AppError::internal)?;
     let work = capacity::work_of(task.seeds.len(), task.width, task.height, task.steps);
     let pool = assign::candidates(ctx, &model, &creator, work, ctx.block.height)?;
-    let beacon = state::beacon(ctx)?;
-    let absent = state::draw_excluded(ctx)?;
+    let (beacon, absent) = crate::beacon::current(ctx)?;
     let proposer = ctx.block.proposer.clone();
     let chosen = assign::draw(
         pool,

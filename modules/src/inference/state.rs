@@ -3,7 +3,7 @@
 use crate::address::Address;
 use crate::context::{Ctx, Kv};
 use crate::error::{AppError, AppResult};
-use glia_proto::inference::v1::{BeaconChain, Executor, Model, Params, Task};
+use glia_proto::inference::v1::{Executor, Model, Params, Task};
 use prost::Message;
 
 /// Every key the module writes.
@@ -16,16 +16,9 @@ pub mod state_key {
     pub const BY_CREATOR_PREFIX: &str = "inference/tasks_by_creator/";
     pub const OPEN_PREFIX: &str = "inference/open/";
     pub const NEXT_TASK_ID: &str = "inference/next_task_id";
-    pub const BEACON: &str = "inference/beacon";
-    pub const BEACON_CHAINS_PREFIX: &str = "inference/beacon_chains/";
     /// Tasks requested and not yet drawn (drawn in the next block).
     pub const UNDRAWN_PREFIX: &str = "inference/undrawn/";
-    /// Validators the current block's draws leave out (see `beacon::excluded`).
-    pub const DRAW_EXCLUDED: &str = "inference/draw_excluded";
 
-    pub fn beacon_chain(hex_address: &str) -> String {
-        format!("{BEACON_CHAINS_PREFIX}{}", hex_address.to_ascii_uppercase())
-    }
     pub fn undrawn(task_id: u64) -> String {
         format!("{UNDRAWN_PREFIX}{}", id(task_id))
     }
@@ -222,34 +215,6 @@ pub fn next_task_id(ctx: &mut Ctx<'_>) -> AppResult<u64> {
     Ok(id)
 }
 
-pub fn beacon(kv: &mut impl Kv) -> AppResult<[u8; 32]> {
-    Ok(match kv.kv_get(state_key::BEACON)? {
-        Some(b) if b.len() == 32 => {
-            let mut a = [0u8; 32];
-            a.copy_from_slice(&b);
-            a
-        }
-        _ => [0u8; 32],
-    })
-}
-
-pub fn set_beacon(ctx: &mut Ctx<'_>, b: &[u8; 32]) -> AppResult<()> {
-    ctx.put(state_key::BEACON.into(), b.to_vec())
-}
-
-pub fn beacon_chain(kv: &mut impl Kv, hex_address: &str) -> AppResult<Option<BeaconChain>> {
-    kv.kv_get(&state_key::beacon_chain(hex_address))?
-        .map(|b| decode("beacon chain", &b))
-        .transpose()
-}
-
-pub fn set_beacon_chain(ctx: &mut Ctx<'_>, c: &BeaconChain) -> AppResult<()> {
-    ctx.put(
-        state_key::beacon_chain(&c.validator_address),
-        c.encode_to_vec(),
-    )
-}
-
 /// Tasks waiting for their draw, in id order.
 pub fn undrawn_task_ids(kv: &mut impl Kv) -> AppResult<Vec<u64>> {
     kv.kv_scan(state_key::UNDRAWN_PREFIX)?
@@ -260,24 +225,4 @@ pub fn undrawn_task_ids(kv: &mut impl Kv) -> AppResult<Vec<u64>> {
                 .map_err(|_| AppError::internal(format!("bad undrawn-task key {k}")))
         })
         .collect()
-}
-
-/// Validators (hex) this block's draws leave out.
-pub fn draw_excluded(kv: &mut impl Kv) -> AppResult<Vec<String>> {
-    Ok(match kv.kv_get(state_key::DRAW_EXCLUDED)? {
-        Some(b) => String::from_utf8(b)
-            .map_err(|_| AppError::internal("stored draw exclusions are not UTF-8"))?
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
-        None => Vec::new(),
-    })
-}
-
-pub fn set_draw_excluded(ctx: &mut Ctx<'_>, validators: &[String]) -> AppResult<()> {
-    ctx.put(
-        state_key::DRAW_EXCLUDED.into(),
-        validators.join(",").into_bytes(),
-    )
 }

@@ -4,9 +4,10 @@
 
 use super::lifecycle::{self, Genesis, GenesisModel};
 use super::msgs::InferenceMsg;
-use super::{beacon, capacity, handler, settle, state, MODULE_ACCOUNT};
+use super::{capacity, handler, settle, state, MODULE_ACCOUNT};
 use crate::address::Address;
 use crate::bank;
+use crate::beacon;
 use crate::coins::{Coin, BASE_DENOM};
 use crate::context::{BlockInfo, Ctx};
 use crate::error::AppResult;
@@ -205,21 +206,36 @@ impl Net {
     fn begin_block(&mut self, proposer: Option<usize>, sharing: &[usize]) {
         self.proposer = proposer.map(|p| self.hex(p)).unwrap_or_default();
         let vote_height = self.height - 1;
-        let votes: Vec<(String, Vec<u8>)> = sharing
+        // Each vote's extension is an envelope whose beacon part carries the value; the beacon
+        // component mixes them, then inference draws, as the app orders them.
+        let vote_extensions: Vec<(String, Vec<u8>)> = sharing
             .iter()
             .map(|&i| {
-                let ext = VoteExtension {
-                    beacon_share: self.chains[i]
+                let share = glia_proto::abci::v1::BeaconShare {
+                    value: self.chains[i]
                         .value(vote_height)
                         .unwrap_or_else(|| panic!("a value for {vote_height}"))
                         .to_vec(),
-                    ..Default::default()
                 };
-                (self.hex(i), ext.encode_to_vec())
+                let envelope = glia_proto::abci::v1::VoteExtension {
+                    parts: vec![glia_proto::abci::v1::VoteExtensionPart {
+                        component: beacon::component::NAME.into(),
+                        data: share.encode_to_vec(),
+                    }],
+                };
+                (self.hex(i), envelope.encode_to_vec())
             })
             .collect();
-        self.step(|ctx| lifecycle::begin_block(ctx, &votes))
-            .unwrap();
+        let block = crate::component::BlockContext {
+            vote_extensions,
+            ..Default::default()
+        };
+        self.step(|ctx| {
+            use crate::component::Component;
+            beacon::component::Beacon.begin_block(ctx, &block)?;
+            super::component::Inference.begin_block(ctx, &block)
+        })
+        .unwrap();
     }
 
     fn task(&mut self, id: u64) -> Task {
@@ -1049,7 +1065,6 @@ fn attack_vote_extensions_with_repeated_or_too_many_results_are_refused() {
     let ok = VoteExtension {
         results: (1..=half).map(r).collect(),
         commitments: (1..=half).map(c).collect(),
-        ..Default::default()
     };
     assert!(lifecycle::check_vote_extension(
         &ok.encode_to_vec(),
@@ -1059,7 +1074,6 @@ fn attack_vote_extensions_with_repeated_or_too_many_results_are_refused() {
     let too_many = VoteExtension {
         results: (1..=half).map(r).collect(),
         commitments: (1..=half + 1).map(c).collect(),
-        ..Default::default()
     };
     let e = lifecycle::check_vote_extension(
         &too_many.encode_to_vec(),

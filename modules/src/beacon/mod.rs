@@ -14,7 +14,9 @@
 //!   to fill the replicas): whoever chose gains nothing by the choice. Colluders choosing for
 //!   each other remain (the README's threat model).
 
-use super::state;
+pub mod component;
+pub mod state;
+
 use crate::context::{Ctx, Kv};
 use crate::error::{AppError, AppResult};
 use glia_proto::inference::v1::BeaconChain;
@@ -105,12 +107,28 @@ pub fn mix(prev: &[u8; 32], height: u64, shares: &[(String, [u8; 32])]) -> [u8; 
 /// Active validators without a valid share in this block (hex, sorted): a draw takes them
 /// only once those with one are taken (see `assign::draw`).
 pub fn absent(kv: &mut impl Kv, shares: &[(String, [u8; 32])]) -> AppResult<Vec<String>> {
-    Ok(crate::staking::state::validators(kv)?
+    Ok(crate::staking::validators(kv)?
         .into_iter()
         .filter(|v| v.power > 0)
         .map(|v| hex::encode_upper(v.address()))
         .filter(|a| !shares.iter().any(|(s, _)| s == a))
         .collect())
+}
+
+/// What a draw uses: the current beacon and the validators it leaves out. The inference
+/// component reads them through these, never through the beacon's keys.
+pub fn current(kv: &mut impl Kv) -> AppResult<([u8; 32], Vec<String>)> {
+    Ok((state::beacon(kv)?, state::draw_excluded(kv)?))
+}
+
+/// The chain a validator registered (its anchor and the last value it revealed).
+pub fn chain(kv: &mut impl Kv, hex_address: &str) -> AppResult<Option<BeaconChain>> {
+    state::beacon_chain(kv, hex_address)
+}
+
+/// Registers (or replaces) a validator's chain: the executor's registration carries it.
+pub fn register(ctx: &mut Ctx<'_>, chain: &BeaconChain) -> AppResult<()> {
+    state::set_beacon_chain(ctx, chain)
 }
 
 /// A validator's own chain, held by its node: every 4096th link kept, so a value costs at
