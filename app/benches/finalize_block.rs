@@ -7,10 +7,10 @@
 //! cores, before the txs run in order) and "after CheckTx" (the txs came through this node's
 //! mempool first, so their verification results are reused). CheckTx throughput is printed too.
 
+use glia_client::keys::Key;
+use glia_client::tx::{msg_send, sign_tx, TxParams};
 use glia_modules::coins::Coin;
 use gliad::app::{App, NodeConfig};
-use gliad::client::{msg_send, sign_tx, TxParams};
-use gliad::keys::Key;
 use gliad::storage::Store;
 use k256::ecdsa::signature::{Signer, Verifier};
 use k256::ecdsa::{Signature, SigningKey, VerifyingKey};

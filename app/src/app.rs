@@ -65,7 +65,7 @@ pub struct Inner {
     pub config: NodeConfig,
     pub sigs: SigCache,
     /// This validator's finished workloads, reported in its vote extensions.
-    pub results: crate::results::ResultBook,
+    pub results: Arc<crate::results::ResultBook>,
     /// The components the app is made of: message and query routes, block lifecycle.
     pub components: Components,
     consensus: Mutex<Consensus>,
@@ -89,7 +89,7 @@ impl App {
             sigs: SigCache::default(),
             results: Default::default(),
             components: crate::components::glia(match &config.cometbft_rpc {
-                Some(rpc) => Arc::new(crate::rpc::CometNode::new(rpc)),
+                Some(rpc) => Arc::new(crate::node_info::CometNode::new(rpc)),
                 None => Arc::new(glia_modules::component::NoNode),
             }),
             consensus: Mutex::new(Consensus::default()),

@@ -1,13 +1,13 @@
 //! The decode → ante → execute path on arbitrary bytes, over a fixed genesis state: shared by
 //! the cargo-fuzz target (`fuzz/`) and the mutation test that runs with the unit tests.
 
-use crate::client::{msg_send, sign_tx, TxParams};
 use crate::genesis;
-use crate::keys::Key;
 use crate::params::ChainParams;
 use crate::tx::ante::Env;
 use crate::tx::sigverify::SigCache;
 use crate::tx::{decode_tx, run_tx, Mode, TxOutcome};
+use glia_client::keys::Key;
+use glia_client::tx::{msg_send, sign_tx, TxParams};
 use glia_modules::coins::Coin;
 use glia_modules::store::MemStore;
 use glia_modules::{BlockInfo, ReadOnly};
@@ -453,7 +453,7 @@ mod tests {
         };
         let tx = sign_tx(
             &k,
-            vec![crate::client::any(&msg)],
+            vec![glia_client::tx::any(&msg)],
             &funded_params(10_000, 400_000, ""),
         );
         let out = std::panic::catch_unwind(|| check_tx_bytes(&tx))

@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn an_exported_genesis_builds_the_same_state() {
         use glia_modules::store::MemStore;
-        let key = crate::keys::Key::from_seed(b"genesis export");
+        let key = glia_client::keys::Key::from_seed(b"genesis export");
         let app_state = serde_json::json!({
             "params": {"min_gas_price": "0.05uglia"},
             "auth": {"max_memo_characters": 300},

@@ -3,9 +3,9 @@
 //! until it settles (printing progress), downloads each accepted image from the executors'
 //! blob stores and saves it only if its sha256 matches the chain's record.
 
-use crate::client::any;
 use crate::signer::{Signer, SignerArgs};
 use anyhow::{bail, Context, Result};
+use glia_client::tx::any;
 use glia_modules::coins::{Coin, BASE_DENOM};
 use glia_modules::inference::handler::price_per_result;
 use glia_proto::inference::v1::*;
@@ -106,15 +106,15 @@ pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
         max_fee: Some(Coin::new(BASE_DENOM, price).to_proto()),
         timeout_blocks: a.timeout_blocks,
     };
-    let (hash, r, fee) = crate::rpc::send_auto(&rpc, &key, vec![any(&msg)], &gas_price)?;
+    let (hash, r, fee) = glia_client::rpc::send_auto(&rpc, &key, vec![any(&msg)], &gas_price)?;
     eprintln!("broadcast {hash} (escrow {price}{BASE_DENOM}, fee {fee})");
-    let resp: MsgGenerateImageResponse = crate::rpc::msg_response(&r)?;
+    let resp: MsgGenerateImageResponse = glia_client::rpc::msg_response(&r)?;
     let id = resp.task_id;
     println!("task {id}");
     if !a.wait {
         return Ok(());
     }
-    let task = crate::rpc::poll_with_progress(
+    let task = glia_client::rpc::poll_with_progress(
         Duration::from_secs(600),
         || format!("task {id} did not settle in 10 minutes"),
         || {

@@ -7,14 +7,12 @@
 // Consensus code (the tx pipeline, vote extensions, block processing, state, queries): every
 // arithmetic on values that input can reach is checked, enforced by the lint on these modules
 // (tests/run.sh runs clippy with -D warnings); exceptions are `allow`s that say why.
-pub mod client;
 pub mod components;
 pub mod fuzzing;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod genesis;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod index_events;
-pub mod keys;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod params;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
@@ -31,22 +29,20 @@ pub mod abci_server;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod app;
 #[cfg(feature = "node")]
-pub mod executor;
-#[cfg(feature = "node")]
 pub mod grpc;
 #[cfg(feature = "node")]
 pub mod inference_cli;
 #[cfg(feature = "node")]
 pub mod neuro_cli;
 #[cfg(feature = "node")]
-pub mod neuro_worker;
+pub mod node_info;
 #[cfg(feature = "node")]
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod proposal;
 #[cfg(feature = "node")]
 pub mod rest;
 #[cfg(feature = "node")]
-pub mod rpc;
+pub mod services;
 #[cfg(feature = "node")]
 pub mod signer;
 #[cfg(feature = "node")]

@@ -1,8 +1,8 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use glia_client::keys::{dev_mnemonic, Key};
 use glia_modules::coins::GasPrice;
 use gliad::app::{App, NodeConfig};
-use gliad::keys::{dev_mnemonic, Key};
 use gliad::storage::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -67,7 +67,7 @@ enum Cmd {
         blob_retention_hours: u64,
         /// Testing only: make the executor misbehave.
         #[arg(long, value_enum)]
-        executor_fault: Option<gliad::executor::Fault>,
+        executor_fault: Option<gliad::services::executor::Fault>,
         /// Devices that generate images: auto (every CUDA GPU when the build and machine have
         /// one, else the CPU), cpu, or cuda (every GPU, or refuse to start).
         #[arg(long, default_value = "auto")]
@@ -249,9 +249,9 @@ fn main() -> Result<()> {
                     })
                     .transpose()?;
                 if let (Some(op), false) = (&operator, no_neuro) {
-                    let worker = gliad::neuro_worker::NeuroWorker::new(
-                        app.clone(),
-                        gliad::neuro_worker::NeuroWorkerConfig {
+                    let worker = gliad::services::neuro_worker::NeuroWorker::new(
+                        gliad::services::ChainView::new(&app),
+                        gliad::services::neuro_worker::NeuroWorkerConfig {
                             operator: op.clone(),
                             rpc: rpc.clone(),
                             threads: neuro_threads,
@@ -264,7 +264,7 @@ fn main() -> Result<()> {
                         .name("neuro-worker".into())
                         .spawn(move || worker.run())?;
                 }
-                let cfg = gliad::executor::ExecutorConfig {
+                let cfg = gliad::services::executor::ExecutorConfig {
                     priv_validator_key: key,
                     models_dir: models.unwrap_or_else(|| home.join("models")),
                     operator,
@@ -275,8 +275,9 @@ fn main() -> Result<()> {
                     work_per_block,
                     results_dir: data.join("results"),
                 };
-                let exec = gliad::executor::Executor::new(
-                    app.clone(),
+                let exec = gliad::services::executor::Executor::new(
+                    gliad::services::ChainView::new(&app),
+                    std::sync::Arc::clone(&app.0.results),
                     glia_validator_gpu::blobstore::BlobStore::open(data.join("blobs"))?,
                     cfg,
                 )?;

@@ -4,11 +4,11 @@
 //! in the SAT-competition format. `review` and `cancel` are the committee's and the
 //! creator's messages.
 
-use crate::client::any;
-use crate::rpc::{msg_response, send_auto};
 use crate::signer::{Signer, SignerArgs};
 use crate::solve_cli::{detect_format, v_lines};
 use anyhow::{ensure, Context, Result};
+use glia_client::rpc::{msg_response, send_auto};
+use glia_client::tx::any;
 use glia_modules::coins::{Coin, BASE_DENOM};
 use glia_modules::neuro::handler::{amount, proto_format, status_name};
 use glia_modules::neuro::problem::{format_energy, unpack, Format, Limits, Problem};
@@ -98,7 +98,7 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
     if !a.wait {
         return Ok(());
     }
-    let job = crate::rpc::poll_with_progress(
+    let job = glia_client::rpc::poll_with_progress(
         Duration::from_secs(3600),
         || format!("job {id} is still live after an hour"),
         || {

@@ -207,7 +207,7 @@ mod tests {
     /// the gas limits the txs declare (what CometBFT's mempool reaps by).
     #[test]
     fn attack_a_proposal_over_block_max_gas_is_rejected() {
-        use crate::client::{msg_send, sign_tx, TxParams};
+        use glia_client::tx::{msg_send, sign_tx, TxParams};
         use tendermint_proto::v0_38::types::{BlockParams, ConsensusParams};
         let (app, dir, _rt) = fresh_app("max-gas");
         app.init_chain(RequestInitChain {
@@ -222,7 +222,7 @@ mod tests {
             }),
             ..Default::default()
         });
-        let key = crate::keys::Key::from_seed(b"max-gas");
+        let key = glia_client::keys::Key::from_seed(b"max-gas");
         let tx = |seq: u64| -> bytes::Bytes {
             let send = msg_send(&key, &key.address.to_bech32(), &[]);
             let p = TxParams {

@@ -4,17 +4,15 @@
 //! sets), so the walkthroughs need no URLs or key files. Everything is resolved once, before
 //! anything is sent: a mnemonic file is read exactly once, so `<(…)` process substitution works.
 
-use crate::keys::Key;
-use crate::rpc::Rpc;
 use anyhow::{bail, Context, Result};
+use glia_client::keys::Key;
+use glia_client::rpc::Rpc;
 use glia_modules::coins::GasPrice;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// CometBFT RPC of a node on this machine (the localnet's node 0).
 pub const DEFAULT_NODE: &str = "http://127.0.0.1:26657";
-/// The localnet's (and every node's default) minimum gas price.
-pub const DEFAULT_GAS_PRICE: &str = "0.025uglia";
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct SignerArgs {
@@ -30,7 +28,7 @@ pub struct SignerArgs {
     /// http://127.0.0.1:26657].
     #[arg(long, value_name = "URL")]
     pub node: Option<String>,
-    /// Gas price offered, e.g. 0.025uglia [default: the profile's, else 0.025uglia].
+    /// Gas price offered, e.g. 0.025uglia [default: the profile's, else the node's minimum].
     #[arg(long, value_name = "PRICE")]
     pub gas_prices: Option<String>,
     /// Connection profile written by localnet/up.sh (`localnet/.run/network.json`); the
@@ -66,6 +64,12 @@ fn read_profile(path: &Path) -> Result<Profile> {
     })?;
     serde_json::from_str(&text)
         .with_context(|| format!("{} is not a connection profile", path.display()))
+}
+
+fn parse_price(price: &str) -> Result<GasPrice> {
+    GasPrice::parse(price)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("gas price {price:?}"))
 }
 
 /// A resolved signer: the key, the node and the gas price.
@@ -126,17 +130,19 @@ impl SignerArgs {
                 .context("the connection profile lists no rpc URL")?,
             (None, None) => DEFAULT_NODE.to_string(),
         };
-        let price = match (&self.gas_prices, &profile) {
-            (Some(g), _) => g.clone(),
-            (None, Some(p)) => p.gas_price.clone(),
-            (None, None) => DEFAULT_GAS_PRICE.to_string(),
+        let rpc = Rpc::new(&node);
+        // --gas-prices, else the profile's, else what the node itself asks (never a constant:
+        // a chain may raise its minimum).
+        let gas_price = match (&self.gas_prices, &profile) {
+            (Some(g), _) => parse_price(g)?,
+            (None, Some(p)) => parse_price(&p.gas_price)?,
+            (None, None) => rpc.min_gas_price().context(
+                "asking the node for its minimum gas price (pass --gas-prices to name one)",
+            )?,
         };
-        let gas_price = GasPrice::parse(&price)
-            .map_err(anyhow::Error::msg)
-            .with_context(|| format!("gas price {price:?}"))?;
         Ok(Signer {
             key,
-            rpc: Rpc::new(&node),
+            rpc,
             gas_price,
         })
     }
@@ -145,7 +151,7 @@ impl SignerArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::dev_mnemonic;
+    use glia_client::keys::dev_mnemonic;
 
     fn args() -> SignerArgs {
         SignerArgs {
@@ -229,9 +235,16 @@ mod tests {
         let e = a.resolve().err().unwrap().to_string();
         assert!(e.contains("no-network.json") && e.contains("--node"), "{e}");
         a.node = Some("http://127.0.0.1:2".into());
+        // No profile and no --gas-prices: the price is the node's own, and it cannot be asked.
+        let e = a.resolve().err().unwrap().to_string();
+        assert!(
+            e.contains("minimum gas price") && e.contains("--gas-prices"),
+            "{e}"
+        );
+        a.gas_prices = Some("0.05uglia".into());
         let s = a.resolve().unwrap();
         assert_eq!(s.rpc.url, "http://127.0.0.1:2");
-        assert_eq!(s.gas_price, GasPrice::parse(DEFAULT_GAS_PRICE).unwrap());
+        assert_eq!(s.gas_price, GasPrice::parse("0.05uglia").unwrap());
     }
 
     #[test]
@@ -252,6 +265,7 @@ mod tests {
         };
         let mut a = args();
         a.mnemonic_file = Some(fifo);
+        a.gas_prices = Some("0.025uglia".into());
         let s = a.resolve().unwrap();
         writer.join().unwrap();
         let want = Key::from_mnemonic(&dev_mnemonic(2)).unwrap();

@@ -11,6 +11,8 @@
 //! Every proposal also passes ProcessProposal, so the injected votes are what a real
 //! validator set would sign.
 
+use glia_client::keys::Key;
+use glia_client::tx::{any, msg_send, sign_tx, TxParams};
 use glia_modules::beacon::LocalChain;
 use glia_modules::coins::Coin;
 use glia_modules::inference::{handler::register_sign_bytes, settle, state as istate};
@@ -28,8 +30,6 @@ use glia_proto::neuro::v1::{
     QuerySolutionsRequest,
 };
 use gliad::app::{App, NodeConfig};
-use gliad::client::{any, msg_send, sign_tx, TxParams};
-use gliad::keys::Key;
 use gliad::storage::Store;
 use prost::Message;
 use sha2::{Digest, Sha256};

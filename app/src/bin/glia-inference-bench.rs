@@ -9,11 +9,11 @@
 
 use anyhow::{ensure, Context, Result};
 use clap::Parser;
+use glia_client::keys::Key;
+use glia_client::rpc::{event_attr, Rpc};
+use glia_client::tx::{any, sign_tx, TxParams};
 use glia_modules::coins::{Coin, BASE_DENOM};
 use glia_proto::inference::v1::*;
-use gliad::client::{any, sign_tx, TxParams};
-use gliad::keys::Key;
-use gliad::rpc::{event_attr, Rpc};
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
@@ -68,6 +68,10 @@ fn main() -> Result<()> {
     let chain_id = net["chain_id"].as_str().context("no chain id")?.to_string();
     let acct = &net["accounts"][0];
     let key = Key::from_mnemonic(acct["mnemonic"].as_str().context("no mnemonic")?)?;
+    let price = match net["gas_price"].as_str() {
+        Some(p) => glia_modules::coins::GasPrice::parse(p).map_err(anyhow::Error::msg)?,
+        None => rpc.min_gas_price()?,
+    };
 
     let idle_from = rpc.height()?;
     std::thread::sleep(Duration::from_secs(a.seconds.min(20)));
@@ -99,18 +103,17 @@ fn main() -> Result<()> {
             timeout_blocks: 0,
         };
         seed += a.seeds;
-        let tx = sign_tx(
-            &key,
-            vec![any(&msg)],
-            &TxParams {
-                chain_id: chain_id.clone(),
-                account_number: acc.account_number,
-                sequence: acc.sequence,
-                fee: vec![Coin::new(BASE_DENOM, 10_000)],
-                gas_limit: 400_000,
-                memo: String::new(),
-            },
-        );
+        let mut p = TxParams {
+            chain_id: chain_id.clone(),
+            account_number: acc.account_number,
+            sequence: acc.sequence,
+            fee: vec![],
+            gas_limit: 0,
+            memo: String::new(),
+        };
+        p.gas_limit = rpc.simulate_gas(&key, &[any(&msg)], &p)?;
+        p.fee = vec![Coin::new(&price.denom, price.fee_for(p.gas_limit))];
+        let tx = sign_tx(&key, vec![any(&msg)], &p);
         let b = rpc.broadcast(&tx)?;
         ensure!(b.code == 0, "rejected: {}", b.log);
         let r = rpc.wait_tx(&b.hash, Duration::from_secs(30))?;

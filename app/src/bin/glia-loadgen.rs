@@ -11,9 +11,10 @@ use anyhow::{bail, Context, Result};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use clap::Parser;
-use glia_modules::coins::Coin;
-use gliad::client::{msg_send, sign_tx, TxParams};
-use gliad::keys::Key;
+use glia_client::keys::Key;
+use glia_client::rpc::Rpc;
+use glia_client::tx::{msg_send, sign_tx, TxParams};
+use glia_modules::coins::{Coin, GasPrice};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
@@ -86,6 +87,9 @@ fn cpu_by_group(pids: &[(String, String)]) -> std::collections::BTreeMap<String,
 struct Net {
     chain_id: String,
     app: String,
+    /// The gas price the network accepts (gliad's profiles name it).
+    #[serde(default)]
+    gas_price: Option<String>,
     rpc: Vec<String>,
     accounts: Vec<Account>,
 }
@@ -239,6 +243,14 @@ fn main() -> Result<()> {
             net.accounts.len()
         );
     }
+    // The profile's gas price, else what the first node asks.
+    let price = if !gliad {
+        None
+    } else if let Some(p) = &net.gas_price {
+        Some(GasPrice::parse(p).map_err(anyhow::Error::msg)?)
+    } else {
+        Some(Rpc::new(&net.rpc[0]).min_gas_price()?)
+    };
     // A signed send is ~250 bytes; kvstore txs are padded to the same size.
     let mut sources = Vec::new();
     for i in 0..args.senders {
@@ -250,14 +262,20 @@ fn main() -> Result<()> {
             let to = Key::from_seed(format!("loadgen sink {i}").as_bytes())
                 .address
                 .to_bech32();
-            let params = TxParams {
+            // Gas from one simulated send (every send of a source is alike), the fee from the
+            // network's gas price: nothing here assumes the chain's prices.
+            let mut params = TxParams {
                 chain_id: net.chain_id.clone(),
                 account_number,
                 sequence,
-                fee: vec![Coin::new("uglia", 2500)],
-                gas_limit: 100_000,
+                fee: vec![],
+                gas_limit: 0,
                 memo: String::new(),
             };
+            let sample = msg_send(&key, &to, &[Coin::new("uglia", 1)]);
+            params.gas_limit = Rpc::new(url).simulate_gas(&key, &[sample], &params)?;
+            let price = price.as_ref().context("a gas price for gliad")?;
+            params.fee = vec![Coin::new(&price.denom, price.fee_for(params.gas_limit))];
             Source::Bank {
                 key: Box::new(key),
                 params,

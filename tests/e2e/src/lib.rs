@@ -2,15 +2,15 @@
 //! CometBFT JSON-RPC client, and wallets that sign as cosmjs does.
 
 use anyhow::{anyhow, Context, Result};
+use glia_client::keys::Key;
+use glia_client::tx::{sign_tx, TxParams};
 use glia_modules::coins::Coin;
 use glia_proto::cosmos::Any;
-use gliad::client::{sign_tx, TxParams};
-use gliad::keys::Key;
 use std::path::PathBuf;
 
 pub mod grpc;
 
-pub use gliad::rpc::{deliver, event_attr, Broadcast, QueryResult, Rpc};
+pub use glia_client::rpc::{deliver, event_attr, Broadcast, QueryResult, Rpc};
 
 /// The localnet's connection profile (`network.json`).
 #[derive(Clone, Debug, serde::Deserialize)]

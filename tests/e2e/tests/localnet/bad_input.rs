@@ -2,13 +2,13 @@
 //! what is wrong; nothing is charged, nothing changes, and blocks keep coming.
 
 use anyhow::Result;
+use glia_client::tx::{any, msg_send, TxParams};
 use glia_e2e::{deliver, Network, Wallet};
 use glia_modules::coins::Coin;
 use glia_proto::cosmos::cosmos::bank::v1beta1::MsgSend;
 use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
 use glia_proto::cosmos::cosmos::tx::v1beta1::TxRaw;
 use glia_proto::cosmos::Any;
-use gliad::client::{any, msg_send, TxParams};
 use k256::ecdsa::Signature;
 use prost::Message;
 use std::time::Duration;

@@ -1,11 +1,11 @@
 use anyhow::Result;
+use glia_client::keys::Key;
+use glia_client::tx::{any, msg_send};
 use glia_e2e::{deliver, event_attr, grpc, Network};
 use glia_modules::coins::Coin;
 use glia_proto::cosmos::cosmos::auth::v1beta1::{QueryAccountRequest, QueryAccountResponse};
 use glia_proto::cosmos::cosmos::bank::v1beta1::*;
 use glia_proto::cosmos::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse, TxRaw};
-use gliad::client::{any, msg_send};
-use gliad::keys::Key;
 use prost::Message;
 use std::time::Duration;
 

@@ -2,11 +2,11 @@
 //! invert its images and give nodes 2 and 3 alone the model "tiny-unserved".
 
 use anyhow::{ensure, Context, Result};
+use glia_client::tx::any;
 use glia_e2e::*;
 use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
 use glia_proto::inference::v1::*;
 use glia_validator_gpu::sd::RgbImage;
-use gliad::client::any;
 use prost::Message;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;

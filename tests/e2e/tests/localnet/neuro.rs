@@ -4,12 +4,12 @@
 //! approvals), which opens or rejects them.
 
 use anyhow::{ensure, Context, Result};
+use glia_client::tx::any;
 use glia_e2e::*;
 use glia_modules::neuro::problem::{pack, write_cnf, Format, Limits, Problem};
 use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
 use glia_proto::neuro::v1::*;
 use glia_validator_gpu::dmm::generate::planted_3sat;
-use gliad::client::any;
 use std::time::{Duration, Instant};
 
 const DENOM: &str = "uglia";

@@ -2,9 +2,9 @@
 
 use anyhow::Result;
 use base64::Engine;
+use glia_client::tx::msg_send;
 use glia_e2e::Network;
 use glia_modules::coins::Coin;
-use gliad::client::msg_send;
 use std::time::Duration;
 
 #[test]
@@ -24,7 +24,7 @@ fn keplr_rest_routes_read_state_and_broadcast() -> Result<()> {
     let amount: u128 = bal["balances"][0]["amount"].as_str().unwrap().parse()?;
     assert_eq!(amount, rpc.balance(&w.address(), "uglia")?);
     // Unknown account: 404 with a NotFound message, as grpc-gateway answers.
-    let unknown = gliad::keys::Key::from_seed(b"rest unknown")
+    let unknown = glia_client::keys::Key::from_seed(b"rest unknown")
         .address
         .to_bech32();
     match ureq::get(&format!("{rest}/cosmos/auth/v1beta1/accounts/{unknown}")).call() {
@@ -38,7 +38,7 @@ fn keplr_rest_routes_read_state_and_broadcast() -> Result<()> {
     let tx = w.sign(
         vec![msg_send(
             &w.key,
-            &gliad::keys::Key::from_seed(b"rest sink")
+            &glia_client::keys::Key::from_seed(b"rest sink")
                 .address
                 .to_bech32(),
             &[Coin::new("uglia", 11)],

@@ -3,9 +3,9 @@
 
 use crate::consensus::assert_app_hashes_agree;
 use anyhow::{bail, Context, Result};
+use glia_client::tx::msg_send;
 use glia_e2e::{Network, Rpc};
 use glia_modules::coins::Coin;
-use gliad::client::msg_send;
 use std::fs::OpenOptions;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -100,9 +100,10 @@ fn start_load(
                 let rpc = net.node(i % 3);
                 // A sink no other test reads, so txs still pending after the test change nothing
                 // that another test checks to the unit.
-                let to = gliad::keys::Key::from_seed(format!("crash load sink {i}").as_bytes())
-                    .address
-                    .to_bech32();
+                let to =
+                    glia_client::keys::Key::from_seed(format!("crash load sink {i}").as_bytes())
+                        .address
+                        .to_bech32();
                 let mut p = None;
                 while !stop.load(Ordering::Relaxed) {
                     let params = match p.take() {

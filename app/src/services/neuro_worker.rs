@@ -5,11 +5,11 @@
 //! the operator account (the chain pays improvements in commitment order; a creator's own
 //! jobs pay nothing, so the worker skips them).
 
-use crate::app::App;
-use crate::client::{any, sign_tx, TxParams};
-use crate::keys::Key;
-use crate::rpc::Rpc;
+use super::ChainView;
 use anyhow::{Context, Result};
+use glia_client::keys::Key;
+use glia_client::rpc::Rpc;
+use glia_client::tx::any;
 use glia_modules::neuro::handler::format_of;
 use glia_modules::neuro::msgs::solution_commitment;
 use glia_modules::neuro::problem::{pack, Limits, Problem};
@@ -47,6 +47,15 @@ enum Refused {
     Other(anyhow::Error),
 }
 
+/// A simulation's refusal as the worker reads a CheckTx one: a closed job (neuro code 9)
+/// moves it on.
+fn refusal(e: anyhow::Error) -> Refused {
+    match e.downcast_ref::<glia_modules::AppError>() {
+        Some(a) if a.codespace == "neuro" && a.code == 9 => Refused::Closed(a.log.clone()),
+        _ => Refused::Other(e),
+    }
+}
+
 impl From<anyhow::Error> for Refused {
     fn from(e: anyhow::Error) -> Self {
         Refused::Other(e)
@@ -54,21 +63,13 @@ impl From<anyhow::Error> for Refused {
 }
 
 pub struct NeuroWorker {
-    app: App,
+    chain: ChainView,
     cfg: NeuroWorkerConfig,
     rpc: Rpc,
     tried: BTreeSet<u64>,
     /// (account number, next sequence) as this worker last used them.
     seq: Option<(u64, u64)>,
 }
-
-/// Gas a reveal needs: checking scales with the problem's size.
-fn solution_gas(job: &Job) -> u64 {
-    300_000 + 20 * job.size
-}
-
-/// Gas a commitment needs.
-const COMMIT_GAS: u64 = 200_000;
 
 /// A candidate this worker committed to and has yet to reveal.
 struct Pending {
@@ -81,10 +82,10 @@ struct Pending {
 }
 
 impl NeuroWorker {
-    pub fn new(app: App, cfg: NeuroWorkerConfig) -> Self {
+    pub fn new(chain: ChainView, cfg: NeuroWorkerConfig) -> Self {
         let rpc = Rpc::new(&cfg.rpc);
         NeuroWorker {
-            app,
+            chain,
             cfg,
             rpc,
             tried: BTreeSet::new(),
@@ -113,7 +114,7 @@ impl NeuroWorker {
 
     /// The best-paying open job this worker has not tried, can hold and would be paid for.
     fn next_job(&mut self) -> Result<Option<Job>> {
-        let latest = self.app.0.store.latest();
+        let latest = self.chain.latest();
         if latest.height() == 0 {
             return Ok(None);
         }
@@ -147,7 +148,7 @@ impl NeuroWorker {
     fn work(&mut self, job: Job) -> Result<()> {
         self.tried.insert(job.id);
         let text = {
-            let latest = self.app.0.store.latest();
+            let latest = self.chain.latest();
             state::problem(&mut ReadOnly(&latest), job.id)?
         };
         let problem = Problem::parse(format_of(job.format)?, &text, &Limits::LOCAL)
@@ -211,7 +212,6 @@ impl NeuroWorker {
                                 claimed_energy: p.candidate.energy,
                                 salt: p.salt.clone(),
                             }),
-                            solution_gas(&chain),
                         ) {
                             if self.refused(job.id, e) {
                                 stop.store(true, Ordering::Relaxed);
@@ -256,7 +256,7 @@ impl NeuroWorker {
                             job_id: chain.id,
                             commitment: commitment.to_vec(),
                         });
-                        match self.send(&chain, msg, COMMIT_GAS) {
+                        match self.send(&chain, msg) {
                             Ok(()) => tracing::info!(
                                 job = job.id,
                                 energy = b.energy,
@@ -300,7 +300,7 @@ impl NeuroWorker {
         Option<Job>,
         Option<glia_proto::neuro::v1::SolutionCommitment>,
     )> {
-        let latest = self.app.0.store.latest();
+        let latest = self.chain.latest();
         let kv = &mut ReadOnly(&latest);
         let me = self.cfg.operator.address.to_bech32();
         Ok((
@@ -324,37 +324,27 @@ impl NeuroWorker {
         }
     }
 
-    fn send(&mut self, job: &Job, msg: glia_proto::cosmos::Any, gas: u64) -> Result<(), Refused> {
+    /// Sends `msg` from the operator, with gas from Simulate and the chain's minimum gas price.
+    fn send(&mut self, job: &Job, msg: glia_proto::cosmos::Any) -> Result<(), Refused> {
         let (number, seq) = match self.seq {
             Some(s) => s,
             None => self.refresh_seq()?,
         };
-        let (chain_id, fee) = {
-            let latest = self.app.0.store.latest();
-            let chain = crate::params::ChainParams::load(&mut ReadOnly(&latest))
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let fee = chain.fee_for(gas)?;
-            (chain.chain_id, fee)
-        };
-        let mut params = TxParams {
-            chain_id,
-            account_number: number,
-            sequence: seq,
-            fee,
-            gas_limit: gas,
-            memo: String::new(),
-        };
-        let mut b = self
-            .rpc
-            .broadcast(&sign_tx(&self.cfg.operator, vec![msg.clone()], &params))?;
+        let op = &self.cfg.operator;
+        let (tx, mut params) = self
+            .chain
+            .sign(op, vec![msg.clone()], number, seq)
+            .map_err(refusal)?;
+        let mut b = self.rpc.broadcast(&tx)?;
         if b.code == 32 {
             // Another tx of this account (the executor's registration) moved the sequence.
             let (n, s) = self.refresh_seq()?;
-            params.account_number = n;
-            params.sequence = s;
-            b = self
-                .rpc
-                .broadcast(&sign_tx(&self.cfg.operator, vec![msg], &params))?;
+            let (tx, p) = self
+                .chain
+                .sign(&self.cfg.operator, vec![msg], n, s)
+                .map_err(refusal)?;
+            params = p;
+            b = self.rpc.broadcast(&tx)?;
         }
         if b.code != 0 {
             // CheckTx refusals do not move the sequence; anything else might have.
@@ -377,7 +367,7 @@ impl NeuroWorker {
     }
 
     fn refresh_seq(&mut self) -> Result<(u64, u64)> {
-        let latest = self.app.0.store.latest();
+        let latest = self.chain.latest();
         let acc = auth::get_account(&mut ReadOnly(&latest), &self.cfg.operator.address)?
             .context("operator account does not exist (fund it first)")?;
         let s = (acc.account_number, acc.sequence);

@@ -3,11 +3,12 @@
 //! PNGs in the blob store and leaves the results for the next vote extension. It also
 //! registers the executor on chain when it is not (yet) registered.
 
-use crate::app::App;
-use crate::client::{any, sign_tx, TxParams};
-use crate::keys::Key;
+use super::ChainView;
+use crate::results::ResultBook;
 use anyhow::{bail, Context, Result};
 use base64::Engine;
+use glia_client::keys::Key;
+use glia_client::tx::any;
 use glia_modules::beacon::{self, LocalChain};
 use glia_modules::inference::{handler::register_sign_bytes, state};
 use glia_modules::{auth, ReadOnly};
@@ -18,6 +19,7 @@ use glia_validator_gpu::blobstore::BlobStore;
 use glia_validator_gpu::sd::{self, GenerateRequest, PooledPipeline, SamplerKind, SdConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Misbehaviour for tests of the chain's defences (never set in production).
@@ -117,7 +119,9 @@ fn family(f: i32) -> Option<sd::Family> {
 }
 
 pub struct Executor {
-    app: App,
+    chain: ChainView,
+    /// Where finished work waits for this validator's votes to carry it.
+    results: Arc<ResultBook>,
     blobs: BlobStore,
     cfg: ExecutorConfig,
     key: ValidatorKey,
@@ -128,11 +132,15 @@ pub struct Executor {
 }
 
 impl Executor {
-    pub fn new(app: App, blobs: BlobStore, cfg: ExecutorConfig) -> Result<Self> {
+    pub fn new(
+        chain: ChainView,
+        results: Arc<ResultBook>,
+        blobs: BlobStore,
+        cfg: ExecutorConfig,
+    ) -> Result<Self> {
         let key = read_validator_key(&cfg.priv_validator_key)?;
-        app.0.results.set_validator(key.address.clone());
-        app.0
-            .results
+        results.set_validator(key.address.clone());
+        results
             .persist_in(cfg.results_dir.clone())
             .with_context(|| format!("results directory {}", cfg.results_dir.display()))?;
         let pool = sd::DevicePool::open(cfg.device)?;
@@ -145,7 +153,8 @@ impl Executor {
             "executor ready"
         );
         Ok(Executor {
-            app,
+            chain,
+            results,
             blobs,
             cfg,
             key,
@@ -167,7 +176,7 @@ impl Executor {
 
     /// Models in the registry whose weights we hold (hash checked).
     fn held_models(&self) -> Result<Vec<HeldModel>> {
-        let latest = self.app.0.store.latest();
+        let latest = self.chain.latest();
         let mut out = vec![];
         for m in state::models(&mut ReadOnly(&latest))? {
             let dir = self.cfg.models_dir.join(&m.id);
@@ -192,7 +201,7 @@ impl Executor {
         let Some(op) = &self.cfg.operator else {
             return Ok(());
         };
-        let latest = self.app.0.store.latest();
+        let latest = self.chain.latest();
         if latest.height() == 0 {
             return Ok(());
         }
@@ -215,18 +224,16 @@ impl Executor {
         let acc = auth::get_account(kv, &op.address)?
             .with_context(|| format!("operator {} has no account (fund it first)", op.address))?;
         let operator = op.address.to_bech32();
-        let chain = crate::params::ChainParams::load(kv)?;
+        let params = self.chain.params()?;
         let beacon = if chain_ok {
-            self.app
-                .0
-                .results
+            self.results
                 .beacon_chain()
                 .context("a synced beacon chain")?
         } else {
             let b = self
                 .key
                 .beacon_chain(height, height.saturating_add(beacon::DEFAULT_CHAIN_LENGTH));
-            self.app.0.results.set_beacon_chain(b.clone());
+            self.results.set_beacon_chain(b.clone());
             b
         };
         let mut msg = MsgRegisterExecutor {
@@ -253,22 +260,13 @@ impl Executor {
         msg.validator_signature = self
             .key
             .signing
-            .sign(&register_sign_bytes(&chain.chain_id, &msg))
+            .sign(&register_sign_bytes(&params.chain_id, &msg))
             .to_bytes()
             .to_vec();
-        let tx = sign_tx(
-            op,
-            vec![any(&msg)],
-            &TxParams {
-                fee: chain.fee_for(400_000)?,
-                chain_id: chain.chain_id,
-                account_number: acc.account_number,
-                sequence: acc.sequence,
-                gas_limit: 400_000,
-                memo: String::new(),
-            },
-        );
-        let b = crate::rpc::Rpc::new(&self.cfg.rpc).broadcast(&tx)?;
+        let (tx, _) = self
+            .chain
+            .sign(op, vec![any(&msg)], acc.account_number, acc.sequence)?;
+        let b = glia_client::rpc::Rpc::new(&self.cfg.rpc).broadcast(&tx)?;
         if b.code != 0 {
             bail!(
                 "registering executor: code {} ({}): {}",
@@ -291,8 +289,6 @@ impl Executor {
             return Ok(false);
         }
         let held = self
-            .app
-            .0
             .results
             .beacon_chain()
             .is_some_and(|b| b.anchor_height == rec.anchor_height);
@@ -301,22 +297,22 @@ impl Executor {
             if b.anchor()[..] != rec.anchor[..] {
                 return Ok(false);
             }
-            self.app.0.results.set_beacon_chain(b);
+            self.results.set_beacon_chain(b);
         }
         Ok(true)
     }
 
     fn tick(&mut self) -> Result<()> {
         self.register()?;
-        let app = self.app.clone();
-        let latest = app.0.store.latest();
+        let chain = self.chain.clone();
+        let latest = chain.latest();
         let height = latest.height();
         let kv = &mut ReadOnly(&latest);
         let Some(operator) = state::operator_of_validator(kv, &self.key.address)? else {
             return Ok(());
         };
         for id in state::open_task_ids(kv)? {
-            if self.app.0.results.has(id) || self.failed.contains(&id) {
+            if self.results.has(id) || self.failed.contains(&id) {
                 continue;
             }
             let Some(task) = state::task(kv, id)? else {
@@ -336,7 +332,7 @@ impl Executor {
             match self.execute(&task) {
                 Ok(images) => {
                     tracing::info!(task = id, images = images.len(), "task executed");
-                    self.app.0.results.finish(id, images);
+                    self.results.finish(id, images);
                 }
                 Err(e) => {
                     tracing::warn!(task = id, "task failed: {e:#}");
@@ -349,7 +345,7 @@ impl Executor {
 
     fn pipeline(&mut self, model_id: &str) -> Result<&PooledPipeline> {
         if !self.pipelines.contains_key(model_id) {
-            let latest = self.app.0.store.latest();
+            let latest = self.chain.latest();
             let m = state::model(&mut ReadOnly(&latest), model_id)?
                 .with_context(|| format!("model {model_id} is not registered"))?;
             let fam = family(m.family).with_context(|| {

@@ -1,5 +1,5 @@
 //! Building and signing txs exactly as cosmjs does (SIGN_MODE_DIRECT), for the CLI, the load
-//! generator, the benchmarks and the end-to-end tests.
+//! generator, the services, the benchmarks and the end-to-end tests.
 
 use crate::keys::Key;
 use glia_modules::coins::Coin;

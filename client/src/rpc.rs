@@ -1,5 +1,6 @@
-//! A CometBFT JSON-RPC client: status, ABCI queries, broadcasts and tx lookups. The CLI's
-//! client commands and the end-to-end tests both use it.
+//! A CometBFT JSON-RPC client: status, ABCI queries, broadcasts and tx lookups, and sending
+//! with gas from Simulate and the node's minimum gas price. The CLI, the load generator, the
+//! services and the end-to-end tests all use it.
 
 use anyhow::{bail, Context, Result};
 use base64::engine::general_purpose::STANDARD as B64;
@@ -11,6 +12,9 @@ use glia_proto::cosmos::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanc
 use prost::Message;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
+
+/// Gas asked beyond what Simulate measured, in percent (cosmjs's "auto" asks 140).
+pub const GAS_ADJUSTMENT_PERCENT: u64 = 140;
 
 /// Result of an ABCI query.
 #[derive(Clone, Debug)]
@@ -124,6 +128,49 @@ impl Rpc {
         Ok(Resp::decode(r.value.as_slice())?)
     }
 
+    /// Gas `msgs` need when `key` sends them at `p`'s account and sequence: what Simulate
+    /// measures, times [`GAS_ADJUSTMENT_PERCENT`] (the fee and gas limit of `p` are ignored).
+    pub fn simulate_gas(
+        &self,
+        key: &crate::keys::Key,
+        msgs: &[glia_proto::cosmos::Any],
+        p: &crate::tx::TxParams,
+    ) -> Result<u64> {
+        use glia_proto::cosmos::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
+        let probe = crate::tx::TxParams {
+            fee: vec![],
+            gas_limit: 0,
+            ..p.clone()
+        };
+        let sim: SimulateResponse = self.query(
+            "/cosmos.tx.v1beta1.Service/Simulate",
+            &SimulateRequest {
+                tx_bytes: crate::tx::sign_tx(key, msgs.to_vec(), &probe),
+                ..Default::default()
+            },
+        )?;
+        let used = sim.gas_info.context("simulation gave no gas")?.gas_used;
+        Ok(used.saturating_mul(GAS_ADJUSTMENT_PERCENT) / 100)
+    }
+
+    /// The node's minimum gas price (`cosmos.base.node.v1beta1.Service/Config`): what its
+    /// mempool asks, never less than the chain's own minimum.
+    pub fn min_gas_price(&self) -> Result<glia_modules::coins::GasPrice> {
+        use glia_proto::cosmos::cosmos::base::node::v1beta1::{ConfigRequest, ConfigResponse};
+        let c: ConfigResponse = self.query(
+            "/cosmos.base.node.v1beta1.Service/Config",
+            &ConfigRequest {},
+        )?;
+        glia_modules::coins::GasPrice::parse(&c.minimum_gas_price)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| {
+                format!(
+                    "the node's minimum gas price {:?} does not parse",
+                    c.minimum_gas_price
+                )
+            })
+    }
+
     pub fn account(&self, address: &str) -> Result<Option<BaseAccount>> {
         let req = QueryAccountRequest {
             address: address.into(),
@@ -227,8 +274,7 @@ pub fn send_auto(
     msgs: Vec<glia_proto::cosmos::Any>,
     gas_price: &glia_modules::coins::GasPrice,
 ) -> Result<(String, Value, glia_modules::coins::Coin)> {
-    use crate::client::{sign_tx, TxParams};
-    use glia_proto::cosmos::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
+    use crate::tx::{sign_tx, TxParams};
     let chain_id = rpc.call("status", json!({}))?["node_info"]["network"]
         .as_str()
         .context("status has no network")?
@@ -247,14 +293,7 @@ pub fn send_auto(
         gas_limit: 0,
         memo: String::new(),
     };
-    let sim: SimulateResponse = rpc.query(
-        "/cosmos.tx.v1beta1.Service/Simulate",
-        &SimulateRequest {
-            tx_bytes: sign_tx(key, msgs.clone(), &params),
-            ..Default::default()
-        },
-    )?;
-    let gas = sim.gas_info.context("simulation gave no gas")?.gas_used * 14 / 10;
+    let gas = rpc.simulate_gas(key, &msgs, &params)?;
     let fee = glia_modules::coins::Coin::new(&gas_price.denom, gas_price.fee_for(gas));
     params.gas_limit = gas;
     params.fee = vec![fee.clone()];
@@ -309,61 +348,5 @@ pub fn poll_with_progress<T>(
             bail!("{}", too_long());
         }
         std::thread::sleep(Duration::from_millis(500));
-    }
-}
-
-/// This node's CometBFT as a [`NodeSource`]: its `/status` node info, asked once it answers
-/// (node info does not change while the node runs).
-pub struct CometNode {
-    rpc: Rpc,
-    cached: std::sync::OnceLock<tendermint_proto::p2p::DefaultNodeInfo>,
-}
-
-impl CometNode {
-    pub fn new(url: &str) -> CometNode {
-        CometNode {
-            rpc: Rpc::new(url),
-            cached: Default::default(),
-        }
-    }
-
-    fn fetch(&self) -> Result<tendermint_proto::p2p::DefaultNodeInfo> {
-        use tendermint_proto::p2p::{DefaultNodeInfo, DefaultNodeInfoOther, ProtocolVersion};
-        let n = self.rpc.call("status", json!({}))?["node_info"].clone();
-        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-        let p = &n["protocol_version"];
-        Ok(DefaultNodeInfo {
-            protocol_version: Some(ProtocolVersion {
-                p2p: num(&p["p2p"]),
-                block: num(&p["block"]),
-                app: num(&p["app"]),
-            }),
-            default_node_id: text(&n["id"]),
-            listen_addr: text(&n["listen_addr"]),
-            network: text(&n["network"]),
-            version: text(&n["version"]),
-            channels: hex::decode(text(&n["channels"])).unwrap_or_default(),
-            moniker: text(&n["moniker"]),
-            other: Some(DefaultNodeInfoOther {
-                tx_index: text(&n["other"]["tx_index"]),
-                rpc_address: text(&n["other"]["rpc_address"]),
-            }),
-        })
-    }
-}
-
-impl glia_modules::component::NodeSource for CometNode {
-    fn node_info(&self) -> Option<tendermint_proto::p2p::DefaultNodeInfo> {
-        if let Some(n) = self.cached.get() {
-            return Some(n.clone());
-        }
-        match self.fetch() {
-            Ok(n) if !n.network.is_empty() => Some(self.cached.get_or_init(|| n).clone()),
-            Ok(_) => None,
-            Err(e) => {
-                tracing::debug!("node info from CometBFT: {e:#}");
-                None
-            }
-        }
     }
 }
