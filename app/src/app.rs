@@ -7,23 +7,13 @@
 use crate::genesis;
 use crate::params::ChainParams;
 use crate::storage::Store;
-use crate::tx::ante::{sign_bytes, Env};
 use crate::tx::sigverify::SigCache;
-use crate::tx::{decode_tx, run_tx, DecodedTx, Mode, TxOutcome};
-use crate::votes;
 use cnidarium::StagedWriteBatch;
 use glia_modules::coins::GasPrice;
-use glia_modules::component::{
-    BlockContext, CommitVote, Components, Misbehaviour, MisbehaviourKind,
-};
+use glia_modules::component::Components;
 use glia_modules::error::{AppError, AppResult};
-use glia_modules::gas::GasMeter;
-use glia_modules::store::{Changes, KvRead, Layered, Overlay};
-use glia_modules::{auth, BlockInfo, Ctx, ReadOnly};
-use glia_proto::cosmos::cosmos::base::abci::v1beta1::{GasInfo, Result as AbciResult};
-use glia_proto::cosmos::cosmos::base::node::v1beta1::{ConfigRequest, ConfigResponse};
-use glia_proto::cosmos::cosmos::crypto::secp256k1::PubKey;
-use glia_proto::cosmos::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
+use glia_modules::store::{Changes, KvRead, Overlay};
+use glia_modules::ReadOnly;
 use prost::Message;
 use std::sync::{Arc, Mutex};
 use tendermint_abci::Application;
@@ -34,17 +24,17 @@ use tendermint_proto::v0_38::crypto::{ProofOp, ProofOps};
 pub const LAST_BLOCK_KEY: &str = "app/last_block";
 
 /// A block executed but not yet committed.
-struct Pending {
+pub(crate) struct Pending {
     height: u64,
     batch: StagedWriteBatch,
     changes: Changes,
 }
 
 #[derive(Default)]
-struct Consensus {
+pub(crate) struct Consensus {
     /// Genesis state, built at InitChain and committed together with block 1.
-    genesis: Option<Changes>,
-    pending: Option<Pending>,
+    pub(crate) genesis: Option<Changes>,
+    pub(crate) pending: Option<Pending>,
 }
 
 /// Node-local settings.
@@ -68,14 +58,14 @@ pub struct Inner {
     pub results: Arc<crate::results::ResultBook>,
     /// The components the app is made of: message and query routes, block lifecycle.
     pub components: Components,
-    consensus: Mutex<Consensus>,
-    check: Mutex<Changes>,
+    pub(crate) consensus: Mutex<Consensus>,
+    pub(crate) check: Mutex<Changes>,
 }
 
 #[derive(Clone)]
 pub struct App(pub Arc<Inner>);
 
-fn internal_fatal(what: &str, e: impl std::fmt::Display) -> ! {
+pub(crate) fn internal_fatal(what: &str, e: impl std::fmt::Display) -> ! {
     // Storage failing under consensus leaves no safe way on: stop rather than diverge.
     tracing::error!("fatal: {what}: {e}");
     eprintln!("fatal: {what}: {e}");
@@ -118,387 +108,11 @@ impl App {
             .map_err(|e| AppError::internal(format!("{e:#}")))?;
         Ok((p, price))
     }
-
-    /// Verifies every signature of a block on all cores, filling the cache that the in-order
-    /// execution then reads. Results never change what execution decides, only how fast.
-    pub fn preverify(&self, view: &dyn KvRead, chain_id: &str, txs: &[&DecodedTx]) {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = txs.len().div_ceil(threads).max(1);
-        std::thread::scope(|s| {
-            for part in txs.chunks(chunk) {
-                s.spawn(move || {
-                    let kv = &mut ReadOnly(view);
-                    for tx in part {
-                        for sg in &tx.signers {
-                            let Ok(Some(acc)) = auth::get_account(kv, &sg.address) else {
-                                continue;
-                            };
-                            let pk = match (&sg.pubkey, &acc.pub_key) {
-                                (Some(pk), _) => pk.clone(),
-                                (None, Some(any)) => match PubKey::decode(any.value.as_slice()) {
-                                    Ok(pk) => pk.key,
-                                    Err(_) => continue,
-                                },
-                                _ => continue,
-                            };
-                            let doc = sign_bytes(tx, chain_id, acc.account_number);
-                            self.0.sigs.warm(&doc, &pk, &sg.signature);
-                        }
-                    }
-                });
-            }
-        });
-    }
-
-    /// Executes a block's txs over `view`, returning per-tx results and the block's changes.
-    pub fn execute_block(
-        &self,
-        view: &dyn KvRead,
-        context: &BlockContext,
-        txs: &[Vec<u8>],
-    ) -> AppResult<(Vec<ExecTxResult>, Changes, Vec<Event>)> {
-        let (params, price) = Self::params(view)?;
-        let block = &context.info;
-        let components = &self.0.components;
-        let mut block_events = Vec::new();
-        // The last commit's vote extensions (checked in ProcessProposal) come first: they mix
-        // the beacon and deliver executors' results; then the tasks requested in the last
-        // block are drawn, before this block's txs.
-        let injected = params.expects_injected_votes(block.height)
-            && txs.first().is_some_and(|t| votes::is_injected(t));
-        let mut overlay = Overlay::new(view);
-        let mut context = context.clone();
-        context.vote_extensions = if injected {
-            votes::decode(&txs[0])
-                .unwrap_or_default()
-                .votes
-                .into_iter()
-                .map(|v| (hex::encode_upper(&v.validator_address), v.vote_extension))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let (changes, events) =
-            block_step(&overlay, block, |ctx| components.begin_block(ctx, &context))?;
-        overlay.absorb(changes);
-        block_events.extend(events);
-        let decoded: Vec<AppResult<DecodedTx>> = txs
-            .iter()
-            .map(|t| decode_tx(components, t, params.max_tx_bytes as usize))
-            .collect();
-        let ok: Vec<&DecodedTx> = decoded.iter().filter_map(|d| d.as_ref().ok()).collect();
-        self.preverify(view, &params.chain_id, &ok);
-        let env = Env {
-            params: &params,
-            gas_price: &price,
-            local_min_gas_price: None,
-            sigs: &self.0.sigs,
-            block,
-            components,
-        };
-        let mut results = Vec::with_capacity(txs.len());
-        for (i, d) in decoded.into_iter().enumerate() {
-            if i == 0 && injected {
-                results.push(ExecTxResult::default());
-                continue;
-            }
-            let out = match d {
-                Ok(tx) => run_tx(&overlay, &tx, Mode::Deliver, &env),
-                Err(e) => TxOutcome {
-                    code: e.code,
-                    codespace: e.codespace.into(),
-                    log: e.log,
-                    ..Default::default()
-                },
-            };
-            if out.code == 1 {
-                internal_fatal("executing a tx", &out.log);
-            }
-            overlay.absorb(std::mem::take(&mut { out.changes }));
-            results.push(ExecTxResult {
-                code: out.code,
-                data: out.data.into(),
-                log: out.log,
-                info: String::new(),
-                gas_wanted: out.gas_wanted as i64,
-                gas_used: out.gas_used as i64,
-                events: out.events,
-                codespace: out.codespace,
-            });
-        }
-        let (changes, events) =
-            block_step(&overlay, block, |ctx| components.end_block(ctx, &context))?;
-        overlay.absorb(changes);
-        block_events.extend(events);
-        let changes = overlay.into_changes();
-        if self.0.config.check_invariants {
-            let after = Layered {
-                base: view,
-                changes: &changes,
-            };
-            block_step(&after, block, |ctx| components.check_invariants(ctx))?;
-        }
-        Ok((results, changes, block_events))
-    }
-
-    /// Runs a tx against the mempool's state, keeping its writes if it is admitted.
-    fn check(&self, bytes: &[u8]) -> TxOutcome {
-        let latest = self.0.store.latest();
-        let mut check = self.0.check.lock().expect("check lock");
-        let view = Layered {
-            base: &latest,
-            changes: &check,
-        };
-        let run = || {
-            #[cfg(test)]
-            if bytes == tests::PANIC_TX {
-                panic!("a test-only tx that panics in CheckTx");
-            }
-            if votes::is_injected(bytes) {
-                return Err(AppError::tx_decode(
-                    "injected vote extensions are made by proposers, not sent as txs",
-                ));
-            }
-            let (params, price) = Self::params(&view)?;
-            let tx = decode_tx(&self.0.components, bytes, params.max_tx_bytes as usize)?;
-            // The mempool's "now" is the last committed block's time, read from that block's
-            // state: taking the consensus lock here would stall CheckTx behind FinalizeBlock.
-            let time = last_block_time(&latest)?;
-            let block = BlockInfo {
-                chain_id: params.chain_id.clone(),
-                height: latest.height().saturating_add(1),
-                time_unix: time,
-                ..Default::default()
-            };
-            let env = Env {
-                params: &params,
-                gas_price: &price,
-                local_min_gas_price: self.0.config.min_gas_price.as_ref(),
-                sigs: &self.0.sigs,
-                block: &block,
-                components: &self.0.components,
-            };
-            Ok::<_, AppError>(run_tx(&view, &tx, Mode::Check, &env))
-        };
-        // A panic while checking a tx refuses that tx (nothing of it was kept), never the
-        // node: the check lock is held outside the unwinding closure, so it is not poisoned.
-        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-            .unwrap_or_else(|p| Err(panic_error("CheckTx", p)))
-            .unwrap_or_else(|e| TxOutcome {
-                code: e.code,
-                codespace: e.codespace.into(),
-                log: e.log,
-                ..Default::default()
-            });
-        // Only a tx that would fully succeed enters the mempool.
-        let mut out = out;
-        if out.is_ok() {
-            check.extend(std::mem::take(&mut out.changes));
-        }
-        out
-    }
-
-    /// `cosmos.tx.v1beta1.Service/Simulate` over the latest committed state.
-    pub fn simulate(&self, data: &[u8]) -> AppResult<Vec<u8>> {
-        let req = SimulateRequest::decode(data).map_err(|e| {
-            AppError::invalid_request(format!("cannot decode SimulateRequest: {e}"))
-        })?;
-        let latest = self.0.store.latest();
-        let (params, price) = Self::params(&latest)?;
-        let bytes = if !req.tx_bytes.is_empty() {
-            req.tx_bytes
-        } else {
-            #[allow(deprecated)]
-            let tx = req
-                .tx
-                .ok_or_else(|| AppError::invalid_request("empty tx"))?;
-            glia_proto::cosmos::cosmos::tx::v1beta1::TxRaw {
-                body_bytes: tx.body.map(|b| b.encode_to_vec()).unwrap_or_default(),
-                auth_info_bytes: tx.auth_info.map(|a| a.encode_to_vec()).unwrap_or_default(),
-                signatures: tx.signatures,
-            }
-            .encode_to_vec()
-        };
-        let tx = decode_tx(&self.0.components, &bytes, params.max_tx_bytes as usize)?;
-        let block = BlockInfo {
-            chain_id: params.chain_id.clone(),
-            height: latest.height().saturating_add(1),
-            time_unix: 0,
-            ..Default::default()
-        };
-        let env = Env {
-            params: &params,
-            gas_price: &price,
-            local_min_gas_price: None,
-            sigs: &self.0.sigs,
-            block: &block,
-            components: &self.0.components,
-        };
-        let out = run_tx(&latest, &tx, Mode::Simulate, &env);
-        if !out.is_ok() {
-            return Err(AppError {
-                codespace: if out.codespace == "sdk" {
-                    "sdk"
-                } else {
-                    "glia"
-                },
-                code: out.code,
-                log: out.log,
-            });
-        }
-        #[allow(deprecated)]
-        let resp = SimulateResponse {
-            gas_info: Some(GasInfo {
-                gas_wanted: out.gas_wanted,
-                gas_used: out.gas_used,
-            }),
-            result: Some(AbciResult {
-                data: out.data,
-                log: String::new(),
-                events: out.events,
-                msg_responses: out.msg_responses,
-            }),
-        };
-        Ok(resp.encode_to_vec())
-    }
-
-    /// Any query by path at `height` (0 = latest): the answer and the height it is from.
-    pub fn query(&self, path: &str, data: &[u8], height: u64) -> AppResult<(Vec<u8>, u64)> {
-        // A panic while answering (a query over ABCI, gRPC or REST, Simulate) is an error
-        // answer, never a dead server thread: queries only read.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.query_inner(path, data, height)
-        }))
-        .unwrap_or_else(|p| Err(panic_error("the query", p)))
-    }
-
-    fn query_inner(&self, path: &str, data: &[u8], height: u64) -> AppResult<(Vec<u8>, u64)> {
-        #[cfg(test)]
-        if path == tests::PANIC_QUERY {
-            panic!("a test-only query that panics");
-        }
-        let last = self.0.store.last_height();
-        if last == 0 {
-            return Err(AppError::invalid_request("no block has been committed yet"));
-        }
-        if height > last {
-            return Err(AppError::invalid_request(format!(
-                "height {height} is not committed yet; the latest is {last}"
-            )));
-        }
-        let view = self.0.store.at_height(height).ok_or_else(|| {
-            AppError::invalid_request(format!(
-                "state at height {height} is no longer kept in memory"
-            ))
-        })?;
-        let h = view.height();
-        match path {
-            "/cosmos.tx.v1beta1.Service/Simulate" => self.simulate(data).map(|v| (v, h)),
-            "/cosmos.base.node.v1beta1.Service/Config" => {
-                let min = ChainParams::load(&mut ReadOnly(&view))?.min_gas_price;
-                let min = self
-                    .0
-                    .config
-                    .min_gas_price
-                    .as_ref()
-                    .map_or(min, |p| p.to_string());
-                let _ = ConfigRequest::decode(data);
-                let resp = ConfigResponse {
-                    minimum_gas_price: min,
-                    ..Default::default()
-                };
-                Ok((resp.encode_to_vec(), h))
-            }
-            _ => match self.0.components.query(&view, path, data) {
-                Some(r) => r.map(|v| (v, h)),
-                None => Err(AppError::unknown_request(format!(
-                    "unknown query path {path:?}"
-                ))),
-            },
-        }
-    }
-}
-
-/// Unix time of the last committed block (0 before the first), from `LAST_BLOCK_KEY`.
-fn last_block_time(view: &dyn KvRead) -> AppResult<i64> {
-    let v = view
-        .get(LAST_BLOCK_KEY)
-        .map_err(|e| AppError::internal(format!("reading {LAST_BLOCK_KEY}: {e:#}")))?;
-    // The value is the height then the time, both 8 bytes big-endian.
-    Ok(
-        v.and_then(|v| Some(i64::from_be_bytes(v.get(8..16)?.try_into().ok()?)))
-            .unwrap_or(0),
-    )
-}
-
-/// What begin and end of block see of a FinalizeBlock request.
-fn block_context(req: &RequestFinalizeBlock, chain_id: String) -> BlockContext {
-    let last_commit = req
-        .decided_last_commit
-        .as_ref()
-        .map(|c| {
-            c.votes
-                .iter()
-                .map(|v| {
-                    let validator = v.validator.as_ref();
-                    CommitVote {
-                        validator: validator
-                            .map_or_else(String::new, |v| hex::encode_upper(&v.address)),
-                        power: validator.map_or(0, |v| v.power),
-                        signed: v.block_id_flag
-                            == tendermint_proto::v0_38::types::BlockIdFlag::Commit as i32,
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let misbehaviour = req
-        .misbehavior
-        .iter()
-        .map(|m| {
-            let validator = m.validator.as_ref();
-            Misbehaviour {
-                kind: match MisbehaviorType::try_from(m.r#type) {
-                    Ok(MisbehaviorType::DuplicateVote) => MisbehaviourKind::DuplicateVote,
-                    Ok(MisbehaviorType::LightClientAttack) => MisbehaviourKind::LightClientAttack,
-                    _ => MisbehaviourKind::Unknown,
-                },
-                validator: validator.map_or_else(String::new, |v| hex::encode_upper(&v.address)),
-                power: validator.map_or(0, |v| v.power),
-                height: m.height.max(0) as u64,
-                time_unix: m.time.as_ref().map_or(0, |t| t.seconds),
-                total_voting_power: m.total_voting_power,
-            }
-        })
-        .collect();
-    BlockContext {
-        info: BlockInfo {
-            chain_id,
-            height: req.height.max(0) as u64,
-            time_unix: req.time.as_ref().map_or(0, |t| t.seconds),
-            proposer: hex::encode_upper(&req.proposer_address),
-        },
-        last_commit,
-        misbehaviour,
-        vote_extensions: Vec::new(),
-    }
-}
-
-/// Runs block-level module logic (begin and end of block) with unmetered gas.
-fn block_step(
-    view: &dyn KvRead,
-    block: &BlockInfo,
-    f: impl FnOnce(&mut Ctx<'_>) -> AppResult<()>,
-) -> AppResult<(Changes, Vec<Event>)> {
-    let mut ctx = Ctx::new(view, GasMeter::infinite(), block);
-    f(&mut ctx)?;
-    let (changes, _, events) = ctx.into_parts();
-    Ok((changes, events))
 }
 
 /// What the Cosmos SDK answers for a handler that panicked (baseapp's `ErrPanic`: codespace
 /// `undefined`, code 111222), with the panic's message.
-fn panic_error(what: &str, p: Box<dyn std::any::Any + Send>) -> AppError {
+pub(crate) fn panic_error(what: &str, p: Box<dyn std::any::Any + Send>) -> AppError {
     let msg = p
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -512,7 +126,7 @@ fn panic_error(what: &str, p: Box<dyn std::any::Any + Send>) -> AppError {
     }
 }
 
-fn query_error(e: AppError, height: i64) -> ResponseQuery {
+pub(crate) fn query_error(e: AppError, height: i64) -> ResponseQuery {
     ResponseQuery {
         code: e.code,
         log: e.log,
@@ -689,7 +303,7 @@ impl Application for App {
         let chain_id = ChainParams::load(&mut ReadOnly(&base))
             .unwrap_or_else(|e| internal_fatal("loading params", e))
             .chain_id;
-        let block = block_context(&req, chain_id);
+        let block = crate::block::block_context(&req, chain_id);
         let txs: Vec<Vec<u8>> = req.txs.iter().map(|t| t.to_vec()).collect();
         // Timings are for the operator's log only; nothing in state depends on them.
         let started = std::time::Instant::now();
@@ -770,8 +384,8 @@ pub(crate) mod tests {
     }
 
     /// Test-only inputs that panic inside the handlers, to check what a panic becomes.
-    pub(super) const PANIC_QUERY: &str = "/glia.test.v1.Panic/Query";
-    pub(super) const PANIC_TX: &[u8] = b"glia test: a tx that panics in CheckTx";
+    pub(crate) const PANIC_QUERY: &str = "/glia.test.v1.Panic/Query";
+    pub(crate) const PANIC_TX: &[u8] = b"glia test: a tx that panics in CheckTx";
 
     /// A panic inside a query (ABCI, gRPC, REST, Simulate) or CheckTx is the SDK's panic error
     /// for that request, and the node answers the next ones as before: nothing is poisoned.

@@ -29,9 +29,15 @@ pub mod abci_server;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod app;
 #[cfg(feature = "node")]
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
+pub mod block;
+#[cfg(feature = "node")]
 pub mod grpc;
 #[cfg(feature = "node")]
 pub mod inference_cli;
+#[cfg(feature = "node")]
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
+pub mod mempool;
 #[cfg(feature = "node")]
 pub mod neuro_cli;
 #[cfg(feature = "node")]
@@ -40,11 +46,17 @@ pub mod node_info;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod proposal;
 #[cfg(feature = "node")]
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
+pub mod query;
+#[cfg(feature = "node")]
 pub mod rest;
 #[cfg(feature = "node")]
 pub mod services;
 #[cfg(feature = "node")]
 pub mod signer;
+#[cfg(feature = "node")]
+#[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
+pub mod simulate;
 #[cfg(feature = "node")]
 pub mod solve_cli;
 #[cfg(feature = "node")]
