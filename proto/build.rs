@@ -13,6 +13,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "glia/neuro/v1/query.proto",
         "glia/neuro/v1/genesis.proto",
         "glia/abci/v1/abci.proto",
+        "glia/store/v1/values.proto",
+        "glia/staking/v1/types.proto",
     ];
     println!("cargo:rerun-if-changed=glia");
     println!("cargo:rerun-if-changed=third_party");

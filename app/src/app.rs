@@ -322,7 +322,13 @@ impl Application for App {
         // without it, a restart after an empty block would see no state at all.
         all.insert(
             LAST_BLOCK_KEY.into(),
-            Some([height.to_be_bytes(), (time as u64).to_be_bytes()].concat()),
+            Some(
+                glia_proto::store::v1::LastBlock {
+                    height,
+                    time_unix: time,
+                }
+                .encode_to_vec(),
+            ),
         );
         let executed = started.elapsed();
         let (batch, app_hash) = self

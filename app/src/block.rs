@@ -126,7 +126,9 @@ impl App {
             block_step(&overlay, block, |ctx| components.end_block(ctx, &context))?;
         overlay.absorb(changes);
         block_events.extend(events);
-        let changes = overlay.into_changes();
+        // Scratch data (the block's draw exclusions) served this block only: it is never
+        // hashed or committed.
+        let changes = glia_modules::store::without_scratch(overlay.into_changes());
         if self.0.config.check_invariants {
             let after = Layered {
                 base: view,

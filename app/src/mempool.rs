@@ -8,6 +8,7 @@ use crate::votes;
 use glia_modules::error::{AppError, AppResult};
 use glia_modules::store::{KvRead, Layered};
 use glia_modules::BlockInfo;
+use glia_proto::store::v1::LastBlock;
 
 impl App {
     /// Runs a tx against the mempool's state, keeping its writes if it is admitted.
@@ -73,9 +74,8 @@ fn last_block_time(view: &dyn KvRead) -> AppResult<i64> {
     let v = view
         .get(LAST_BLOCK_KEY)
         .map_err(|e| AppError::internal(format!("reading {LAST_BLOCK_KEY}: {e:#}")))?;
-    // The value is the height then the time, both 8 bytes big-endian.
-    Ok(
-        v.and_then(|v| Some(i64::from_be_bytes(v.get(8..16)?.try_into().ok()?)))
-            .unwrap_or(0),
-    )
+    Ok(match v {
+        Some(b) => glia_modules::value::decode::<LastBlock>("last block", &b)?.time_unix,
+        None => 0,
+    })
 }

@@ -4,6 +4,7 @@ use anyhow::{bail, Context, Result};
 use glia_modules::coins::GasPrice;
 use glia_modules::error::{AppError, AppResult};
 use glia_modules::{Ctx, Kv};
+use glia_proto::store::v1::ChainParams as StoredParams;
 use serde::{Deserialize, Serialize};
 
 pub const PARAMS_KEY: &str = "app/params";
@@ -81,13 +82,27 @@ impl ChainParams {
         let bytes = kv
             .kv_get(PARAMS_KEY)?
             .ok_or_else(|| AppError::internal("chain params missing"))?;
-        serde_json::from_slice(&bytes).map_err(|e| AppError::internal(format!("chain params: {e}")))
+        let p: StoredParams = glia_modules::value::decode("chain params", &bytes)?;
+        Ok(ChainParams {
+            chain_id: p.chain_id,
+            min_gas_price: p.min_gas_price,
+            max_tx_bytes: p.max_tx_bytes,
+            max_tx_gas: p.max_tx_gas,
+            vote_extensions_enable_height: p.vote_extensions_enable_height,
+            max_block_gas: p.max_block_gas,
+        })
     }
 
+    /// Stored as `glia.store.v1.ChainParams`, like every value in state.
     pub fn store(&self, ctx: &mut Ctx<'_>) -> AppResult<()> {
-        ctx.put(
-            PARAMS_KEY.into(),
-            serde_json::to_vec(self).expect("params serialize"),
-        )
+        let p = StoredParams {
+            chain_id: self.chain_id.clone(),
+            min_gas_price: self.min_gas_price.clone(),
+            max_tx_bytes: self.max_tx_bytes,
+            max_tx_gas: self.max_tx_gas,
+            vote_extensions_enable_height: self.vote_extensions_enable_height,
+            max_block_gas: self.max_block_gas,
+        };
+        ctx.put(PARAMS_KEY.into(), prost::Message::encode_to_vec(&p))
     }
 }

@@ -266,7 +266,7 @@ mod tests {
         let mut ctx = Ctx::new(&store, GasMeter::infinite(), &block);
         ctx.put(
             state::state_key::by_validator("AB"),
-            b"glia1operator".to_vec(),
+            glia_modules::value::encode_text("glia1operator"),
         )
         .unwrap();
         let slot = Assignment {

@@ -6,6 +6,7 @@
 
 use glia_modules::error::{AppError, AppResult};
 use glia_modules::staking;
+use glia_modules::staking::ConsensusAddress;
 use glia_modules::Kv;
 use glia_proto::abci::v1::{ExtendedVote, InjectedVotes};
 use prost::Message;

@@ -26,6 +26,7 @@ pub mod neuro;
 pub mod staking;
 pub mod store;
 pub mod tendermint;
+pub mod value;
 
 pub use context::{BlockInfo, Ctx, Kv, ReadOnly};
 pub mod pagination;

@@ -16,6 +16,17 @@ pub trait KvRead: Send + Sync {
     }
 }
 
+/// Keys under this prefix are per-block scratch data: written and read while a block
+/// executes, dropped before the block's changes are hashed and committed, so they are never
+/// part of the Merkle tree (as cnidarium's object store keeps such data beside it).
+pub const SCRATCH_PREFIX: &str = "scratch/";
+
+/// Drops the scratch data from a block's changes (see [`SCRATCH_PREFIX`]).
+pub fn without_scratch(mut changes: Changes) -> Changes {
+    changes.retain(|k, _| !k.starts_with(SCRATCH_PREFIX));
+    changes
+}
+
 /// Pending changes: `None` deletes the key.
 pub type Changes = BTreeMap<String, Option<Vec<u8>>>;
 

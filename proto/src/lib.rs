@@ -24,3 +24,18 @@ pub mod abci {
         include!(concat!(env!("OUT_DIR"), "/glia.abci.v1.rs"));
     }
 }
+
+/// `glia.store.v1`: the plain values kept in state (counters, amounts, texts, the chain's
+/// params), so every value in state is protobuf.
+pub mod store {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/glia.store.v1.rs"));
+    }
+}
+
+/// `glia.staking.v1`: the validator set's records.
+pub mod staking {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/glia.staking.v1.rs"));
+    }
+}

@@ -62,22 +62,7 @@ pub fn ensure_account(ctx: &mut Ctx<'_>, addr: &Address) -> AppResult<BaseAccoun
     if let Some(acc) = get_account(ctx, addr)? {
         return Ok(acc);
     }
-    let number = match ctx.get(state_key::NEXT_ACCOUNT_NUMBER)? {
-        Some(b) => u64::from_be_bytes(
-            b.as_slice()
-                .try_into()
-                .map_err(|_| AppError::internal("stored next account number is corrupt"))?,
-        ),
-        None => 0,
-    };
-    ctx.put(
-        state_key::NEXT_ACCOUNT_NUMBER.into(),
-        number
-            .checked_add(1)
-            .ok_or_else(|| AppError::overflow("account numbers"))?
-            .to_be_bytes()
-            .to_vec(),
-    )?;
+    let number = crate::value::next_id(ctx, state_key::NEXT_ACCOUNT_NUMBER, 0, "account numbers")?;
     let acc = BaseAccount {
         address: addr.to_bech32(),
         pub_key: None,

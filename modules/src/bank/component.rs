@@ -53,7 +53,7 @@ impl Component for Bank {
                 .ok_or_else(|| AppError::internal(format!("corrupt balance key {k}")))?;
             let coin = lifecycle::GenesisCoin {
                 denom: denom.to_string(),
-                amount: String::from_utf8_lossy(&v).into_owned(),
+                amount: state::amount(&v)?.to_string(),
             };
             match balances.last_mut() {
                 Some(b) if b.address == addr => b.coins.push(coin),

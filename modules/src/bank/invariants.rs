@@ -11,10 +11,8 @@ pub fn check(kv: &mut impl Kv) -> AppResult<()> {
     let mut sums: BTreeMap<String, u128> = BTreeMap::new();
     for (k, v) in kv.kv_scan(state::state_key::BALANCES_PREFIX)? {
         let denom = k.rsplit('/').next().unwrap_or_default().to_string();
-        let amt: u128 = std::str::from_utf8(&v)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| AppError::internal(format!("corrupt balance at {k}")))?;
+        let amt = state::amount(&v)
+            .map_err(|e| AppError::internal(format!("balance at {k}: {}", e.log)))?;
         let sum = sums.entry(denom).or_default();
         *sum = sum
             .checked_add(amt)

@@ -1,9 +1,10 @@
-//! Bank's keys and typed state access. Amounts are stored as decimal strings.
+//! Bank's keys and typed state access. Amounts are stored as `glia.store.v1.Amount`.
 
 use crate::address::Address;
 use crate::coins::{parse_amount, Coin};
 use crate::context::{Ctx, Kv};
 use crate::error::{AppError, AppResult};
+use crate::value;
 
 /// Every key bank writes.
 pub mod state_key {
@@ -26,11 +27,10 @@ pub mod state_key {
     }
 }
 
-fn amount(bytes: &[u8]) -> AppResult<u128> {
-    std::str::from_utf8(bytes)
-        .ok()
-        .and_then(|s| parse_amount(s).ok())
-        .ok_or_else(|| AppError::internal("stored amount is corrupt"))
+/// A stored amount (`glia.store.v1.Amount`).
+pub fn amount(bytes: &[u8]) -> AppResult<u128> {
+    let a: glia_proto::store::v1::Amount = value::decode("amount", bytes)?;
+    parse_amount(&a.value).map_err(|_| AppError::internal("stored amount is corrupt"))
 }
 
 pub fn balance(kv: &mut impl Kv, addr: &Address, denom: &str) -> AppResult<u128> {
@@ -44,7 +44,7 @@ pub fn set_balance(ctx: &mut Ctx<'_>, addr: &Address, denom: &str, amt: u128) ->
     if amt == 0 {
         ctx.delete(key)
     } else {
-        ctx.put(key, amt.to_string().into_bytes())
+        ctx.put(key, value::encode_amount(amt))
     }
 }
 
@@ -72,7 +72,7 @@ pub fn supply(kv: &mut impl Kv, denom: &str) -> AppResult<u128> {
 }
 
 pub fn set_supply(ctx: &mut Ctx<'_>, denom: &str, amt: u128) -> AppResult<()> {
-    ctx.put(state_key::supply(denom), amt.to_string().into_bytes())
+    ctx.put(state_key::supply(denom), value::encode_amount(amt))
 }
 
 pub fn total_supply(kv: &mut impl Kv) -> AppResult<Vec<(Vec<u8>, Coin)>> {

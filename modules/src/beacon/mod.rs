@@ -19,6 +19,7 @@ pub mod state;
 
 use crate::context::{Ctx, Kv};
 use crate::error::{AppError, AppResult};
+use crate::staking::ConsensusAddress;
 use glia_proto::inference::v1::BeaconChain;
 use sha2::{Digest, Sha256};
 

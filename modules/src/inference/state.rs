@@ -138,15 +138,17 @@ pub fn executors(kv: &mut impl Kv) -> AppResult<Vec<(Vec<u8>, Executor)>> {
 
 /// The operator whose executor runs on the validator with this consensus address.
 pub fn operator_of_validator(kv: &mut impl Kv, hex_address: &str) -> AppResult<Option<String>> {
-    Ok(kv
-        .kv_get(&state_key::by_validator(hex_address))?
-        .map(|b| String::from_utf8_lossy(&b).into_owned()))
+    crate::value::text(
+        kv,
+        &state_key::by_validator(hex_address),
+        "executor of a validator",
+    )
 }
 
 pub fn set_executor(ctx: &mut Ctx<'_>, e: &Executor) -> AppResult<()> {
     ctx.put(
         state_key::by_validator(&e.validator_address),
-        e.operator.clone().into_bytes(),
+        crate::value::encode_text(&e.operator),
     )?;
     ctx.put(state_key::executor(&e.operator), e.encode_to_vec())
 }
@@ -199,20 +201,7 @@ pub fn task_keys(kv: &mut impl Kv, creator: Option<&str>) -> AppResult<Vec<(Vec<
 }
 
 pub fn next_task_id(ctx: &mut Ctx<'_>) -> AppResult<u64> {
-    let id: u64 = match ctx.get(state_key::NEXT_TASK_ID)? {
-        Some(b) => String::from_utf8_lossy(&b)
-            .parse()
-            .map_err(|_| AppError::internal("stored next task id is corrupt"))?,
-        None => 1,
-    };
-    ctx.put(
-        state_key::NEXT_TASK_ID.into(),
-        id.checked_add(1)
-            .ok_or_else(|| AppError::overflow("task ids"))?
-            .to_string()
-            .into_bytes(),
-    )?;
-    Ok(id)
+    crate::value::next_id(ctx, state_key::NEXT_TASK_ID, 1, "task ids")
 }
 
 /// Tasks waiting for their draw, in id order.

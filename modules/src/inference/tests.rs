@@ -181,7 +181,7 @@ impl Net {
         // next_task_id advanced the counter in that step; put it back.
         self.store.0.insert(
             state::state_key::NEXT_TASK_ID.into(),
-            next.to_string().into_bytes(),
+            glia_proto::store::v1::Counter { next }.encode_to_vec(),
         );
         self.exec(self.request(seeds, replicas).type_url_any())
             .unwrap();
@@ -518,7 +518,7 @@ fn attack_a_proposer_choosing_votes_never_draws_itself() {
         let next = net.step(state::next_task_id).unwrap();
         net.store.0.insert(
             state::state_key::NEXT_TASK_ID.into(),
-            next.to_string().into_bytes(),
+            glia_proto::store::v1::Counter { next }.encode_to_vec(),
         );
         net.exec(net.request(vec![round], replicas).type_url_any())
             .unwrap();
@@ -588,7 +588,7 @@ fn attack_heavy_requests_do_not_push_executors_out_and_are_paid_for() {
             let next = net.step(state::next_task_id).unwrap();
             net.store.0.insert(
                 state::state_key::NEXT_TASK_ID.into(),
-                next.to_string().into_bytes(),
+                glia_proto::store::v1::Counter { next }.encode_to_vec(),
             );
             match net.exec(heavy(&net).type_url_any()) {
                 Ok(()) => tasks.push(next),

@@ -126,22 +126,7 @@ pub fn set_params(ctx: &mut Ctx<'_>, p: &Params) -> AppResult<()> {
 }
 
 pub fn next_job_id(ctx: &mut Ctx<'_>) -> AppResult<u64> {
-    let id = match ctx.get(state_key::NEXT_JOB_ID)? {
-        Some(b) => u64::from_be_bytes(
-            b.as_slice()
-                .try_into()
-                .map_err(|_| AppError::internal("stored next job id is corrupt"))?,
-        ),
-        None => 1,
-    };
-    ctx.put(
-        state_key::NEXT_JOB_ID.into(),
-        id.checked_add(1)
-            .ok_or_else(|| AppError::overflow("job ids"))?
-            .to_be_bytes()
-            .to_vec(),
-    )?;
-    Ok(id)
+    crate::value::next_id(ctx, state_key::NEXT_JOB_ID, 1, "job ids")
 }
 
 pub fn job(kv: &mut impl Kv, id: u64) -> AppResult<Option<Job>> {
@@ -155,14 +140,12 @@ pub fn set_job(ctx: &mut Ctx<'_>, j: &Job) -> AppResult<()> {
 }
 
 pub fn problem(kv: &mut impl Kv, id: u64) -> AppResult<String> {
-    let b = kv
-        .kv_get(&state_key::problem(id))?
-        .ok_or_else(|| AppError::internal(format!("job {id} has no stored problem")))?;
-    String::from_utf8(b).map_err(|_| AppError::internal(format!("job {id}'s problem is not UTF-8")))
+    crate::value::text(kv, &state_key::problem(id), "problem")?
+        .ok_or_else(|| AppError::internal(format!("job {id} has no stored problem")))
 }
 
 pub fn set_problem(ctx: &mut Ctx<'_>, id: u64, text: &str) -> AppResult<()> {
-    ctx.put(state_key::problem(id), text.as_bytes().to_vec())
+    ctx.put(state_key::problem(id), crate::value::encode_text(text))
 }
 
 /// Ids under a prefix whose keys end in a zero-padded id, in order.

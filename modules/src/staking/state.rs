@@ -14,18 +14,17 @@ pub mod state_key {
     }
 }
 
-/// A validator: its ed25519 consensus key and voting power.
-#[derive(Clone, PartialEq, Eq, Message)]
-pub struct Validator {
-    #[prost(bytes = "vec", tag = "1")]
-    pub pubkey: Vec<u8>,
-    #[prost(int64, tag = "2")]
-    pub power: i64,
+/// A validator: its ed25519 consensus key and voting power (`glia.staking.v1.Validator`).
+pub use glia_proto::staking::v1::Validator;
+
+/// A validator's consensus address.
+pub trait ConsensusAddress {
+    /// CometBFT's address of an ed25519 key: the first 20 bytes of its sha256.
+    fn address(&self) -> [u8; 20];
 }
 
-impl Validator {
-    /// CometBFT's address of an ed25519 key: the first 20 bytes of its sha256.
-    pub fn address(&self) -> [u8; 20] {
+impl ConsensusAddress for Validator {
+    fn address(&self) -> [u8; 20] {
         consensus_address(&self.pubkey)
     }
 }
