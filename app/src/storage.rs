@@ -165,6 +165,22 @@ impl KvRead for SnapView {
             Ok(out)
         })
     }
+    /// Streams the keys and stops once `limit` from `start` on are read: a page costs its
+    /// own keys plus those before `start` (the tree's key iterator has no seek).
+    fn scan_keys_from(&self, prefix: &str, start: &str, limit: usize) -> Result<Vec<String>> {
+        self.rt.block_on(async {
+            let mut out = Vec::new();
+            let mut stream = self.snap.prefix_keys(prefix);
+            while out.len() < limit {
+                let Some(k) = stream.next().await else { break };
+                let k = k?;
+                if k.as_str() >= start {
+                    out.push(k);
+                }
+            }
+            Ok(out)
+        })
+    }
 }
 
 /// The latest version, read through the cache.
@@ -203,6 +219,10 @@ impl KvRead for LatestView<'_> {
 
     fn scan_keys(&self, prefix: &str) -> Result<Vec<String>> {
         self.snap.scan_keys(prefix)
+    }
+
+    fn scan_keys_from(&self, prefix: &str, start: &str, limit: usize) -> Result<Vec<String>> {
+        self.snap.scan_keys_from(prefix, start, limit)
     }
 }
 

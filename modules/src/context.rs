@@ -130,6 +130,21 @@ pub trait Kv {
     fn kv_scan_keys(&mut self, prefix: &str) -> AppResult<Vec<String>> {
         Ok(self.kv_scan(prefix)?.into_iter().map(|(k, _)| k).collect())
     }
+    /// At most `limit` keys under `prefix` from `start` (inclusive) on (see
+    /// [`KvRead::scan_keys_from`]).
+    fn kv_scan_keys_from(
+        &mut self,
+        prefix: &str,
+        start: &str,
+        limit: usize,
+    ) -> AppResult<Vec<String>> {
+        Ok(self
+            .kv_scan_keys(prefix)?
+            .into_iter()
+            .filter(|k| k.as_str() >= start)
+            .take(limit)
+            .collect())
+    }
 }
 
 impl Kv for Ctx<'_> {
@@ -153,6 +168,16 @@ impl Kv for ReadOnly<'_> {
     }
     fn kv_scan_keys(&mut self, prefix: &str) -> AppResult<Vec<String>> {
         self.0.scan_keys(prefix).map_err(AppError::from)
+    }
+    fn kv_scan_keys_from(
+        &mut self,
+        prefix: &str,
+        start: &str,
+        limit: usize,
+    ) -> AppResult<Vec<String>> {
+        self.0
+            .scan_keys_from(prefix, start, limit)
+            .map_err(AppError::from)
     }
 }
 

@@ -14,6 +14,22 @@ pub trait KvRead: Send + Sync {
     fn scan_keys(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
         Ok(self.scan(prefix)?.into_iter().map(|(k, _)| k).collect())
     }
+    /// At most `limit` keys under `prefix` from `start` (inclusive) on, in key order: a page's
+    /// worth, so a paginated query stops reading once its page is full. Stores that iterate
+    /// lazily stop early; this default filters a full listing.
+    fn scan_keys_from(
+        &self,
+        prefix: &str,
+        start: &str,
+        limit: usize,
+    ) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .scan_keys(prefix)?
+            .into_iter()
+            .filter(|k| k.as_str() >= start)
+            .take(limit)
+            .collect())
+    }
 }
 
 /// Keys under this prefix are per-block scratch data: written and read while a block

@@ -4,7 +4,7 @@ use super::{state, BASE_ACCOUNT_TYPE_URL};
 use crate::address::Address;
 use crate::context::Kv;
 use crate::error::{AppError, AppResult};
-use crate::pagination::paginate;
+use crate::pagination::paginate_prefix;
 use glia_proto::cosmos::cosmos::auth::v1beta1::{
     QueryAccountRequest, QueryAccountResponse, QueryAccountsRequest, QueryAccountsResponse,
     QueryParamsRequest, QueryParamsResponse,
@@ -34,8 +34,13 @@ pub fn account(kv: &mut impl Kv, req: QueryAccountRequest) -> AppResult<QueryAcc
 }
 
 pub fn accounts(kv: &mut impl Kv, req: QueryAccountsRequest) -> AppResult<QueryAccountsResponse> {
-    let all = state::all_accounts(kv)?;
-    let (page, pagination) = paginate(all, req.pagination.as_ref())?;
+    let (page, pagination) = paginate_prefix(
+        kv,
+        state::state_key::ACCOUNTS_PREFIX,
+        0,
+        req.pagination.as_ref(),
+        |kv, k| crate::value::get(kv, k, "account"),
+    )?;
     Ok(QueryAccountsResponse {
         accounts: page.iter().map(any).collect(),
         pagination: Some(pagination),

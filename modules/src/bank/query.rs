@@ -5,13 +5,14 @@ use crate::address::Address;
 use crate::coins::{validate_denom, Coin};
 use crate::context::Kv;
 use crate::error::{AppError, AppResult};
-use crate::pagination::paginate;
+use crate::pagination::{paginate, paginate_prefix};
 use glia_proto::cosmos::cosmos::bank::v1beta1::{
     DenomOwner, Params, QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest,
     QueryBalanceResponse, QueryDenomOwnersRequest, QueryDenomOwnersResponse, QueryParamsRequest,
     QueryParamsResponse, QuerySpendableBalancesRequest, QuerySpendableBalancesResponse,
     QuerySupplyOfRequest, QuerySupplyOfResponse, QueryTotalSupplyRequest, QueryTotalSupplyResponse,
 };
+use glia_proto::cosmos::cosmos::base::query::v1beta1::{PageRequest, PageResponse};
 
 fn addr(s: &str) -> AppResult<Address> {
     Address::parse(s).map_err(|e| AppError::invalid_address(format!("invalid address {s:?}: {e}")))
@@ -19,6 +20,23 @@ fn addr(s: &str) -> AppResult<Address> {
 
 fn denom(d: &str) -> AppResult<()> {
     validate_denom(d).map_err(AppError::invalid_coins)
+}
+
+/// One page of the `<prefix><denom> → amount` entries as coins, the denom as page key.
+fn coins_page(
+    kv: &mut impl Kv,
+    prefix: &str,
+    req: &Option<PageRequest>,
+) -> AppResult<(Vec<Coin>, PageResponse)> {
+    paginate_prefix(kv, prefix, prefix.len(), req.as_ref(), |kv, k| {
+        let Some(v) = kv.kv_get(k)? else {
+            return Ok(None);
+        };
+        Ok(Some(Coin {
+            denom: k[prefix.len()..].to_string(),
+            amount: state::amount(&v)?,
+        }))
+    })
 }
 
 /// Always answers with a coin, `0` when the account holds none (cosmjs relies on it).
@@ -42,7 +60,7 @@ pub fn all_balances(
     req: QueryAllBalancesRequest,
 ) -> AppResult<QueryAllBalancesResponse> {
     let a = addr(&req.address)?;
-    let (page, pagination) = paginate(state::all_balances(kv, &a)?, req.pagination.as_ref())?;
+    let (page, pagination) = coins_page(kv, &state::state_key::balances_of(&a), &req.pagination)?;
     Ok(QueryAllBalancesResponse {
         balances: page.iter().map(Coin::to_proto).collect(),
         pagination: Some(pagination),
@@ -55,7 +73,7 @@ pub fn spendable_balances(
     req: QuerySpendableBalancesRequest,
 ) -> AppResult<QuerySpendableBalancesResponse> {
     let a = addr(&req.address)?;
-    let (page, pagination) = paginate(state::all_balances(kv, &a)?, req.pagination.as_ref())?;
+    let (page, pagination) = coins_page(kv, &state::state_key::balances_of(&a), &req.pagination)?;
     Ok(QuerySpendableBalancesResponse {
         balances: page.iter().map(Coin::to_proto).collect(),
         pagination: Some(pagination),
@@ -66,7 +84,7 @@ pub fn total_supply(
     kv: &mut impl Kv,
     req: QueryTotalSupplyRequest,
 ) -> AppResult<QueryTotalSupplyResponse> {
-    let (page, pagination) = paginate(state::total_supply(kv)?, req.pagination.as_ref())?;
+    let (page, pagination) = coins_page(kv, state::state_key::SUPPLY_PREFIX, &req.pagination)?;
     Ok(QueryTotalSupplyResponse {
         supply: page.iter().map(Coin::to_proto).collect(),
         pagination: Some(pagination),

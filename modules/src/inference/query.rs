@@ -3,7 +3,7 @@
 use super::{errors, state};
 use crate::context::Kv;
 use crate::error::AppResult;
-use crate::pagination::{paginate, paginate_lazy};
+use crate::pagination::{paginate_lazy, paginate_prefix};
 use glia_proto::inference::v1::*;
 
 pub fn task(kv: &mut impl Kv, req: QueryTaskRequest) -> AppResult<QueryTaskResponse> {
@@ -41,7 +41,13 @@ pub fn executors(
     kv: &mut impl Kv,
     req: QueryExecutorsRequest,
 ) -> AppResult<QueryExecutorsResponse> {
-    let (executors, pagination) = paginate(state::executors(kv)?, req.pagination.as_ref())?;
+    let (executors, pagination) = paginate_prefix(
+        kv,
+        state::state_key::EXECUTORS_PREFIX,
+        0,
+        req.pagination.as_ref(),
+        |kv, k| crate::value::get(kv, k, "executor"),
+    )?;
     Ok(QueryExecutorsResponse {
         executors,
         pagination: Some(pagination),

@@ -3,7 +3,7 @@
 use super::{errors, state};
 use crate::context::Kv;
 use crate::error::AppResult;
-use crate::pagination::{paginate, paginate_lazy};
+use crate::pagination::{paginate_lazy, paginate_prefix};
 use glia_proto::neuro::v1::*;
 
 pub fn job(kv: &mut impl Kv, req: QueryJobRequest) -> AppResult<QueryJobResponse> {
@@ -59,8 +59,13 @@ pub fn solutions(
             req.job_id
         )));
     }
-    let (solutions, pagination) =
-        paginate(state::solutions(kv, req.job_id)?, req.pagination.as_ref())?;
+    let (solutions, pagination) = paginate_prefix(
+        kv,
+        &state::state_key::solutions_prefix(req.job_id),
+        0,
+        req.pagination.as_ref(),
+        |kv, k| crate::value::get(kv, k, "solution"),
+    )?;
     Ok(QuerySolutionsResponse {
         solutions,
         pagination: Some(pagination),
