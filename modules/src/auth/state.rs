@@ -3,6 +3,7 @@
 use crate::address::Address;
 use crate::context::{Ctx, Kv};
 use crate::error::{AppError, AppResult};
+use crate::value::decode;
 use glia_proto::cosmos::cosmos::auth::v1beta1::{BaseAccount, Params};
 use prost::Message;
 
@@ -30,13 +31,9 @@ pub fn default_params() -> Params {
     }
 }
 
-fn decode<M: Message + Default>(bytes: &[u8], what: &str) -> AppResult<M> {
-    M::decode(bytes).map_err(|e| AppError::internal(format!("stored {what} is corrupt: {e}")))
-}
-
 pub fn params(kv: &mut impl Kv) -> AppResult<Params> {
     match kv.kv_get(state_key::PARAMS)? {
-        Some(b) => decode(&b, "auth params"),
+        Some(b) => decode("auth params", &b),
         None => Ok(default_params()),
     }
 }
@@ -47,7 +44,7 @@ pub fn set_params(ctx: &mut Ctx<'_>, p: &Params) -> AppResult<()> {
 
 pub fn get_account(kv: &mut impl Kv, addr: &Address) -> AppResult<Option<BaseAccount>> {
     kv.kv_get(&state_key::account(addr))?
-        .map(|b| decode(&b, "account"))
+        .map(|b| decode("account", &b))
         .transpose()
 }
 
@@ -77,7 +74,7 @@ pub fn ensure_account(ctx: &mut Ctx<'_>, addr: &Address) -> AppResult<BaseAccoun
 pub fn all_accounts(kv: &mut impl Kv) -> AppResult<Vec<(Vec<u8>, BaseAccount)>> {
     kv.kv_scan(state_key::ACCOUNTS_PREFIX)?
         .into_iter()
-        .map(|(k, v)| Ok((k.into_bytes(), decode(&v, "account")?)))
+        .map(|(k, v)| Ok((k.into_bytes(), decode("account", &v)?)))
         .collect()
 }
 

@@ -3,6 +3,7 @@
 use crate::address::Address;
 use crate::context::{Ctx, Kv};
 use crate::error::{AppError, AppResult};
+use crate::value::decode;
 use glia_proto::inference::v1::{Executor, Model, Params, Task};
 use prost::Message;
 
@@ -48,10 +49,6 @@ pub mod state_key {
     pub fn open(task_id: u64) -> String {
         format!("{OPEN_PREFIX}{}", id(task_id))
     }
-}
-
-fn decode<T: Message + Default>(what: &str, b: &[u8]) -> AppResult<T> {
-    T::decode(b).map_err(|e| AppError::internal(format!("stored {what} is corrupt: {e}")))
 }
 
 pub fn default_params() -> Params {

@@ -2,6 +2,7 @@
 
 use crate::context::{Ctx, Kv};
 use crate::error::{AppError, AppResult};
+use crate::value::decode;
 use glia_proto::neuro::v1::{Job, Params, Solution, SolutionCommitment};
 use prost::Message;
 
@@ -77,10 +78,6 @@ pub mod state_key {
     pub fn closing(id: u64) -> String {
         format!("{CLOSING_PREFIX}{}", n(id))
     }
-}
-
-fn decode<T: Message + Default>(what: &str, b: &[u8]) -> AppResult<T> {
-    T::decode(b).map_err(|e| AppError::internal(format!("stored {what} is corrupt: {e}")))
 }
 
 /// The trailing zero-padded number of a key.
