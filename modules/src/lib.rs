@@ -1,10 +1,12 @@
 //! Glia's state-machine modules.
 //!
-//! Every module has the same rooms: `msgs` (types and stateless validation), `state` (typed
-//! reads and writes, every key in one place), `handler` (check → execute per message),
-//! `lifecycle` (genesis, begin/end of block), `query` (query service) and `events`.
-//! Modules reach each other only through the small functions they export (bank's
-//! `transfer`), never through another module's keys.
+//! Every module is a [`component::Component`] with the same rooms: `msgs` (types and
+//! stateless validation), `state` (typed reads and writes, every key in one place), `handler`
+//! (check → execute per message), `lifecycle` (genesis, begin/end of block), `query` (query
+//! service), `events` and `component` (the trait, which the app's builder composes).
+//! Components reach each other only through the narrow APIs they export (bank's `Escrow`,
+//! `transfer`, `mint`, `burn`; the beacon's `current`, `chain`, `register`; staking's
+//! validator set), never through another component's keys.
 //!
 //! Consensus code: every arithmetic on values that input can reach is checked (an error, never
 //! a panic in a dev build or a wrapped value in a release build). The lint below enforces it
