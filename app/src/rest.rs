@@ -1,6 +1,7 @@
-//! The HTTP API on `--api`: the REST routes Keplr's wallet screens use (accounts, balances,
-//! broadcast), `GET /blobs/<sha256>` from the node's content-addressed output store, and a
-//! status page. Queries go through the same dispatch as ABCI and gRPC.
+//! The HTTP API on `--api`: every component query route that has a REST pattern (accounts,
+//! balances, supply, node info: what Keplr's wallet screens call), served by the same dispatch
+//! as ABCI and gRPC; the tx broadcast; `GET /blobs/<sha256>` from the node's content-addressed
+//! output store; and a status page.
 
 use crate::app::App;
 use axum::extract::{Path, Query, RawPathParams, State};
@@ -11,15 +12,7 @@ use axum::Json;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use glia_modules::component::RestRoute;
-use glia_proto::cosmos::cosmos::auth::v1beta1::{
-    BaseAccount, QueryAccountRequest, QueryAccountResponse,
-};
-use glia_proto::cosmos::cosmos::bank::v1beta1::{
-    QueryAllBalancesRequest, QueryAllBalancesResponse,
-};
-use glia_proto::cosmos::cosmos::crypto::secp256k1::PubKey;
 use glia_validator_gpu::blobstore::BlobStore;
-use prost::Message;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -40,72 +33,6 @@ fn err(status: StatusCode, code: u32, msg: String) -> (StatusCode, Json<Value>) 
         status,
         Json(json!({"code": code, "message": msg, "details": []})),
     )
-}
-
-async fn query<Req: Message + Send + 'static, Resp: Message + Default>(
-    c: &Ctx,
-    path: &'static str,
-    req: Req,
-) -> Result<Resp, (StatusCode, Json<Value>)> {
-    let app = c.app.clone();
-    let r = tokio::task::spawn_blocking(move || app.query(path, &req.encode_to_vec(), 0))
-        .await
-        .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string()))?;
-    match r {
-        Ok((v, _)) => Resp::decode(v.as_slice())
-            .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string())),
-        Err(e) if e.code == 38 => Err(err(StatusCode::NOT_FOUND, 5, e.log)),
-        Err(e) => Err(err(StatusCode::BAD_REQUEST, 3, e.log)),
-    }
-}
-
-/// A BaseAccount in the grpc-gateway JSON shape (numbers as strings, `@type` tags).
-fn account_json(acc: &BaseAccount) -> Value {
-    let pub_key = acc
-        .pub_key
-        .as_ref()
-        .and_then(|a| PubKey::decode(a.value.as_slice()).ok())
-        .map(|pk| json!({"@type": "/cosmos.crypto.secp256k1.PubKey", "key": B64.encode(pk.key)}));
-    json!({
-        "@type": "/cosmos.auth.v1beta1.BaseAccount",
-        "address": acc.address,
-        "pub_key": pub_key,
-        "account_number": acc.account_number.to_string(),
-        "sequence": acc.sequence.to_string(),
-    })
-}
-
-async fn account(State(c): State<Ctx>, Path(addr): Path<String>) -> Reply {
-    let r: QueryAccountResponse = query(
-        &c,
-        "/cosmos.auth.v1beta1.Query/Account",
-        QueryAccountRequest { address: addr },
-    )
-    .await?;
-    let any = r
-        .account
-        .ok_or_else(|| err(StatusCode::INTERNAL_SERVER_ERROR, 13, "no account".into()))?;
-    let acc = BaseAccount::decode(any.value.as_slice())
-        .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string()))?;
-    Ok(Json(json!({"account": account_json(&acc)})))
-}
-
-async fn balances(State(c): State<Ctx>, Path(addr): Path<String>) -> Reply {
-    let req = QueryAllBalancesRequest {
-        address: addr,
-        ..Default::default()
-    };
-    let r: QueryAllBalancesResponse =
-        query(&c, "/cosmos.bank.v1beta1.Query/AllBalances", req).await?;
-    let coins: Vec<Value> = r
-        .balances
-        .iter()
-        .map(|b| json!({"denom": b.denom, "amount": b.amount}))
-        .collect();
-    let total = r.pagination.map_or(0, |p| p.total);
-    Ok(Json(
-        json!({"balances": coins, "pagination": {"next_key": null, "total": total.to_string()}}),
-    ))
 }
 
 /// `POST /cosmos/tx/v1beta1/txs {tx_bytes, mode}`: relayed to CometBFT's `broadcast_tx_sync`.
@@ -262,8 +189,6 @@ pub async fn serve(
     }
     let router = router
         .route("/", get(status))
-        .route("/cosmos/auth/v1beta1/accounts/:addr", get(account))
-        .route("/cosmos/bank/v1beta1/balances/:addr", get(balances))
         .route("/cosmos/tx/v1beta1/txs", post(broadcast))
         .route("/blobs/:hash", get(blob))
         .with_state(ctx);

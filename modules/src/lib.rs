@@ -32,4 +32,5 @@ pub mod value;
 
 pub use context::{BlockInfo, Ctx, Kv, ReadOnly};
 pub mod pagination;
+pub mod rest;
 pub use error::AppError;

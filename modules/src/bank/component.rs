@@ -4,12 +4,20 @@ use super::{handler, invariants, lifecycle, msgs::BankMsg, query, state, FEE_COL
 use crate::address::Address;
 use crate::component::{
     genesis_json, genesis_section, BuildInfo, Component, DecodedMsg, GenesisInfo, QueryRoute,
+    RestRoute,
 };
 use crate::context::{Ctx, Kv, ReadOnly};
 use crate::error::{AppError, AppResult};
+use crate::rest;
 use glia_proto::cosmos::cosmos::bank::v1beta1::{MsgMultiSend, MsgSend};
+use glia_proto::cosmos::cosmos::bank::v1beta1::{
+    QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse,
+    QuerySupplyOfRequest, QuerySupplyOfResponse, QueryTotalSupplyRequest, QueryTotalSupplyResponse,
+};
 use glia_proto::cosmos::Any;
+use prost::Message;
 use prost::Name;
+use serde_json::json;
 
 pub const NAME: &str = "bank";
 
@@ -86,18 +94,79 @@ impl Component for Bank {
         vec![
             QueryRoute::new("/cosmos.bank.v1beta1.Query/Balance", |kv, r| {
                 query::balance(kv, r)
+            })
+            .with_rest(RestRoute {
+                pattern: "/cosmos/bank/v1beta1/balances/:address/by_denom",
+                request: |m| {
+                    Ok(QueryBalanceRequest {
+                        address: rest::param(m, "address")?.into(),
+                        denom: rest::param(m, "denom")?.into(),
+                    }
+                    .encode_to_vec())
+                },
+                json: |b| {
+                    let r: QueryBalanceResponse = rest::decode(b)?;
+                    Ok(json!({"balance": r.balance.as_ref().map(rest::coin_json)}))
+                },
             }),
             QueryRoute::new("/cosmos.bank.v1beta1.Query/AllBalances", |kv, r| {
                 query::all_balances(kv, r)
+            })
+            .with_rest(RestRoute {
+                pattern: "/cosmos/bank/v1beta1/balances/:address",
+                request: |m| {
+                    Ok(QueryAllBalancesRequest {
+                        address: rest::param(m, "address")?.into(),
+                        pagination: rest::page_request(m)?,
+                        resolve_denom: false,
+                    }
+                    .encode_to_vec())
+                },
+                json: |b| {
+                    let r: QueryAllBalancesResponse = rest::decode(b)?;
+                    Ok(json!({
+                        "balances": rest::coins_json(&r.balances),
+                        "pagination": rest::page_json(&r.pagination),
+                    }))
+                },
             }),
             QueryRoute::new("/cosmos.bank.v1beta1.Query/SpendableBalances", |kv, r| {
                 query::spendable_balances(kv, r)
             }),
             QueryRoute::new("/cosmos.bank.v1beta1.Query/TotalSupply", |kv, r| {
                 query::total_supply(kv, r)
+            })
+            .with_rest(RestRoute {
+                pattern: "/cosmos/bank/v1beta1/supply",
+                request: |m| {
+                    Ok(QueryTotalSupplyRequest {
+                        pagination: rest::page_request(m)?,
+                    }
+                    .encode_to_vec())
+                },
+                json: |b| {
+                    let r: QueryTotalSupplyResponse = rest::decode(b)?;
+                    Ok(json!({
+                        "supply": rest::coins_json(&r.supply),
+                        "pagination": rest::page_json(&r.pagination),
+                    }))
+                },
             }),
             QueryRoute::new("/cosmos.bank.v1beta1.Query/SupplyOf", |kv, r| {
                 query::supply_of(kv, r)
+            })
+            .with_rest(RestRoute {
+                pattern: "/cosmos/bank/v1beta1/supply/by_denom",
+                request: |m| {
+                    Ok(QuerySupplyOfRequest {
+                        denom: rest::param(m, "denom")?.into(),
+                    }
+                    .encode_to_vec())
+                },
+                json: |b| {
+                    let r: QuerySupplyOfResponse = rest::decode(b)?;
+                    Ok(json!({"amount": r.amount.as_ref().map(rest::coin_json)}))
+                },
             }),
             QueryRoute::new("/cosmos.bank.v1beta1.Query/DenomOwners", |kv, r| {
                 query::denom_owners(kv, r)

@@ -23,6 +23,23 @@ fn keplr_rest_routes_read_state_and_broadcast() -> Result<()> {
     let bal = get(&format!("/cosmos/bank/v1beta1/balances/{}", w.address()))?;
     let amount: u128 = bal["balances"][0]["amount"].as_str().unwrap().parse()?;
     assert_eq!(amount, rpc.balance(&w.address(), "uglia")?);
+    // The other bank routes Keplr reads, served from the bank component's route table.
+    let one = get(&format!(
+        "/cosmos/bank/v1beta1/balances/{}/by_denom?denom=uglia",
+        w.address()
+    ))?;
+    assert_eq!(one["balance"]["denom"], "uglia", "{one}");
+    let supply = get("/cosmos/bank/v1beta1/supply/by_denom?denom=uglia")?;
+    let total: u128 = supply["amount"]["amount"].as_str().unwrap().parse()?;
+    assert!(total >= amount, "{supply}");
+    let page = get("/cosmos/bank/v1beta1/supply?pagination.limit=1&pagination.count_total=true")?;
+    assert_eq!(page["supply"].as_array().map(Vec::len), Some(1), "{page}");
+    assert!(page["pagination"]["total"].as_str().is_some(), "{page}");
+    // A missing parameter is a 400 that names it.
+    match ureq::get(&format!("{rest}/cosmos/bank/v1beta1/supply/by_denom")).call() {
+        Err(ureq::Error::Status(400, r)) => assert!(r.into_string()?.contains("denom")),
+        other => panic!("expected 400, got {other:?}"),
+    }
     // Unknown account: 404 with a NotFound message, as grpc-gateway answers.
     let unknown = glia_client::keys::Key::from_seed(b"rest unknown")
         .address
