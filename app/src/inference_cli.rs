@@ -5,12 +5,14 @@
 
 use crate::signer::{Signer, SignerArgs};
 use anyhow::{bail, Context, Result};
+use glia_client::keys::Key;
+use glia_client::rpc::Rpc;
 use glia_client::tx::any;
 use glia_modules::coins::{Coin, BASE_DENOM};
 use glia_modules::inference::handler::price_per_result;
 use glia_proto::inference::v1::*;
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Clone, Debug, clap::Args)]
@@ -65,12 +67,31 @@ fn status_name(s: i32) -> &'static str {
     TaskStatus::try_from(s).map_or("UNKNOWN", |s| s.as_str_name())
 }
 
+/// Prices, signs and sends the request; with `--wait`, follows it and saves the images.
 pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
     let Signer {
         key,
         rpc,
         gas_price,
     } = a.signer.resolve()?;
+    let price = escrow_for(&rpc, &a)?;
+    let msg = build_request(&a, &key, price)?;
+    let (hash, r, fee) = glia_client::rpc::send_auto(&rpc, &key, vec![any(&msg)], &gas_price)?;
+    eprintln!("broadcast {hash} (escrow {price}{BASE_DENOM}, fee {fee})");
+    let resp: MsgGenerateImageResponse = glia_client::rpc::msg_response(&r)?;
+    let id = resp.task_id;
+    println!("task {id}");
+    if !a.wait {
+        return Ok(());
+    }
+    let task = wait_for_settlement(&rpc, id)?;
+    let saved = save_images(&a.out, id, &task)?;
+    print_summary(id, &task, saved);
+    Ok(())
+}
+
+/// The most the request may cost, at the registered model's price: the escrow it offers.
+fn escrow_for(rpc: &Rpc, a: &GenerateImageArgs) -> Result<u128> {
     let models: QueryModelsResponse =
         rpc.query("/glia.inference.v1.Query/Models", &QueryModelsRequest {})?;
     let model = models
@@ -78,9 +99,14 @@ pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
         .iter()
         .find(|m| m.id == a.model)
         .with_context(|| format!("model {} is not registered", a.model))?;
-    let price = price_per_result(model, a.steps, a.width, a.height)
+    Ok(price_per_result(model, a.steps, a.width, a.height)
         * u128::from(a.seeds)
-        * u128::from(a.replicas);
+        * u128::from(a.replicas))
+}
+
+/// The request message, with its seeds from `--seed` (else the clock) and `price` as its
+/// maximum fee.
+fn build_request(a: &GenerateImageArgs, key: &Key, price: u128) -> Result<MsgGenerateImage> {
     let first = a.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -91,7 +117,7 @@ pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
         "euler-a" | "euler_ancestral" => Scheduler::EulerAncestral,
         s => bail!("unknown scheduler {s:?}: use ddim or euler-a"),
     };
-    let msg = MsgGenerateImage {
+    Ok(MsgGenerateImage {
         creator: key.address.to_bech32(),
         model_id: a.model.clone(),
         prompt: a.prompt.clone(),
@@ -105,16 +131,12 @@ pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
         replicas: a.replicas,
         max_fee: Some(Coin::new(BASE_DENOM, price).to_proto()),
         timeout_blocks: a.timeout_blocks,
-    };
-    let (hash, r, fee) = glia_client::rpc::send_auto(&rpc, &key, vec![any(&msg)], &gas_price)?;
-    eprintln!("broadcast {hash} (escrow {price}{BASE_DENOM}, fee {fee})");
-    let resp: MsgGenerateImageResponse = glia_client::rpc::msg_response(&r)?;
-    let id = resp.task_id;
-    println!("task {id}");
-    if !a.wait {
-        return Ok(());
-    }
-    let task = glia_client::rpc::poll_with_progress(
+    })
+}
+
+/// Follows the task, printing its progress, until it is no longer pending (10 minutes at most).
+fn wait_for_settlement(rpc: &Rpc, id: u64) -> Result<Task> {
+    glia_client::rpc::poll_with_progress(
         Duration::from_secs(600),
         || format!("task {id} did not settle in 10 minutes"),
         || {
@@ -134,8 +156,12 @@ pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
             let settled = t.status != TaskStatus::Pending as i32;
             Ok((line, settled.then_some(t)))
         },
-    )?;
-    std::fs::create_dir_all(&a.out)?;
+    )
+}
+
+/// Saves each agreed image under `out`, printing its path; returns how many were saved.
+fn save_images(out: &Path, id: u64, task: &Task) -> Result<usize> {
+    std::fs::create_dir_all(out)?;
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))
         .build();
@@ -145,35 +171,43 @@ pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
             eprintln!("seed {}: no agreement; refunded", o.seed);
             continue;
         }
-        let want = hex::encode(&o.output_sha256);
-        let mut got = None;
-        for url in &o.urls {
-            let mut bytes = Vec::new();
-            match agent.get(url).call() {
-                Ok(r) => {
-                    std::io::Read::read_to_end(&mut r.into_reader(), &mut bytes)?;
-                }
-                Err(e) => {
-                    eprintln!("seed {}: {url}: {e}", o.seed);
-                    continue;
-                }
-            }
-            if hex::encode(Sha256::digest(&bytes)) == want {
-                got = Some(bytes);
-                break;
-            }
-            eprintln!(
-                "seed {}: {url} served bytes that do not match the chain's hash",
-                o.seed
-            );
-        }
-        let bytes =
-            got.with_context(|| format!("seed {}: no executor served the image {want}", o.seed))?;
-        let path = a.out.join(format!("task{id}-seed{}.png", o.seed));
+        let bytes = download_verified(&agent, o)?;
+        let path = out.join(format!("task{id}-seed{}.png", o.seed));
         std::fs::write(&path, bytes)?;
         println!("{}", path.display());
         saved += 1;
     }
+    Ok(saved)
+}
+
+/// The image from the first executor whose bytes hash to the chain's record: a blob store is
+/// not trusted, the chain's hash is.
+fn download_verified(agent: &ureq::Agent, o: &ImageOutcome) -> Result<Vec<u8>> {
+    let want = hex::encode(&o.output_sha256);
+    for url in &o.urls {
+        let mut bytes = Vec::new();
+        match agent.get(url).call() {
+            Ok(r) => {
+                std::io::Read::read_to_end(&mut r.into_reader(), &mut bytes)?;
+            }
+            Err(e) => {
+                eprintln!("seed {}: {url}: {e}", o.seed);
+                continue;
+            }
+        }
+        if hex::encode(Sha256::digest(&bytes)) == want {
+            return Ok(bytes);
+        }
+        eprintln!(
+            "seed {}: {url} served bytes that do not match the chain's hash",
+            o.seed
+        );
+    }
+    bail!("seed {}: no executor served the image {want}", o.seed)
+}
+
+/// The task's end on stderr: its status, what was paid and refunded, and images saved.
+fn print_summary(id: u64, task: &Task, saved: usize) {
     eprintln!(
         "task {id} {}: paid {}, refunded {}, {saved} image(s) saved",
         status_name(task.status),
@@ -184,5 +218,4 @@ pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
             .as_ref()
             .map_or(String::new(), |c| format!("{}{}", c.amount, c.denom)),
     );
-    Ok(())
 }

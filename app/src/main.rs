@@ -2,10 +2,15 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use glia_client::keys::{dev_mnemonic, Key};
 use glia_modules::coins::GasPrice;
+use glia_validator_gpu::blobstore::BlobStore;
+use glia_validator_gpu::dmm::Device;
 use gliad::app::{App, NodeConfig};
+use gliad::services::executor::{Executor, ExecutorConfig};
+use gliad::services::neuro_worker::{NeuroWorker, NeuroWorkerConfig};
+use gliad::services::ChainView;
 use gliad::storage::Store;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
 #[command(
@@ -21,78 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Run the node's application: ABCI server for CometBFT, gRPC and HTTP APIs.
-    Start {
-        /// Home directory (required); state lives in HOME/data.
-        #[arg(long)]
-        home: PathBuf,
-        /// Address CometBFT's proxy_app connects to.
-        #[arg(long, default_value = "127.0.0.1:26658")]
-        abci: String,
-        /// gRPC listen address.
-        #[arg(long, default_value = "127.0.0.1:9090")]
-        grpc: SocketAddr,
-        /// HTTP API listen address (REST, blobs).
-        #[arg(long, default_value = "127.0.0.1:1317")]
-        api: SocketAddr,
-        /// CometBFT RPC that the HTTP API relays broadcasts to.
-        #[arg(long, default_value = "http://127.0.0.1:26657")]
-        rpc: String,
-        /// This node's mempool minimum gas price (the chain's minimum applies regardless).
-        #[arg(long)]
-        min_gas_price: Option<String>,
-        /// Check the supply invariant after every block.
-        #[arg(long, env = "GLIA_CHECK_INVARIANTS")]
-        check_invariants: bool,
-        /// Event attributes CometBFT indexes for tx_search: comma-separated `type.key` or
-        /// `type` to index, `!type.key` or `!type` to leave out, `*` (or empty) for all of them
-        /// as the Cosmos SDK does. The default leaves out only attributes that repeat the
-        /// `transfer` beside them or name a single tx (see `index_events.rs`).
-        #[arg(long, env = "GLIA_INDEX_EVENTS", default_value = gliad::index_events::DEFAULT)]
-        index_events: String,
-        /// CometBFT's priv_validator_key.json: turns on the workload executor for this
-        /// validator.
-        #[arg(long)]
-        priv_validator_key: Option<PathBuf>,
-        /// Directory with one diffusers-layout sub-directory per model id.
-        #[arg(long)]
-        models: Option<PathBuf>,
-        /// File holding the operator account's mnemonic; the executor registers itself with it.
-        #[arg(long)]
-        operator_mnemonic_file: Option<PathBuf>,
-        /// Public base URL of this node's HTTP API (default: http://<--api>).
-        #[arg(long)]
-        blob_url: Option<String>,
-        /// Executor outputs older than this are deleted from the blob store.
-        #[arg(long, default_value_t = 168)]
-        blob_retention_hours: u64,
-        /// Testing only: make the executor misbehave.
-        #[arg(long, value_enum)]
-        executor_fault: Option<gliad::services::executor::Fault>,
-        /// Devices that generate images: auto (every CUDA GPU when the build and machine have
-        /// one, else the CPU), cpu, or cuda (every GPU, or refuse to start).
-        #[arg(long, default_value = "auto")]
-        executor_device: glia_validator_gpu::sd::DeviceChoice,
-        /// Kilo pixel-steps (width × height × steps / 1000) this executor finishes per block,
-        /// declared at registration: its deadlines scale with it and draws never queue it
-        /// past the chain's max_queue_blocks (0 = the chain's default_work_per_block).
-        #[arg(long, default_value_t = 0)]
-        work_per_block: u64,
-        /// Solver threads for neuromorphic jobs (0 = every core).
-        #[arg(long, default_value_t = 0)]
-        neuro_threads: usize,
-        /// Seconds the solver spends on one job before leaving it to others.
-        #[arg(long, default_value_t = 300)]
-        neuro_max_seconds: u64,
-        /// Largest neuromorphic job (in variables) this validator takes.
-        #[arg(long, default_value_t = 1_000_000)]
-        neuro_max_vars: u32,
-        /// Where the solver runs: cpu, or cuda:N (needs the cuda or dmm-cuda build feature).
-        #[arg(long, default_value = "cpu")]
-        neuro_device: String,
-        /// Do not solve neuromorphic jobs.
-        #[arg(long)]
-        no_neuro: bool,
-    },
+    Start(StartArgs),
     /// Build, sign and send transactions.
     Tx {
         #[command(subcommand)]
@@ -127,6 +61,80 @@ enum Cmd {
     Gen(gliad::solve_cli::GenArgs),
 }
 
+#[derive(clap::Args)]
+struct StartArgs {
+    /// Home directory (required); state lives in HOME/data.
+    #[arg(long)]
+    home: PathBuf,
+    /// Address CometBFT's proxy_app connects to.
+    #[arg(long, default_value = "127.0.0.1:26658")]
+    abci: String,
+    /// gRPC listen address.
+    #[arg(long, default_value = "127.0.0.1:9090")]
+    grpc: SocketAddr,
+    /// HTTP API listen address (REST, blobs).
+    #[arg(long, default_value = "127.0.0.1:1317")]
+    api: SocketAddr,
+    /// CometBFT RPC that the HTTP API relays broadcasts to.
+    #[arg(long, default_value = "http://127.0.0.1:26657")]
+    rpc: String,
+    /// This node's mempool minimum gas price (the chain's minimum applies regardless).
+    #[arg(long)]
+    min_gas_price: Option<String>,
+    /// Check the supply invariant after every block.
+    #[arg(long, env = "GLIA_CHECK_INVARIANTS")]
+    check_invariants: bool,
+    /// Event attributes CometBFT indexes for tx_search: comma-separated `type.key` or
+    /// `type` to index, `!type.key` or `!type` to leave out, `*` (or empty) for all of them
+    /// as the Cosmos SDK does. The default leaves out only attributes that repeat the
+    /// `transfer` beside them or name a single tx (see `index_events.rs`).
+    #[arg(long, env = "GLIA_INDEX_EVENTS", default_value = gliad::index_events::DEFAULT)]
+    index_events: String,
+    /// CometBFT's priv_validator_key.json: turns on the workload executor for this
+    /// validator.
+    #[arg(long)]
+    priv_validator_key: Option<PathBuf>,
+    /// Directory with one diffusers-layout sub-directory per model id.
+    #[arg(long)]
+    models: Option<PathBuf>,
+    /// File holding the operator account's mnemonic; the executor registers itself with it.
+    #[arg(long)]
+    operator_mnemonic_file: Option<PathBuf>,
+    /// Public base URL of this node's HTTP API (default: http://<--api>).
+    #[arg(long)]
+    blob_url: Option<String>,
+    /// Executor outputs older than this are deleted from the blob store.
+    #[arg(long, default_value_t = 168)]
+    blob_retention_hours: u64,
+    /// Testing only: make the executor misbehave.
+    #[arg(long, value_enum)]
+    executor_fault: Option<gliad::services::executor::Fault>,
+    /// Devices that generate images: auto (every CUDA GPU when the build and machine have
+    /// one, else the CPU), cpu, or cuda (every GPU, or refuse to start).
+    #[arg(long, default_value = "auto")]
+    executor_device: glia_validator_gpu::sd::DeviceChoice,
+    /// Kilo pixel-steps (width × height × steps / 1000) this executor finishes per block,
+    /// declared at registration: its deadlines scale with it and draws never queue it
+    /// past the chain's max_queue_blocks (0 = the chain's default_work_per_block).
+    #[arg(long, default_value_t = 0)]
+    work_per_block: u64,
+    /// Solver threads for neuromorphic jobs (0 = every core).
+    #[arg(long, default_value_t = 0)]
+    neuro_threads: usize,
+    /// Seconds the solver spends on one job before leaving it to others.
+    #[arg(long, default_value_t = 300)]
+    neuro_max_seconds: u64,
+    /// Largest neuromorphic job (in variables) this validator takes.
+    #[arg(long, default_value_t = 1_000_000)]
+    neuro_max_vars: u32,
+    /// Where the solver runs: cpu, or cuda:N (needs the cuda or dmm-cuda build feature).
+    #[arg(long, default_value = "cpu")]
+    neuro_device: String,
+    /// Do not solve neuromorphic jobs.
+    #[arg(long)]
+    no_neuro: bool,
+}
+
 #[derive(Subcommand)]
 enum TxModule {
     /// Image generation.
@@ -158,166 +166,14 @@ enum InferenceTx {
 }
 
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tendermint_abci=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_tracing();
     match Cli::parse().cmd {
-        Cmd::Start {
-            home,
-            abci,
-            grpc,
-            api,
-            rpc,
-            min_gas_price,
-            check_invariants,
-            index_events,
-            priv_validator_key,
-            models,
-            operator_mnemonic_file,
-            blob_url,
-            executor_fault,
-            executor_device,
-            work_per_block,
-            blob_retention_hours,
-            neuro_threads,
-            neuro_max_seconds,
-            neuro_max_vars,
-            neuro_device,
-            no_neuro,
-        } => {
-            let neuro_device = gliad::solve_cli::parse_device(&neuro_device)
-                .map_err(anyhow::Error::msg)
-                .context("--neuro-device")?;
-            let min_gas_price = min_gas_price
-                .map(|p| GasPrice::parse(&p).map_err(anyhow::Error::msg))
-                .transpose()
-                .context("--min-gas-price")?;
-            let index_events = gliad::index_events::IndexEvents::parse(&index_events)
-                .map_err(anyhow::Error::msg)
-                .context("--index-events")?;
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            let data = home.join("data");
-            std::fs::create_dir_all(&data)?;
-            let store = Store::open(&data.join("state"), rt.handle().clone())?;
-            tracing::info!(height = store.last_height(), "state opened");
-            let app = App::new(
-                store,
-                NodeConfig {
-                    min_gas_price,
-                    check_invariants,
-                    index_events,
-                    cometbft_rpc: Some(rpc.clone()),
-                },
-            );
-            rt.spawn({
-                let app = app.clone();
-                async move {
-                    if let Err(e) = gliad::grpc::serve(app, grpc).await {
-                        tracing::error!("gRPC server stopped: {e:#}");
-                    }
-                }
-            });
-            let blobs = glia_validator_gpu::blobstore::BlobStore::open(data.join("blobs"))?;
-            {
-                // Outputs are kept for the retention window, then pruned (node-local clock:
-                // nothing on chain depends on it).
-                let store = glia_validator_gpu::blobstore::BlobStore::open(data.join("blobs"))?;
-                let keep = std::time::Duration::from_secs(blob_retention_hours * 3600);
-                std::thread::Builder::new()
-                    .name("blob-prune".into())
-                    .spawn(move || loop {
-                        match store.prune(keep, std::time::SystemTime::now()) {
-                            Ok(n) if n > 0 => tracing::info!(removed = n, "pruned old outputs"),
-                            Ok(_) => {}
-                            Err(e) => tracing::warn!("pruning outputs: {e:#}"),
-                        }
-                        std::thread::sleep(std::time::Duration::from_secs(600));
-                    })?;
-            }
-            if let Some(key) = priv_validator_key {
-                let operator = operator_mnemonic_file
-                    .map(|f| -> Result<Key> {
-                        let m = std::fs::read_to_string(&f)
-                            .with_context(|| format!("reading {}", f.display()))?;
-                        Key::from_mnemonic(m.trim())
-                    })
-                    .transpose()?;
-                if let (Some(op), false) = (&operator, no_neuro) {
-                    let worker = gliad::services::neuro_worker::NeuroWorker::new(
-                        gliad::services::ChainView::new(&app),
-                        gliad::services::neuro_worker::NeuroWorkerConfig {
-                            operator: op.clone(),
-                            rpc: rpc.clone(),
-                            threads: neuro_threads,
-                            max_seconds_per_job: neuro_max_seconds,
-                            max_vars: neuro_max_vars,
-                            device: neuro_device,
-                        },
-                    );
-                    std::thread::Builder::new()
-                        .name("neuro-worker".into())
-                        .spawn(move || worker.run())?;
-                }
-                let cfg = gliad::services::executor::ExecutorConfig {
-                    priv_validator_key: key,
-                    models_dir: models.unwrap_or_else(|| home.join("models")),
-                    operator,
-                    blob_url: blob_url.unwrap_or_else(|| format!("http://{api}")),
-                    rpc: rpc.clone(),
-                    fault: executor_fault,
-                    device: executor_device,
-                    work_per_block,
-                    results_dir: data.join("results"),
-                };
-                let exec = gliad::services::executor::Executor::new(
-                    gliad::services::ChainView::new(&app),
-                    std::sync::Arc::clone(&app.0.results),
-                    glia_validator_gpu::blobstore::BlobStore::open(data.join("blobs"))?,
-                    cfg,
-                )?;
-                std::thread::Builder::new()
-                    .name("executor".into())
-                    .spawn(move || exec.run())?;
-            }
-            rt.spawn({
-                let app = app.clone();
-                async move {
-                    if let Err(e) = gliad::rest::serve(app, api, blobs, rpc).await {
-                        tracing::error!("HTTP API stopped: {e:#}");
-                    }
-                }
-            });
-            let listener = std::net::TcpListener::bind(abci.as_str())
-                .with_context(|| format!("binding ABCI server to {abci}"))?;
-            tracing::info!(%abci, "ABCI server listening");
-            gliad::abci_server::serve(listener, app).context("ABCI server")?;
-            Ok(())
-        }
+        Cmd::Start(args) => start(args),
         Cmd::DevAccounts {
             count,
             first,
             prefix,
-        } => {
-            let accounts: Vec<_> = (0..count)
-                .map(|i| {
-                    let m = dev_mnemonic(first + i);
-                    let k = Key::from_mnemonic(&m)?;
-                    Ok(serde_json::json!({
-                        "name": format!("{prefix}{i}"),
-                        "address": k.address.to_bech32(),
-                        "mnemonic": m,
-                    }))
-                })
-                .collect::<Result<_>>()?;
-            println!("{}", serde_json::to_string_pretty(&accounts)?);
-            Ok(())
-        }
+        } => print_dev_accounts(count, first, &prefix),
         Cmd::Tx {
             module:
                 TxModule::Inference {
@@ -342,6 +198,222 @@ fn main() -> Result<()> {
         Cmd::Solve(args) => std::process::exit(gliad::solve_cli::solve(args)),
         Cmd::Gen(args) => gliad::solve_cli::generate(args),
     }
+}
+
+/// Logs to stderr, so that commands' stdout stays their output alone.
+fn init_tracing() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tendermint_abci=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// `gliad start`: parse flags, open the store, start the servers and the validator's services,
+/// then serve ABCI until CometBFT goes.
+fn start(args: StartArgs) -> Result<()> {
+    let (neuro_device, config) = parse_start_flags(&args)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let data = args.home.join("data");
+    let app = open_app(&data, &rt, config)?;
+    spawn_grpc(&rt, &app, args.grpc);
+    let blobs = BlobStore::open(data.join("blobs"))?;
+    spawn_blob_pruner(&data, args.blob_retention_hours)?;
+    if let Some(key) = &args.priv_validator_key {
+        start_validator_services(&args, key, &app, &data, neuro_device)?;
+    }
+    spawn_rest(&rt, &app, args.api, blobs, args.rpc.clone());
+    serve_abci(&args.abci, app)
+}
+
+/// The flags clap leaves as text: the solver's device and the node's configuration.
+fn parse_start_flags(args: &StartArgs) -> Result<(Device, NodeConfig)> {
+    let neuro_device = gliad::solve_cli::parse_device(&args.neuro_device)
+        .map_err(anyhow::Error::msg)
+        .context("--neuro-device")?;
+    let min_gas_price = args
+        .min_gas_price
+        .as_deref()
+        .map(|p| GasPrice::parse(p).map_err(anyhow::Error::msg))
+        .transpose()
+        .context("--min-gas-price")?;
+    let index_events = gliad::index_events::IndexEvents::parse(&args.index_events)
+        .map_err(anyhow::Error::msg)
+        .context("--index-events")?;
+    let config = NodeConfig {
+        min_gas_price,
+        check_invariants: args.check_invariants,
+        index_events,
+        cometbft_rpc: Some(args.rpc.clone()),
+    };
+    Ok((neuro_device, config))
+}
+
+/// Opens the state under `data` (created if new) and the app over it.
+fn open_app(data: &Path, rt: &tokio::runtime::Runtime, config: NodeConfig) -> Result<App> {
+    std::fs::create_dir_all(data)?;
+    let store = Store::open(&data.join("state"), rt.handle().clone())?;
+    tracing::info!(height = store.last_height(), "state opened");
+    Ok(App::new(store, config))
+}
+
+/// Serves gRPC on the runtime; if it stops, the node runs on without it.
+fn spawn_grpc(rt: &tokio::runtime::Runtime, app: &App, grpc: SocketAddr) {
+    rt.spawn({
+        let app = app.clone();
+        async move {
+            if let Err(e) = gliad::grpc::serve(app, grpc).await {
+                tracing::error!("gRPC server stopped: {e:#}");
+            }
+        }
+    });
+}
+
+/// Outputs are kept for the retention window, then pruned (node-local clock: nothing on chain
+/// depends on it).
+fn spawn_blob_pruner(data: &Path, retention_hours: u64) -> Result<()> {
+    let store = BlobStore::open(data.join("blobs"))?;
+    let keep = std::time::Duration::from_secs(retention_hours * 3600);
+    std::thread::Builder::new()
+        .name("blob-prune".into())
+        .spawn(move || loop {
+            match store.prune(keep, std::time::SystemTime::now()) {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "pruned old outputs"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("pruning outputs: {e:#}"),
+            }
+            std::thread::sleep(std::time::Duration::from_secs(600));
+        })?;
+    Ok(())
+}
+
+/// A validator's off-chain services: the neuro worker (with an operator key, unless
+/// `--no-neuro`) and the workload executor.
+fn start_validator_services(
+    args: &StartArgs,
+    priv_validator_key: &Path,
+    app: &App,
+    data: &Path,
+    neuro_device: Device,
+) -> Result<()> {
+    let operator = read_operator_key(args.operator_mnemonic_file.as_deref())?;
+    if let (Some(op), false) = (&operator, args.no_neuro) {
+        spawn_neuro_worker(args, op, app, neuro_device)?;
+    }
+    spawn_executor(args, priv_validator_key, operator, app, data)
+}
+
+/// The operator account's key, from the file holding its mnemonic.
+fn read_operator_key(file: Option<&Path>) -> Result<Option<Key>> {
+    file.map(|f| -> Result<Key> {
+        let m = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        Key::from_mnemonic(m.trim())
+    })
+    .transpose()
+}
+
+/// Solves neuromorphic jobs for the operator, in its own thread.
+fn spawn_neuro_worker(args: &StartArgs, operator: &Key, app: &App, device: Device) -> Result<()> {
+    let worker = NeuroWorker::new(
+        ChainView::new(app),
+        NeuroWorkerConfig {
+            operator: operator.clone(),
+            rpc: args.rpc.clone(),
+            threads: args.neuro_threads,
+            max_seconds_per_job: args.neuro_max_seconds,
+            max_vars: args.neuro_max_vars,
+            device,
+        },
+    );
+    std::thread::Builder::new()
+        .name("neuro-worker".into())
+        .spawn(move || worker.run())?;
+    Ok(())
+}
+
+/// Runs this validator's workload executor in its own thread.
+fn spawn_executor(
+    args: &StartArgs,
+    priv_validator_key: &Path,
+    operator: Option<Key>,
+    app: &App,
+    data: &Path,
+) -> Result<()> {
+    let cfg = ExecutorConfig {
+        priv_validator_key: priv_validator_key.to_path_buf(),
+        models_dir: args
+            .models
+            .clone()
+            .unwrap_or_else(|| args.home.join("models")),
+        operator,
+        blob_url: args
+            .blob_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", args.api)),
+        rpc: args.rpc.clone(),
+        fault: args.executor_fault,
+        device: args.executor_device,
+        work_per_block: args.work_per_block,
+        results_dir: data.join("results"),
+    };
+    let exec = Executor::new(
+        ChainView::new(app),
+        std::sync::Arc::clone(&app.0.results),
+        BlobStore::open(data.join("blobs"))?,
+        cfg,
+    )?;
+    std::thread::Builder::new()
+        .name("executor".into())
+        .spawn(move || exec.run())?;
+    Ok(())
+}
+
+/// Serves the HTTP API (REST, blobs) on the runtime; if it stops, the node runs on without it.
+fn spawn_rest(
+    rt: &tokio::runtime::Runtime,
+    app: &App,
+    api: SocketAddr,
+    blobs: BlobStore,
+    rpc: String,
+) {
+    rt.spawn({
+        let app = app.clone();
+        async move {
+            if let Err(e) = gliad::rest::serve(app, api, blobs, rpc).await {
+                tracing::error!("HTTP API stopped: {e:#}");
+            }
+        }
+    });
+}
+
+/// Binds the ABCI address and serves CometBFT's connections on this thread.
+fn serve_abci(abci: &str, app: App) -> Result<()> {
+    let listener = std::net::TcpListener::bind(abci)
+        .with_context(|| format!("binding ABCI server to {abci}"))?;
+    tracing::info!(%abci, "ABCI server listening");
+    gliad::abci_server::serve(listener, app).context("ABCI server")?;
+    Ok(())
+}
+
+/// Prints `count` development accounts from index `first` as JSON.
+fn print_dev_accounts(count: usize, first: usize, prefix: &str) -> Result<()> {
+    let accounts: Vec<_> = (0..count)
+        .map(|i| {
+            let m = dev_mnemonic(first + i);
+            let k = Key::from_mnemonic(&m)?;
+            Ok(serde_json::json!({
+                "name": format!("{prefix}{i}"),
+                "address": k.address.to_bech32(),
+                "mnemonic": m,
+            }))
+        })
+        .collect::<Result<_>>()?;
+    println!("{}", serde_json::to_string_pretty(&accounts)?);
+    Ok(())
 }
 
 #[cfg(test)]

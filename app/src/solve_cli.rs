@@ -10,7 +10,7 @@ use glia_modules::neuro::problem::{
 use glia_validator_gpu::dmm::{
     self, generate, Candidate, Device, Precision, SolveOptions, Variant,
 };
-use std::io::Write;
+use std::io::{StdoutLock, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -142,18 +142,65 @@ fn watch_signals() {
         });
 }
 
+/// Parses the problem, searches, and prints the result; returns the exit code.
 fn run_solve(args: &SolveArgs) -> Result<i32, String> {
     let t0 = Instant::now();
     let device = parse_device(&args.device)?;
-    let time_limit = Duration::try_from_secs_f64(args.time_limit)
+    let time_limit = parse_time_limit(args.time_limit)?;
+    let (format, problem) = read_problem(args)?;
+    let decimals = match &problem {
+        Problem::Qubo(q) => q.decimals,
+        _ => 0,
+    };
+    let target = args
+        .target
+        .as_deref()
+        .map(|t| parse_energy(t, decimals).map_err(|e| format!("--target: {e}")))
+        .transpose()?;
+    let opts = solve_options(args, device, time_limit, target);
+    let mut out = std::io::stdout().lock();
+    line(&mut out, &format!("c gliad solve {}", args.file.display()));
+    line(&mut out, &describe_problem(format, &problem, t0));
+    let optimising = !matches!(problem, Problem::Sat(_));
+    watch_signals();
+    let solve_start = Instant::now();
+    let outcome = dmm::solve(&problem, &opts, &STOP, |c: &Candidate| {
+        if optimising {
+            line(
+                &mut out,
+                &format!("o {}", format_energy(c.energy, decimals)),
+            );
+        }
+    })
+    .map_err(|e| format!("{e:#}"))?;
+    report_search(&mut out, &opts, &outcome, decimals, solve_start);
+    let Some(best) = best_to_report(&problem, &outcome) else {
+        line(&mut out, "s UNKNOWN");
+        return Ok(0);
+    };
+    recheck_best(&problem, best, optimising)?;
+    line(&mut out, "s SATISFIABLE");
+    let _ = write!(out, "{}", v_lines(&best.assignment));
+    let _ = out.flush();
+    Ok(10)
+}
+
+/// Writes one line and flushes it, so that a run cut short still shows what it found.
+fn line(out: &mut StdoutLock, s: &str) {
+    let _ = writeln!(out, "{s}");
+    let _ = out.flush();
+}
+
+/// `--time-limit` as a duration; zero, negative or not finite is refused.
+fn parse_time_limit(secs: f64) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(secs)
         .ok()
         .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            format!(
-                "--time-limit {} is not a positive number of seconds",
-                args.time_limit
-            )
-        })?;
+        .ok_or_else(|| format!("--time-limit {secs} is not a positive number of seconds"))
+}
+
+/// Reads and parses the problem file, in `--format` or the one its header declares.
+fn read_problem(args: &SolveArgs) -> Result<(Format, Problem), String> {
     let text = std::fs::read_to_string(&args.file).map_err(|e| format!("reading: {e}"))?;
     let format = match args.format {
         Some(FormatArg::Cnf) => Format::Cnf,
@@ -165,18 +212,18 @@ fn run_solve(args: &SolveArgs) -> Result<i32, String> {
         )?,
     };
     let problem = Problem::parse(format, &text, &Limits::LOCAL).map_err(|e| e.to_string())?;
-    drop(text);
-    let decimals = match &problem {
-        Problem::Qubo(q) => q.decimals,
-        _ => 0,
-    };
-    let target = args
-        .target
-        .as_deref()
-        .map(|t| parse_energy(t, decimals).map_err(|e| format!("--target: {e}")))
-        .transpose()?;
+    Ok((format, problem))
+}
+
+/// The solver's options from the flags; what they leave unset, the device's defaults.
+fn solve_options(
+    args: &SolveArgs,
+    device: Device,
+    time_limit: Duration,
+    target: Option<i64>,
+) -> SolveOptions {
     let defaults = SolveOptions::default();
-    let opts = SolveOptions {
+    SolveOptions {
         time_limit,
         threads: args.threads,
         chips: args.chips,
@@ -196,14 +243,12 @@ fn run_solve(args: &SolveArgs) -> Result<i32, String> {
         },
         random_starts: args.random_starts,
         ..defaults
-    };
-    let mut out = std::io::stdout().lock();
-    let w = |out: &mut std::io::StdoutLock, s: &str| {
-        let _ = writeln!(out, "{s}");
-        let _ = out.flush();
-    };
-    w(&mut out, &format!("c gliad solve {}", args.file.display()));
-    let size = match &problem {
+    }
+}
+
+/// The `c` line that says what was parsed and how long parsing took since `t0`.
+fn describe_problem(format: Format, problem: &Problem, t0: Instant) -> String {
+    let size = match problem {
         Problem::Sat(c) => format!("{} clauses", c.num_clauses()),
         Problem::MaxSat(c) => {
             let hard = c.hard.iter().filter(|&&h| h).count();
@@ -211,32 +256,27 @@ fn run_solve(args: &SolveArgs) -> Result<i32, String> {
         }
         Problem::Qubo(q) => format!("{} terms, scale 10^-{}", q.terms.len(), q.decimals),
     };
-    w(
-        &mut out,
-        &format!(
-            "c {} with {} variables, {size}, parsed in {:.3} s",
-            format.name(),
-            problem.num_vars(),
-            t0.elapsed().as_secs_f64()
-        ),
-    );
-    let optimising = !matches!(problem, Problem::Sat(_));
-    watch_signals();
-    let solve_start = Instant::now();
-    let outcome = dmm::solve(&problem, &opts, &STOP, |c: &Candidate| {
-        if optimising {
-            w(
-                &mut out,
-                &format!("o {}", format_energy(c.energy, decimals)),
-            );
-        }
-    })
-    .map_err(|e| format!("{e:#}"))?;
-    w(
-        &mut out,
+    format!(
+        "c {} with {} variables, {size}, parsed in {:.3} s",
+        format.name(),
+        problem.num_vars(),
+        t0.elapsed().as_secs_f64()
+    )
+}
+
+/// The `c` lines after the search: how it ran, and the best it found when.
+fn report_search(
+    out: &mut StdoutLock,
+    opts: &SolveOptions,
+    outcome: &dmm::Outcome,
+    decimals: u32,
+    solve_start: Instant,
+) {
+    line(
+        out,
         &format!(
             "c device {}, {} threads, {} chips ({:?}, {:?}), seed {}",
-            match device {
+            match opts.device {
                 Device::Cpu => "cpu".to_string(),
                 Device::Cuda(n) => format!("cuda:{n}"),
             },
@@ -249,8 +289,8 @@ fn run_solve(args: &SolveArgs) -> Result<i32, String> {
     );
     let secs = solve_start.elapsed().as_secs_f64();
     match &outcome.best {
-        Some(b) => w(
-            &mut out,
+        Some(b) => line(
+            out,
             &format!(
                 "c best energy {} found at {:.3} s by chip {} after {} steps; {} steps in {secs:.3} s",
                 format_energy(b.energy, decimals),
@@ -260,22 +300,25 @@ fn run_solve(args: &SolveArgs) -> Result<i32, String> {
                 outcome.steps
             ),
         ),
-        None => w(
-            &mut out,
+        None => line(
+            out,
             &format!("c no assignment found; {} steps in {secs:.3} s", outcome.steps),
         ),
     }
-    let best = match (&problem, &outcome.best) {
+}
+
+/// The assignment to print: for SAT only a solution, for optimisation the best found.
+fn best_to_report<'a>(problem: &Problem, outcome: &'a dmm::Outcome) -> Option<&'a Candidate> {
+    match (problem, &outcome.best) {
         (Problem::Sat(_), Some(b)) if outcome.solved => Some(b),
         (Problem::Sat(_), _) => None,
         // Optimisation: any candidate satisfies every hard clause (others are not reported).
         (_, b) => b.as_ref(),
-    };
-    let Some(best) = best else {
-        w(&mut out, "s UNKNOWN");
-        return Ok(0);
-    };
-    // The solver checked it already; a second look costs one pass and guards the output.
+    }
+}
+
+/// The solver checked it already; a second look costs one pass and guards the output.
+fn recheck_best(problem: &Problem, best: &Candidate, optimising: bool) -> Result<(), String> {
     let energy = problem
         .energy(&best.assignment)
         .map_err(|e| format!("internal error: the reported assignment is invalid: {e}"))?;
@@ -285,10 +328,7 @@ fn run_solve(args: &SolveArgs) -> Result<i32, String> {
             best.energy
         ));
     }
-    w(&mut out, "s SATISFIABLE");
-    let _ = write!(out, "{}", v_lines(&best.assignment));
-    let _ = out.flush();
-    Ok(10)
+    Ok(())
 }
 
 /// `v` lines of signed literals, wrapped at 80 columns, ending in `0`.

@@ -15,6 +15,7 @@ use glia_modules::error::{AppError, AppResult};
 use glia_modules::gas::GasMeter;
 use glia_modules::store::{Changes, KvRead};
 use glia_modules::{BlockInfo, Ctx};
+use glia_proto::cosmos::cosmos::auth::v1beta1::{BaseAccount, Params as AuthParams};
 use glia_proto::cosmos::cosmos::base::abci::v1beta1::TxMsgData;
 use glia_proto::cosmos::cosmos::crypto::secp256k1::PubKey;
 use glia_proto::cosmos::cosmos::tx::v1beta1::SignDoc;
@@ -151,9 +152,30 @@ fn run_msgs(ctx: &mut Ctx<'_>, tx: &DecodedTx) -> AppResult<Vec<Any>> {
     Ok(responses)
 }
 
+/// Ante checks, then the ante writes: every check that reads state runs before the first write,
+/// so a tx failing one leaves no trace.
 fn ante(ctx: &mut Ctx<'_>, tx: &DecodedTx, mode: Mode, env: &Env<'_>) -> AppResult<()> {
     let params = auth::params(ctx)?;
     let check = mode != Mode::Simulate;
+    check_limits(tx, &params, check, env)?;
+    charge_tx_size(ctx, tx, &params, check)?;
+    let fee = parse_fee(tx)?;
+    if check {
+        check_fee(&fee, tx.gas_limit(), mode, env)?;
+    }
+    let accounts = check_signers(ctx, tx, &params, check, env)?;
+
+    // Writes: the fee, then sequences and keys.
+    deduct_fee(ctx, tx, &fee, mode, env)?;
+    advance_sequences(ctx, tx, accounts)?;
+    if check {
+        emit_signatures(ctx, tx);
+    }
+    Ok(())
+}
+
+/// Refuses a tx over the gas, memo, timeout-height or signature-count limits.
+fn check_limits(tx: &DecodedTx, params: &AuthParams, check: bool, env: &Env<'_>) -> AppResult<()> {
     if check && tx.gas_limit() > env.params.max_tx_gas {
         return Err(AppError::invalid_gas_limit(format!(
             "gas limit {} exceeds the maximum of {} per tx",
@@ -181,6 +203,16 @@ fn ante(ctx: &mut Ctx<'_>, tx: &DecodedTx, mode: Mode, env: &Env<'_>) -> AppResu
             params.tx_sig_limit
         )));
     }
+    Ok(())
+}
+
+/// Charges the per-byte gas of the tx's size.
+fn charge_tx_size(
+    ctx: &mut Ctx<'_>,
+    tx: &DecodedTx,
+    params: &AuthParams,
+    check: bool,
+) -> AppResult<()> {
     // Simulated txs carry empty signatures: count the 64 bytes they will have.
     let sim_extra: usize = if check {
         0
@@ -196,23 +228,31 @@ fn ante(ctx: &mut Ctx<'_>, tx: &DecodedTx, mode: Mode, env: &Env<'_>) -> AppResu
             .tx_size_cost_per_byte
             .saturating_mul(tx.len.saturating_add(sim_extra) as u64),
         "txSize",
-    )?;
+    )
+}
 
+/// The fee the tx offers, as coins.
+fn parse_fee(tx: &DecodedTx) -> AppResult<Vec<Coin>> {
     let fee = tx
         .auth_info
         .fee
         .as_ref()
         .map(|f| f.amount.as_slice())
         .unwrap_or_default();
-    let fee = parse_coins(fee, true).map_err(|e| AppError {
+    parse_coins(fee, true).map_err(|e| AppError {
         log: format!("fee: {}", e.log),
         ..e
-    })?;
-    if check {
-        check_fee(&fee, tx.gas_limit(), mode, env)?;
-    }
+    })
+}
 
-    // Signers: key, sequence and signature, all read before anything is written.
+/// Signers: key, sequence and signature, all read before anything is written.
+fn check_signers(
+    ctx: &mut Ctx<'_>,
+    tx: &DecodedTx,
+    params: &AuthParams,
+    check: bool,
+    env: &Env<'_>,
+) -> AppResult<Vec<(BaseAccount, Vec<u8>)>> {
     let mut accounts = Vec::with_capacity(tx.signers.len());
     for (i, s) in tx.signers.iter().enumerate() {
         let acc = auth::get_account(ctx, &s.address)?.ok_or_else(|| {
@@ -261,8 +301,17 @@ fn ante(ctx: &mut Ctx<'_>, tx: &DecodedTx, mode: Mode, env: &Env<'_>) -> AppResu
         }
         accounts.push((acc, pubkey));
     }
+    Ok(accounts)
+}
 
-    // Writes: the fee, then sequences and keys.
+/// Moves the fee from its payer to the fee collector and emits the tx's fee event.
+fn deduct_fee(
+    ctx: &mut Ctx<'_>,
+    tx: &DecodedTx,
+    fee: &[Coin],
+    mode: Mode,
+    env: &Env<'_>,
+) -> AppResult<()> {
     let payer = tx.fee_payer().clone();
     let collector = Address::module(FEE_COLLECTOR);
     if fee.is_empty() && mode == Mode::Simulate {
@@ -275,10 +324,10 @@ fn ante(ctx: &mut Ctx<'_>, tx: &DecodedTx, mode: Mode, env: &Env<'_>) -> AppResu
         });
     }
     if !fee.is_empty() {
-        bank::transfer(ctx, &payer, &collector, &fee).map_err(|e| AppError {
+        bank::transfer(ctx, &payer, &collector, fee).map_err(|e| AppError {
             log: format!(
                 "fee payer {payer} cannot pay fee {}: {}",
-                format_coins(&fee),
+                format_coins(fee),
                 e.log
             ),
             ..e
@@ -286,11 +335,17 @@ fn ante(ctx: &mut Ctx<'_>, tx: &DecodedTx, mode: Mode, env: &Env<'_>) -> AppResu
     }
     ctx.emit(
         "tx",
-        &[
-            ("fee", format_coins(&fee)),
-            ("fee_payer", payer.to_bech32()),
-        ],
+        &[("fee", format_coins(fee)), ("fee_payer", payer.to_bech32())],
     );
+    Ok(())
+}
+
+/// Advances each signer's sequence and stores its public key if the chain had none.
+fn advance_sequences(
+    ctx: &mut Ctx<'_>,
+    tx: &DecodedTx,
+    accounts: Vec<(BaseAccount, Vec<u8>)>,
+) -> AppResult<()> {
     for ((mut acc, pubkey), s) in accounts.into_iter().zip(&tx.signers) {
         ctx.emit(
             "tx",
@@ -308,16 +363,19 @@ fn ante(ctx: &mut Ctx<'_>, tx: &DecodedTx, mode: Mode, env: &Env<'_>) -> AppResu
         }
         auth::set_account(ctx, &acc)?;
     }
-    if check {
-        let sigs = tx
-            .signers
-            .iter()
-            .map(|s| base64::engine::general_purpose::STANDARD.encode(&s.signature));
-        ctx.emit("tx", &[("signature", sigs.collect::<Vec<_>>().join(","))]);
-    }
     Ok(())
 }
 
+/// Emits the tx's signatures, base64, comma-separated.
+fn emit_signatures(ctx: &mut Ctx<'_>, tx: &DecodedTx) {
+    let sigs = tx
+        .signers
+        .iter()
+        .map(|s| base64::engine::general_purpose::STANDARD.encode(&s.signature));
+    ctx.emit("tx", &[("signature", sigs.collect::<Vec<_>>().join(","))]);
+}
+
+/// Refuses a fee in another denom or below the gas limit's cost at the applicable gas price.
 fn check_fee(fee: &[Coin], gas_limit: u64, mode: Mode, env: &Env<'_>) -> AppResult<()> {
     let mut price = env.gas_price;
     if let (Mode::Check, Some(local)) = (mode, env.local_min_gas_price) {

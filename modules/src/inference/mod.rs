@@ -11,6 +11,7 @@ pub mod handler;
 pub mod lifecycle;
 pub mod msgs;
 pub mod query;
+mod reveal;
 pub mod settle;
 pub mod state;
 #[cfg(test)]

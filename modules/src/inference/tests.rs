@@ -1,6 +1,9 @@
 //! The inference flow over an in-memory store: escrow, assignment, results from vote
 //! extensions, settlement on agreement, outvoting, silence, reassignment and refund — with
 //! the escrow conserved at every step.
+//!
+//! Over 500 lines in one file on purpose: every test drives the one shared in-process network
+//! harness (`Net`, below), so splitting the tests would only scatter its users.
 
 use super::lifecycle::{self, Genesis, GenesisModel};
 use super::msgs::InferenceMsg;

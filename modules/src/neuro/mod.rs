@@ -10,6 +10,7 @@ pub mod handler;
 pub mod lifecycle;
 pub mod msgs;
 pub mod query;
+mod solution;
 pub mod state;
 #[cfg(test)]
 mod tests;

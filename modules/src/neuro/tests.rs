@@ -1,6 +1,9 @@
 //! The job market over an in-memory store: escrow, exact verification, block fees for
 //! improvements, the reward, cancellation, the review committee and deadlines — with the
 //! escrow invariant and the total supply checked after every block.
+//!
+//! Over 500 lines in one file on purpose: every test drives the one shared in-process network
+//! harness (`Net`, below), so splitting the tests would only scatter its users.
 
 use super::lifecycle::{self, Genesis, GenesisParams};
 use super::msgs::{solution_commitment, NeuroMsg};
