@@ -60,6 +60,10 @@ cargo test --workspace --exclude glia-e2e --locked -- attack_
 step "GPU code compiles (glia-validator-gpu --features dmm-cuda)"
 cargo check -p glia-validator-gpu --features dmm-cuda --all-targets --locked
 
+# The fuzz targets (fuzz/, run by fuzz/run.sh) build gliad without its node: keep that building.
+step "fuzz targets' library compiles (gliad --no-default-features)"
+cargo check -p gliad --lib --no-default-features --locked
+
 step "localnet: 4 validators (localnet/up.sh builds nothing: the build above is its build)"
 export GLIA_RUN_DIR="$root/localnet/.run-e2e"
 export GLIA_CHECK_INVARIANTS=true

@@ -15,6 +15,7 @@ pub mod genesis;
 pub mod index_events;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod params;
+#[cfg(feature = "node")]
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod results;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
