@@ -33,14 +33,12 @@ pub mod app;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod block;
 #[cfg(feature = "node")]
-pub mod grpc;
+pub mod cli;
 #[cfg(feature = "node")]
-pub mod inference_cli;
+pub mod grpc;
 #[cfg(feature = "node")]
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod mempool;
-#[cfg(feature = "node")]
-pub mod neuro_cli;
 #[cfg(feature = "node")]
 pub mod node_info;
 #[cfg(feature = "node")]
@@ -54,12 +52,8 @@ pub mod rest;
 #[cfg(feature = "node")]
 pub mod services;
 #[cfg(feature = "node")]
-pub mod signer;
-#[cfg(feature = "node")]
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod simulate;
-#[cfg(feature = "node")]
-pub mod solve_cli;
 #[cfg(feature = "node")]
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod storage;

@@ -56,9 +56,9 @@ enum Cmd {
         mnemonic: String,
     },
     /// Solve a CNF, WCNF or QUBO file with the memcomputing solver (exit 10: SATISFIABLE).
-    Solve(gliad::solve_cli::SolveArgs),
+    Solve(gliad::cli::solve::SolveArgs),
     /// Write a seeded benchmark instance (planted 3-SAT, Max-Cut QUBO).
-    Gen(gliad::solve_cli::GenArgs),
+    Gen(gliad::cli::solve::GenArgs),
 }
 
 #[derive(clap::Args)]
@@ -152,17 +152,17 @@ enum TxModule {
 #[derive(Subcommand)]
 enum NeuroTx {
     /// Post a problem file with its pay; with --wait, follow it and print the best assignment.
-    SubmitJob(gliad::neuro_cli::SubmitJobArgs),
+    SubmitJob(gliad::cli::neuro::SubmitJobArgs),
     /// A committee member approves or rejects a job awaiting review.
-    Review(gliad::neuro_cli::ReviewArgs),
+    Review(gliad::cli::neuro::ReviewArgs),
     /// Cancel your job (only before a solution is accepted); the escrow comes back.
-    Cancel(gliad::neuro_cli::CancelArgs),
+    Cancel(gliad::cli::neuro::CancelArgs),
 }
 
 #[derive(Subcommand)]
 enum InferenceTx {
     /// Pay for images of a prompt; with --wait, follow the task and save the PNGs.
-    GenerateImage(gliad::inference_cli::GenerateImageArgs),
+    GenerateImage(gliad::cli::inference::GenerateImageArgs),
 }
 
 fn main() -> Result<()> {
@@ -179,13 +179,13 @@ fn main() -> Result<()> {
                 TxModule::Inference {
                     cmd: InferenceTx::GenerateImage(args),
                 },
-        } => gliad::inference_cli::generate_image(args),
+        } => gliad::cli::inference::generate_image(args),
         Cmd::Tx {
             module: TxModule::Neuro { cmd },
         } => match cmd {
-            NeuroTx::SubmitJob(a) => gliad::neuro_cli::submit_job(a),
-            NeuroTx::Review(a) => gliad::neuro_cli::review(a),
-            NeuroTx::Cancel(a) => gliad::neuro_cli::cancel(a),
+            NeuroTx::SubmitJob(a) => gliad::cli::neuro::submit_job(a),
+            NeuroTx::Review(a) => gliad::cli::neuro::review(a),
+            NeuroTx::Cancel(a) => gliad::cli::neuro::cancel(a),
         },
         Cmd::TinyModel { out } => {
             println!("{}", glia_validator_gpu::sd::weights::write_tiny(&out)?);
@@ -195,8 +195,8 @@ fn main() -> Result<()> {
             println!("{}", Key::from_mnemonic(&mnemonic)?.address);
             Ok(())
         }
-        Cmd::Solve(args) => std::process::exit(gliad::solve_cli::solve(args)),
-        Cmd::Gen(args) => gliad::solve_cli::generate(args),
+        Cmd::Solve(args) => std::process::exit(gliad::cli::solve::solve(args)),
+        Cmd::Gen(args) => gliad::cli::solve::generate(args),
     }
 }
 
@@ -232,7 +232,7 @@ fn start(args: StartArgs) -> Result<()> {
 
 /// The flags clap leaves as text: the solver's device and the node's configuration.
 fn parse_start_flags(args: &StartArgs) -> Result<(Device, NodeConfig)> {
-    let neuro_device = gliad::solve_cli::parse_device(&args.neuro_device)
+    let neuro_device = gliad::cli::solve::parse_device(&args.neuro_device)
         .map_err(anyhow::Error::msg)
         .context("--neuro-device")?;
     let min_gas_price = args

@@ -4,8 +4,8 @@
 //! in the SAT-competition format. `review` and `cancel` are the committee's and the
 //! creator's messages.
 
-use crate::signer::{Signer, SignerArgs};
-use crate::solve_cli::{detect_format, v_lines};
+use crate::cli::signer::{Signer, SignerArgs};
+use crate::cli::solve::{detect_format, v_lines};
 use anyhow::{ensure, Context, Result};
 use glia_client::rpc::{msg_response, send_auto};
 use glia_client::tx::any;

@@ -3,7 +3,7 @@
 //! until it settles (printing progress), downloads each accepted image from the executors'
 //! blob stores and saves it only if its sha256 matches the chain's record.
 
-use crate::signer::{Signer, SignerArgs};
+use crate::cli::signer::{Signer, SignerArgs};
 use anyhow::{bail, Context, Result};
 use glia_client::keys::Key;
 use glia_client::rpc::Rpc;

@@ -1,0 +1,8 @@
+//! The client commands of `gliad` (`tx inference generate-image`, `tx neuro …`, `solve`,
+//! `gen`): they talk to a chain like any client, through `glia-client`, and sign with the
+//! key and gas price `signer` resolves.
+
+pub mod inference;
+pub mod neuro;
+pub mod signer;
+pub mod solve;
