@@ -67,8 +67,9 @@ exec 9<"$LOCALNET"; flock -n 9 || die "another localnet/up.sh is running"
 MODE=fresh
 if [[ -f $NETJSON && $RESET == 0 ]]; then
   MODE=resume
-  read -r NAPP N FIXTURES < <(python3 -c 'import json,sys; n=json.load(open(sys.argv[1])); print(n["app"], n["validators"], int(n.get("test_fixtures", False)))' "$NETJSON")
+  read -r NAPP N FIXTURES NFORMAT < <(python3 -c 'import json,sys; n=json.load(open(sys.argv[1])); print(n["app"], n["validators"], int(n.get("test_fixtures", False)), n.get("state_format", 1))' "$NETJSON")
   [[ $NAPP == "$APP" ]] || die "the network in $(rel "$RUN_DIR") runs app '$NAPP'; use --app $NAPP, or --reset to replace it"
+  [[ $APP != gliad || $NFORMAT == "$STATE_FORMAT" ]] || die "the network in $(rel "$RUN_DIR") was written by a gliad of state format $NFORMAT; this gliad reads format $STATE_FORMAT and cannot resume it: localnet/up.sh --reset starts a new network (its state and accounts are replaced)"
   ((NSET == 0)) || log "resuming the existing $N-validator network; --validators is ignored (use --reset to rebuild)"
   ((ASET == 0)) || log "resuming the existing network; --accounts is ignored: its accounts are in $(rel "$NETJSON") (use --reset to rebuild)"
   read -r ALIVE TOTAL < <(count_alive)
@@ -111,7 +112,7 @@ if [[ $MODE == fresh ]]; then
     ACCOUNTS_JSON='[]' OPERATORS_JSON='[]' TINY_SHA256=''
   fi
   IDS=(); for ((i = 0; i < N; i++)); do IDS+=("$("$COMETBFT" show-node-id --home "$RUN_DIR/node$i")"); done
-  export ACCOUNTS_JSON OPERATORS_JSON TINY_SHA256 FIXTURES CHAIN_ID DENOM
+  export ACCOUNTS_JSON OPERATORS_JSON TINY_SHA256 FIXTURES CHAIN_ID DENOM STATE_FORMAT
   python3 - "$RUN_DIR" "$N" "$APP" "${IDS[@]}" <<'PY'
 import json, os, re, sys
 run, n, app, ids = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
@@ -273,6 +274,7 @@ net = {
                "quorum": 2, "review_size_threshold": 5000}
               if g and len(json.loads(os.environ["ACCOUNTS_JSON"])) >= 3 else {}),
     "app": app, "validators": n, "homes": [f"{run}/node{i}" for i in range(n)],
+    "state_format": int(os.environ["STATE_FORMAT"]),
 }
 with open(path + ".tmp", "w") as f:
     json.dump(net, f, indent=2); f.write("\n")

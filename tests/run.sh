@@ -107,6 +107,9 @@ fi
 step "READMEs: every shell block runs as written (tests/readme.py, its own network)"
 localnet/down.sh --run-dir "$GLIA_RUN_DIR"
 unset GLIA_NETWORK GLIAD
+# Its own network, new each run (one left by an earlier run may be of an older state format).
+localnet/down.sh --run-dir "$root/localnet/.run-readme" >/dev/null 2>&1 || true
+rm -rf "$root/localnet/.run-readme"
 GLIA_RUN_DIR="$root/localnet/.run-readme" python3 tests/readme.py README.md localnet/README.md
 
 step "full blocks: every proposer's mempool holds more than a block (its own network)"

@@ -50,6 +50,13 @@ expect "install step: go missing" 1 '^error: go not found: CometBFT v0\.38\.26 .
   env PATH="$nopath" HOME="$scratch" GLIA_TOOL_DIRS= RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" \
   CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" localnet/install-deps.sh
 
+# A network written by a gliad of another state format: refused before any node starts.
+mkdir -p "$scratch/old"
+echo '{"app": "gliad", "validators": 4, "state_format": 1}' >"$scratch/old/network.json"
+expect "up.sh: a network of an older state format" 1 \
+  '^error: the network in .* state format 1; this gliad reads format [0-9]+ .*--reset' \
+  env GLIA_RUN_DIR="$scratch/old" localnet/up.sh
+
 # A port in use: something listens on node 0's RPC port.
 python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 26657)); s.listen(); time.sleep(120)' &
 holder=$!
