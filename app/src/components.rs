@@ -14,8 +14,13 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
         .with(bank::component::Bank::default())
         .with(staking::component::Staking)
         .with(beacon::component::Beacon)
-        .with(inference::component::Inference)
-        .with(neuro::component::Neuro)
+        // Each escrow-holding component gets the bank handle of its own module account.
+        .with(inference::component::Inference::new(bank::Escrow::new(
+            inference::MODULE_ACCOUNT,
+        )))
+        .with(neuro::component::Neuro::new(bank::Escrow::new(
+            neuro::MODULE_ACCOUNT,
+        )))
         .with(tendermint::component::Tendermint::new(
             chain_id,
             node,

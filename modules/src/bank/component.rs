@@ -79,11 +79,7 @@ impl Component for Bank {
     }
 
     fn decode_msg(&self, any: &Any) -> AppResult<DecodedMsg> {
-        let m = BankMsg::decode(any).ok_or_else(|| {
-            AppError::tx_decode(format!("not a bank message: {}", any.type_url))
-        })??;
-        let signers = m.signers();
-        Ok(DecodedMsg::new(m, signers))
+        DecodedMsg::from_decoder(NAME, any, BankMsg::decode(any), BankMsg::signers)
     }
 
     fn execute_msg(&self, ctx: &mut Ctx<'_>, msg: &DecodedMsg) -> AppResult<Any> {

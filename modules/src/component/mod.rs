@@ -104,6 +104,21 @@ impl DecodedMsg {
         }
     }
 
+    /// A component's own message, from its decoder's answer (`None`: not one of its types,
+    /// which the router never sends it), with the addresses that must sign it.
+    pub fn from_decoder<M: Send + Sync + 'static>(
+        component: &str,
+        any: &Any,
+        decoded: Option<AppResult<M>>,
+        signers: impl FnOnce(&M) -> Vec<Address>,
+    ) -> AppResult<Self> {
+        let m = decoded.ok_or_else(|| {
+            AppError::tx_decode(format!("{component} has no message {:?}", any.type_url))
+        })??;
+        let signers = signers(&m);
+        Ok(DecodedMsg::new(m, signers))
+    }
+
     /// The component's own message type; an internal error if another component's.
     pub fn get<M: 'static>(&self) -> AppResult<&M> {
         self.msg.downcast_ref::<M>().ok_or_else(|| {

@@ -7,8 +7,8 @@ use glia_proto::abci::v1::{BeaconShare, VoteExtensionPart};
 fn app() -> Components {
     AppBuilder::new()
         .with(crate::beacon::component::Beacon)
-        .with(crate::inference::component::Inference)
-        .with(crate::neuro::component::Neuro)
+        .with(crate::inference::component::Inference::default())
+        .with(crate::neuro::component::Neuro::default())
         .build()
         .unwrap()
 }
@@ -62,14 +62,14 @@ fn attack_vote_extensions_are_envelopes_of_known_parts() {
 #[test]
 fn the_builder_refuses_an_ambiguous_composition() {
     let e = AppBuilder::new()
-        .with(crate::neuro::component::Neuro)
-        .with(crate::neuro::component::Neuro)
+        .with(crate::neuro::component::Neuro::default())
+        .with(crate::neuro::component::Neuro::default())
         .build()
         .err()
         .unwrap();
     assert!(e.contains("two components are named \"neuro\""), "{e}");
     let e = AppBuilder::new()
-        .with(crate::neuro::component::Neuro)
+        .with(crate::neuro::component::Neuro::default())
         .begin_order(&["nobody"])
         .build()
         .err()

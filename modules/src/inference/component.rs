@@ -2,21 +2,38 @@
 
 use super::lifecycle::{self, Genesis, GenesisModel, GenesisParams};
 use super::msgs::InferenceMsg;
-use super::{handler, query, state};
+use super::{handler, query, state, MODULE_ACCOUNT};
+use crate::bank::Escrow;
 use crate::component::{
     genesis_json, genesis_section, BlockContext, Component, DecodedMsg, GenesisInfo, QueryRoute,
     VoteExtensionPart,
 };
 use crate::context::{Ctx, ReadOnly};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use glia_proto::cosmos::Any;
 use glia_proto::inference::v1::{ModelFamily, MsgGenerateImage, MsgRegisterExecutor};
 use prost::Name;
 
 pub const NAME: &str = "inference";
 
-/// `glia.inference.v1`.
-pub struct Inference;
+/// `glia.inference.v1`. Holds task escrows through the bank handle it is given.
+pub struct Inference {
+    escrow: Escrow,
+}
+
+impl Inference {
+    /// The component, paying and refunding through `escrow` (its module account's handle).
+    pub fn new(escrow: Escrow) -> Self {
+        Inference { escrow }
+    }
+}
+
+impl Default for Inference {
+    /// With the escrow of its own module account.
+    fn default() -> Self {
+        Inference::new(Escrow::new(MODULE_ACCOUNT))
+    }
+}
 
 impl Component for Inference {
     fn name(&self) -> &'static str {
@@ -24,7 +41,7 @@ impl Component for Inference {
     }
 
     fn module_accounts(&self) -> Vec<&'static str> {
-        vec![super::ESCROW.module()]
+        vec![self.escrow.module()]
     }
 
     fn init_genesis(
@@ -73,11 +90,11 @@ impl Component for Inference {
     }
 
     fn begin_block(&self, ctx: &mut Ctx<'_>, block: &BlockContext) -> AppResult<()> {
-        lifecycle::begin_block(ctx, &block.vote_extension_parts(NAME))
+        lifecycle::begin_block(ctx, &block.vote_extension_parts(NAME), &self.escrow)
     }
 
     fn end_block(&self, ctx: &mut Ctx<'_>, _block: &BlockContext) -> AppResult<()> {
-        lifecycle::end_block(ctx)
+        lifecycle::end_block(ctx, &self.escrow)
     }
 
     fn msg_type_urls(&self) -> Vec<String> {
@@ -88,15 +105,11 @@ impl Component for Inference {
     }
 
     fn decode_msg(&self, any: &Any) -> AppResult<DecodedMsg> {
-        let m = InferenceMsg::decode(any).ok_or_else(|| {
-            AppError::tx_decode(format!("not an inference message: {}", any.type_url))
-        })??;
-        let signers = m.signers();
-        Ok(DecodedMsg::new(m, signers))
+        DecodedMsg::from_decoder(NAME, any, InferenceMsg::decode(any), InferenceMsg::signers)
     }
 
     fn execute_msg(&self, ctx: &mut Ctx<'_>, msg: &DecodedMsg) -> AppResult<Any> {
-        handler::execute(ctx, msg.get::<InferenceMsg>()?)
+        handler::execute(ctx, msg.get::<InferenceMsg>()?, &self.escrow)
     }
 
     fn queries(&self) -> Vec<QueryRoute> {
@@ -118,7 +131,7 @@ impl Component for Inference {
     }
 
     fn check_invariants(&self, ctx: &mut Ctx<'_>) -> AppResult<()> {
-        lifecycle::check_invariants(ctx)
+        lifecycle::check_invariants(ctx, &self.escrow)
     }
 
     fn vote_extension(&self) -> Option<&dyn VoteExtensionPart> {

@@ -1,9 +1,9 @@
 //! Inference execution: every check that reads state runs before the first write.
 
 use super::msgs::{GenerateImage, InferenceMsg, RegisterExecutor};
-use super::ESCROW;
 use super::{assign, capacity, errors, events, state};
 use crate::address::Address;
+use crate::bank::Escrow;
 use crate::beacon;
 use crate::coins::{Coin, BASE_DENOM};
 use crate::context::Ctx;
@@ -16,9 +16,10 @@ use glia_proto::inference::v1::{
 };
 use prost::{Message, Name};
 
-pub fn execute(ctx: &mut Ctx<'_>, msg: &InferenceMsg) -> AppResult<Any> {
+/// Executes a checked message; task escrows go through `bank` (the component's own).
+pub fn execute(ctx: &mut Ctx<'_>, msg: &InferenceMsg, bank: &Escrow) -> AppResult<Any> {
     match msg {
-        InferenceMsg::GenerateImage(m) => generate_image(ctx, m),
+        InferenceMsg::GenerateImage(m) => generate_image(ctx, m, bank),
         InferenceMsg::RegisterExecutor(m) => register_executor(ctx, m),
     }
 }
@@ -33,7 +34,7 @@ pub fn price_per_result(model: &Model, steps: u32, width: u32, height: u32) -> u
     units.div_ceil(1_000_000)
 }
 
-fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage) -> AppResult<Any> {
+fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage, bank: &Escrow) -> AppResult<Any> {
     let m = &g.msg;
     let params = state::params(ctx)?;
     let model = state::model(ctx, &m.model_id)?.ok_or_else(|| {
@@ -146,7 +147,7 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage) -> AppResult<Any> {
     }
     // Checks done; from here on only writes (and the escrow, whose failure rolls back the tx).
     let escrow = Coin::new(BASE_DENOM, total);
-    ESCROW.hold(ctx, &g.creator, total, "an image task")?;
+    bank.hold(ctx, &g.creator, total, "an image task")?;
     let id = state::next_task_id(ctx)?;
     let height = ctx.block.height;
     let task = Task {

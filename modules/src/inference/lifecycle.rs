@@ -1,8 +1,8 @@
 //! Inference genesis, the vote-extension results of each block, and end of block.
 
-use super::ESCROW;
 use super::{errors, settle, state, MODULE_ACCOUNT};
 use crate::address::Address;
+use crate::bank::Escrow;
 use crate::coins::parse_amount;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -291,24 +291,24 @@ pub fn apply_vote_extensions(ctx: &mut Ctx<'_>, parts: &[(String, Vec<u8>)]) -> 
 /// Start of a block: the inference parts of the last commit's extensions (`parts`, empty when
 /// the block carries none), then the draw of every task requested in the previous block,
 /// from the beacon the beacon component has just mixed.
-pub fn begin_block(ctx: &mut Ctx<'_>, parts: &[(String, Vec<u8>)]) -> AppResult<()> {
+pub fn begin_block(ctx: &mut Ctx<'_>, parts: &[(String, Vec<u8>)], bank: &Escrow) -> AppResult<()> {
     apply_vote_extensions(ctx, parts)?;
     for id in state::undrawn_task_ids(ctx)? {
         ctx.delete(state::state_key::undrawn(id))?;
         if let Some(mut task) = state::task(ctx, id)? {
-            settle::draw(ctx, &mut task)?;
+            settle::draw(ctx, &mut task, bank)?;
             state::set_task(ctx, &task)?;
         }
     }
     Ok(())
 }
 
-pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
-    settle::end_block(ctx)
+pub fn end_block(ctx: &mut Ctx<'_>, bank: &Escrow) -> AppResult<()> {
+    settle::end_block(ctx, bank)
 }
 
 /// The module account holds exactly the escrows of pending tasks.
-pub fn check_invariants(ctx: &mut Ctx<'_>) -> AppResult<()> {
+pub fn check_invariants(ctx: &mut Ctx<'_>, bank: &Escrow) -> AppResult<()> {
     let mut owed = 0u128;
     for id in state::open_task_ids(ctx)? {
         let t = state::task(ctx, id)?
@@ -327,5 +327,5 @@ pub fn check_invariants(ctx: &mut Ctx<'_>) -> AppResult<()> {
             .checked_add(escrow)
             .ok_or_else(|| AppError::overflow("the escrows of open tasks"))?;
     }
-    ESCROW.check(ctx, owed, "open tasks")
+    bank.check(ctx, owed, "open tasks")
 }

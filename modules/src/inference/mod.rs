@@ -21,7 +21,5 @@ pub use msgs::InferenceMsg;
 
 /// The module account that holds task escrows.
 pub const MODULE_ACCOUNT: &str = "inference";
-/// The bank handle for task escrows.
-pub const ESCROW: crate::bank::Escrow = crate::bank::Escrow::new(MODULE_ACCOUNT);
 /// Codespace of this module's errors.
 pub const CODESPACE: &str = "inference";

@@ -7,9 +7,9 @@ pub use super::reveal::{
     awaits_reveal, open_at, open_for_vote, record, record_commitment, result_commitment,
     reveal_for_vote, revealing_at,
 };
-use super::ESCROW;
 use super::{assign, capacity, events, state};
 use crate::address::Address;
+use crate::bank::Escrow;
 use crate::coins::{parse_amount, Coin, BASE_DENOM};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -24,7 +24,7 @@ fn amount_of(c: &Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin>) -> App
 
 /// End of block: replace silent executors once, open the reveal phase once no slot can still
 /// commit, and settle tasks whose reveals are complete or over.
-pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
+pub fn end_block(ctx: &mut Ctx<'_>, bank: &Escrow) -> AppResult<()> {
     let params = state::params(ctx)?;
     let height = ctx.block.height;
     for id in state::open_task_ids(ctx)? {
@@ -36,7 +36,7 @@ pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
             continue;
         }
         let changed = if task.reveal_height == 0 {
-            commit_phase(ctx, &mut task, &params, height)?
+            commit_phase(ctx, &mut task, &params, height, bank)?
         } else if height >= task.reveal_deadline_height
             || !task.assignments.iter().any(awaits_reveal)
         {
@@ -44,7 +44,7 @@ pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
             for a in task.assignments.iter().filter(|a| awaits_reveal(a)) {
                 penalise_missed(ctx, &a.executor, &params)?;
             }
-            settle(ctx, &mut task, &params)?;
+            settle(ctx, &mut task, &params, bank)?;
             true
         } else {
             false
@@ -62,6 +62,7 @@ fn commit_phase(
     task: &mut Task,
     params: &Params,
     height: u64,
+    bank: &Escrow,
 ) -> AppResult<bool> {
     let mut changed = false;
     let timed_out = height >= task.timeout_height;
@@ -107,7 +108,7 @@ fn commit_phase(
         task.reveal_deadline_height = height.saturating_add(params.result_timeout_blocks);
         events::reveal_opened(ctx, task.id, task.reveal_deadline_height);
     } else {
-        settle(ctx, task, params)?;
+        settle(ctx, task, params, bank)?;
     }
     Ok(true)
 }
@@ -208,13 +209,13 @@ fn replace(
 
 /// Draws a task's executors in the block after its request (see `beacon`); a task whose
 /// executors have all gone since is settled at once (refunded).
-pub fn draw(ctx: &mut Ctx<'_>, task: &mut Task) -> AppResult<()> {
+pub fn draw(ctx: &mut Ctx<'_>, task: &mut Task, bank: &Escrow) -> AppResult<()> {
     if task.status != TaskStatus::Pending as i32 || !task.assignments.is_empty() {
         return Ok(());
     }
     let params = state::params(ctx)?;
     let Some(model) = state::model(ctx, &task.model_id)? else {
-        return settle(ctx, task, &params);
+        return settle(ctx, task, &params, bank);
     };
     let creator = Address::parse(&task.creator).map_err(AppError::internal)?;
     let work = capacity::work_of(task.seeds.len(), task.width, task.height, task.steps);
@@ -235,7 +236,7 @@ pub fn draw(ctx: &mut Ctx<'_>, task: &mut Task) -> AppResult<()> {
     task.assignments = slots;
     events::task_drawn(ctx, task.id, &chosen);
     if chosen.is_empty() {
-        settle(ctx, task, &params)?;
+        settle(ctx, task, &params, bank)?;
     }
     Ok(())
 }
@@ -246,7 +247,7 @@ fn distance(a: u64, b: u64) -> u32 {
 }
 
 /// Pays agreeing executors, penalises outvoted ones and refunds the rest.
-pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params) -> AppResult<()> {
+pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params, bank: &Escrow) -> AppResult<()> {
     // Slots that never committed and were not yet handled leave their executors' queues.
     for a in &task.assignments {
         if a.commitment.is_empty() && a.result_height != u64::MAX {
@@ -335,7 +336,7 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params) -> AppResult<()> {
     let mut paid = 0u128;
     for (op, amount) in &pay {
         let to = Address::parse(op).map_err(AppError::internal)?;
-        ESCROW.release(ctx, &to, *amount, &format!("results of task {}", task.id))?;
+        bank.release(ctx, &to, *amount, &format!("results of task {}", task.id))?;
         paid = paid
             .checked_add(*amount)
             .ok_or_else(|| AppError::overflow(format!("paid for task {}", task.id)))?;
@@ -362,7 +363,7 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params) -> AppResult<()> {
     })?;
     if refund > 0 {
         let creator = Address::parse(&task.creator).map_err(AppError::internal)?;
-        ESCROW.release(
+        bank.release(
             ctx,
             &creator,
             refund,

@@ -155,7 +155,8 @@ impl Net {
 
     fn exec(&mut self, any: Any) -> AppResult<()> {
         let m = InferenceMsg::decode(&any).expect("inference msg")?;
-        self.step(|ctx| handler::execute(ctx, &m)).map(|_| ())
+        self.step(|ctx| handler::execute(ctx, &m, &crate::bank::Escrow::new(super::MODULE_ACCOUNT)))
+            .map(|_| ())
     }
 
     fn request(&self, seeds: Vec<u64>, replicas: u32) -> MsgGenerateImage {
@@ -236,7 +237,7 @@ impl Net {
         self.step(|ctx| {
             use crate::component::Component;
             beacon::component::Beacon.begin_block(ctx, &block)?;
-            super::component::Inference.begin_block(ctx, &block)
+            super::component::Inference::default().begin_block(ctx, &block)
         })
         .unwrap();
     }
@@ -335,8 +336,8 @@ impl Net {
 
     fn end_block(&mut self) {
         self.step(|ctx| {
-            lifecycle::end_block(ctx)?;
-            lifecycle::check_invariants(ctx)?;
+            lifecycle::end_block(ctx, &crate::bank::Escrow::new(super::MODULE_ACCOUNT))?;
+            lifecycle::check_invariants(ctx, &crate::bank::Escrow::new(super::MODULE_ACCOUNT))?;
             bank::invariants::check(ctx)
         })
         .unwrap();

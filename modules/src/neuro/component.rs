@@ -2,12 +2,13 @@
 
 use super::lifecycle::{self, Genesis, GenesisParams};
 use super::msgs::NeuroMsg;
-use super::{handler, query, state};
+use super::{handler, query, state, MODULE_ACCOUNT};
+use crate::bank::Escrow;
 use crate::component::{
     genesis_json, genesis_section, BlockContext, Component, DecodedMsg, GenesisInfo, QueryRoute,
 };
 use crate::context::{Ctx, ReadOnly};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use glia_proto::cosmos::Any;
 use glia_proto::neuro::v1::{
     MsgCancelJob, MsgCommitSolution, MsgReviewJob, MsgSubmitJob, MsgSubmitSolution,
@@ -16,8 +17,24 @@ use prost::Name;
 
 pub const NAME: &str = "neuro";
 
-/// `glia.neuro.v1`.
-pub struct Neuro;
+/// `glia.neuro.v1`. Holds job escrows through the bank handle it is given.
+pub struct Neuro {
+    escrow: Escrow,
+}
+
+impl Neuro {
+    /// The component, paying and refunding through `escrow` (its module account's handle).
+    pub fn new(escrow: Escrow) -> Self {
+        Neuro { escrow }
+    }
+}
+
+impl Default for Neuro {
+    /// With the escrow of its own module account.
+    fn default() -> Self {
+        Neuro::new(Escrow::new(MODULE_ACCOUNT))
+    }
+}
 
 impl Component for Neuro {
     fn name(&self) -> &'static str {
@@ -25,7 +42,7 @@ impl Component for Neuro {
     }
 
     fn module_accounts(&self) -> Vec<&'static str> {
-        vec![super::ESCROW.module()]
+        vec![self.escrow.module()]
     }
 
     fn init_genesis(
@@ -61,7 +78,7 @@ impl Component for Neuro {
     }
 
     fn end_block(&self, ctx: &mut Ctx<'_>, _block: &BlockContext) -> AppResult<()> {
-        lifecycle::end_block(ctx)
+        lifecycle::end_block(ctx, &self.escrow)
     }
 
     fn msg_type_urls(&self) -> Vec<String> {
@@ -75,15 +92,11 @@ impl Component for Neuro {
     }
 
     fn decode_msg(&self, any: &Any) -> AppResult<DecodedMsg> {
-        let m = NeuroMsg::decode(any).ok_or_else(|| {
-            AppError::tx_decode(format!("not a neuro message: {}", any.type_url))
-        })??;
-        let signers = m.signers();
-        Ok(DecodedMsg::new(m, signers))
+        DecodedMsg::from_decoder(NAME, any, NeuroMsg::decode(any), NeuroMsg::signers)
     }
 
     fn execute_msg(&self, ctx: &mut Ctx<'_>, msg: &DecodedMsg) -> AppResult<Any> {
-        handler::execute(ctx, msg.get::<NeuroMsg>()?)
+        handler::execute(ctx, msg.get::<NeuroMsg>()?, &self.escrow)
     }
 
     fn queries(&self) -> Vec<QueryRoute> {
@@ -98,6 +111,6 @@ impl Component for Neuro {
     }
 
     fn check_invariants(&self, ctx: &mut Ctx<'_>) -> AppResult<()> {
-        lifecycle::check_invariants(ctx)
+        lifecycle::check_invariants(ctx, &self.escrow)
     }
 }

@@ -21,8 +21,8 @@
 
 use super::msgs::{CancelJob, NeuroMsg, ReviewJob, SubmitJob};
 use super::problem::{Format, Limits, Problem};
-use super::ESCROW;
 use super::{errors, events, solution, state};
+use crate::bank::Escrow;
 use crate::coins::{Coin, BASE_DENOM};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -35,9 +35,10 @@ use glia_proto::neuro::v1::{
 use prost::{Message, Name};
 use sha2::{Digest, Sha256};
 
-pub fn execute(ctx: &mut Ctx<'_>, msg: &NeuroMsg) -> AppResult<Any> {
+/// Executes a checked message; job escrows go through `bank` (the component's own).
+pub fn execute(ctx: &mut Ctx<'_>, msg: &NeuroMsg, bank: &Escrow) -> AppResult<Any> {
     match msg {
-        NeuroMsg::SubmitJob(m) => submit_job(ctx, m),
+        NeuroMsg::SubmitJob(m) => submit_job(ctx, m, bank),
         NeuroMsg::CommitSolution(m) => solution::commit_solution(ctx, m),
         NeuroMsg::SubmitSolution(m) => solution::submit_solution(ctx, m),
         NeuroMsg::CancelJob(m) => cancel_job(ctx, m),
@@ -158,7 +159,7 @@ pub fn proto_format(f: Format) -> ProblemFormat {
     }
 }
 
-fn submit_job(ctx: &mut Ctx<'_>, m: &SubmitJob) -> AppResult<Any> {
+fn submit_job(ctx: &mut Ctx<'_>, m: &SubmitJob, bank: &Escrow) -> AppResult<Any> {
     let params = state::params(ctx)?;
     if m.problem.len() as u64 > params.max_problem_bytes {
         return Err(errors::problem_too_large(format!(
@@ -206,7 +207,7 @@ fn submit_job(ctx: &mut Ctx<'_>, m: &SubmitJob) -> AppResult<Any> {
         )));
     }
     // Checks done; from here on only writes.
-    ESCROW.hold(ctx, &m.creator, escrow, "a job's fees and reward")?;
+    bank.hold(ctx, &m.creator, escrow, "a job's fees and reward")?;
     let id = state::next_job_id(ctx)?;
     let height = ctx.block.height;
     let (num_clauses, num_vars) = match &problem {

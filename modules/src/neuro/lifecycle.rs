@@ -1,9 +1,9 @@
 //! Neuro genesis, end of block (block fees, closing, deadlines) and the escrow invariant.
 
 use super::handler::{amount, coin, status_name};
-use super::ESCROW;
 use super::{events, state, MODULE_ACCOUNT};
 use crate::address::Address;
+use crate::bank::Escrow;
 use crate::coins::{Coin, BASE_DENOM};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -111,7 +111,7 @@ fn mul_div(a: u128, b: u64, c: u64) -> AppResult<u128> {
 
 /// Pays a Solved or Expired job's pot to its solutions by improvement (the rule in
 /// `handler`'s module comment), and drops its pending commitments.
-fn settle(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
+fn settle(ctx: &mut Ctx<'_>, job: &mut Job, bank: &Escrow) -> AppResult<()> {
     for (k, _) in ctx.scan(&state::state_key::commitments_prefix(job.id))? {
         ctx.delete(k)?;
     }
@@ -168,7 +168,7 @@ fn settle(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
         let paid = fee_part.saturating_add(reward_part);
         if s.solver != job.creator && paid > 0 {
             let to = Address::parse(&s.solver).map_err(AppError::internal)?;
-            ESCROW.release(ctx, &to, paid, &format!("a solution to job {}", job.id))?;
+            bank.release(ctx, &to, paid, &format!("a solution to job {}", job.id))?;
             fees_paid = fees_paid.saturating_add(fee_part);
             reward_paid = reward_paid.saturating_add(reward_part);
             s.paid = paid.to_string();
@@ -190,12 +190,12 @@ fn settle(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
 }
 
 /// Settles a closed job and refunds what its escrow still holds to its creator.
-fn refund(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
-    settle(ctx, job)?;
+fn refund(ctx: &mut Ctx<'_>, job: &mut Job, bank: &Escrow) -> AppResult<()> {
+    settle(ctx, job, bank)?;
     let left = amount(&job.escrow)?;
     if left > 0 {
         let to = Address::parse(&job.creator).map_err(AppError::internal)?;
-        ESCROW.release(ctx, &to, left, &format!("the refund of job {}", job.id))?;
+        bank.release(ctx, &to, left, &format!("the refund of job {}", job.id))?;
     }
     job.escrow = coin(0);
     job.refunded = coin(
@@ -215,7 +215,7 @@ fn refund(ctx: &mut Ctx<'_>, job: &mut Job) -> AppResult<()> {
     Ok(())
 }
 
-pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
+pub fn end_block(ctx: &mut Ctx<'_>, bank: &Escrow) -> AppResult<()> {
     let height = ctx.block.height;
     // Jobs whose reveal window closed with this block.
     for id in state::ids(ctx, &state::state_key::deadline_prefix(height))? {
@@ -228,7 +228,7 @@ pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
         ctx.delete(state::state_key::board(job.pay_per_unit_micro, id))?;
         job.status = JobStatus::Expired as i32;
         job.closed_height = height;
-        refund(ctx, &mut job)?;
+        refund(ctx, &mut job, bank)?;
     }
     // Jobs the committee did not review in time.
     for id in state::ids(ctx, &state::state_key::review_deadline_prefix(height))? {
@@ -239,19 +239,19 @@ pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
         }
         job.status = JobStatus::ReviewExpired as i32;
         job.closed_height = height;
-        refund(ctx, &mut job)?;
+        refund(ctx, &mut job, bank)?;
     }
     // Jobs solved, cancelled or rejected during this block.
     for id in state::ids(ctx, state::state_key::CLOSING_PREFIX)? {
         ctx.delete(state::state_key::closing(id))?;
         let mut job = job(ctx, id)?;
-        refund(ctx, &mut job)?;
+        refund(ctx, &mut job, bank)?;
     }
     Ok(())
 }
 
 /// The module account holds exactly the escrows of jobs not yet closed.
-pub fn check_invariants(ctx: &mut Ctx<'_>) -> AppResult<()> {
+pub fn check_invariants(ctx: &mut Ctx<'_>, bank: &Escrow) -> AppResult<()> {
     let mut owed = 0u128;
     let mut ids = state::open_job_ids(ctx)?;
     for (k, _) in ctx.scan(state::state_key::REVIEW_DEADLINE_PREFIX)? {
@@ -269,5 +269,5 @@ pub fn check_invariants(ctx: &mut Ctx<'_>) -> AppResult<()> {
             .checked_add(amount(&j.escrow)?)
             .ok_or_else(|| AppError::overflow("the escrows of live jobs"))?;
     }
-    ESCROW.check(ctx, owed, "live jobs")
+    bank.check(ctx, owed, "live jobs")
 }

@@ -22,7 +22,5 @@ pub use msgs::NeuroMsg;
 
 /// The module account that holds job escrows.
 pub const MODULE_ACCOUNT: &str = "neuro";
-/// The bank handle for job escrows (fees and rewards).
-pub const ESCROW: crate::bank::Escrow = crate::bank::Escrow::new(MODULE_ACCOUNT);
 /// Codespace of this module's errors.
 pub const CODESPACE: &str = "neuro";

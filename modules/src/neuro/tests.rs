@@ -105,8 +105,8 @@ impl Net {
 
     fn end_block(&mut self) {
         self.ctx_step(|ctx| {
-            lifecycle::end_block(ctx)?;
-            lifecycle::check_invariants(ctx)?;
+            lifecycle::end_block(ctx, &crate::bank::Escrow::new(super::MODULE_ACCOUNT))?;
+            lifecycle::check_invariants(ctx, &crate::bank::Escrow::new(super::MODULE_ACCOUNT))?;
             bank::invariants::check(ctx)
         })
         .unwrap();
@@ -116,7 +116,9 @@ impl Net {
     /// Executes one message in the current block (no end of block).
     fn tx(&mut self, msg: Any) -> AppResult<Any> {
         let m = NeuroMsg::decode(&msg).expect("a neuro message")?;
-        self.ctx_step(|ctx| handler::execute(ctx, &m))
+        self.ctx_step(|ctx| {
+            handler::execute(ctx, &m, &crate::bank::Escrow::new(super::MODULE_ACCOUNT))
+        })
     }
 
     fn balance(&mut self, a: &Address) -> u128 {
@@ -731,8 +733,8 @@ fn nobody_can_send_coins_into_an_escrow_account() {
     use glia_proto::cosmos::cosmos::bank::v1beta1::MsgSend;
     let app = AppBuilder::new()
         .with(bank::component::Bank::default())
-        .with(crate::inference::component::Inference)
-        .with(super::component::Neuro)
+        .with(crate::inference::component::Inference::default())
+        .with(super::component::Neuro::default())
         .build()
         .unwrap();
     let mut n = Net::new(0, 1, 1_000_000);
