@@ -55,6 +55,13 @@ enum Cmd {
         /// The BIP-39 words, quoted as one argument.
         mnemonic: String,
     },
+    /// Print the app_state a genesis file needs to start a chain from this node's latest
+    /// state: the chain's params and every component's section (stop the node first).
+    ExportGenesis {
+        /// Home directory of the node (its state is in HOME/data/state).
+        #[arg(long)]
+        home: PathBuf,
+    },
     /// Solve a CNF, WCNF or QUBO file with the memcomputing solver (exit 10: SATISFIABLE).
     Solve(gliad::cli::solve::SolveArgs),
     /// Write a seeded benchmark instance (planted 3-SAT, Max-Cut QUBO).
@@ -191,6 +198,7 @@ fn main() -> Result<()> {
             println!("{}", glia_validator_gpu::sd::weights::write_tiny(&out)?);
             Ok(())
         }
+        Cmd::ExportGenesis { home } => export_genesis(&home),
         Cmd::Address { mnemonic } => {
             println!("{}", Key::from_mnemonic(&mnemonic)?.address);
             Ok(())
@@ -254,6 +262,27 @@ fn parse_start_flags(args: &StartArgs) -> Result<(Device, NodeConfig)> {
 }
 
 /// Opens the state under `data` (created if new) and the app over it.
+/// `gliad export-genesis`: the latest committed state as `app_state`. Records made by txs
+/// (tasks, jobs) are not part of a genesis; a chain restarted from the export starts with
+/// the params, models, accounts and balances.
+fn export_genesis(home: &Path) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let path = home.join("data").join("state");
+    anyhow::ensure!(
+        path.is_dir(),
+        "{} holds no state: is --home a node's home?",
+        path.display()
+    );
+    let store = Store::open(&path, rt.handle().clone())
+        .with_context(|| format!("opening {} (is the node still running?)", path.display()))?;
+    let components = gliad::components::glia(std::sync::Arc::new(glia_modules::component::NoNode));
+    let state = gliad::genesis::export(&store.latest(), &components)?;
+    println!("{}", serde_json::to_string_pretty(&state)?);
+    Ok(())
+}
+
 fn open_app(data: &Path, rt: &tokio::runtime::Runtime, config: NodeConfig) -> Result<App> {
     std::fs::create_dir_all(data)?;
     let store = Store::open(&data.join("state"), rt.handle().clone())?;
