@@ -247,7 +247,7 @@ fn beacon_chain_of(
 
 fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> {
     let m = &r.msg;
-    let address = staking::state::consensus_address(&m.validator_pubkey);
+    let address = staking::consensus_address(&m.validator_pubkey);
     let hex_addr = hex::encode_upper(address);
     let v = staking::validator(ctx, &address)?.ok_or_else(|| {
         errors::not_a_validator(format!("{hex_addr} is not in the validator set"))

@@ -6,4 +6,4 @@ pub mod component;
 pub mod lifecycle;
 pub mod state;
 
-pub use state::{validator, validators, ConsensusAddress, Validator};
+pub use state::{consensus_address, validator, validators, ConsensusAddress, Validator};
