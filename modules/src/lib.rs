@@ -19,6 +19,7 @@ pub mod auth;
 pub mod bank;
 pub mod beacon;
 pub mod coins;
+pub mod decimal;
 pub mod component;
 pub mod context;
 pub mod error;
