@@ -198,7 +198,10 @@ g["app_state"] = {} if app.startswith("kvstore") else {
         {"address": a["address"], "coins": [{"denom": os.environ["DENOM"], "amount": "1000000000000"}]}
         for a in sorted(accounts + operators, key=lambda a: a["address"])]},
     "inference": {"models": models, "params": small["ext"]},
-    "neuro": {"params": neuro_params}}
+    "neuro": {"params": neuro_params},
+    # 4 minutes: undelegations in the tests complete within a run, and IBC light clients of
+    # this chain (trusting period 2/3 of it, 160 s) stay fresh under a relayer's updates.
+    "staking": {"params": {"unbonding_seconds": 240}}}
 for i, op in enumerate(operators):
     path = f"{run}/node{i}/glia/operator.mnemonic"
     os.makedirs(os.path.dirname(path), exist_ok=True)

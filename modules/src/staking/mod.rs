@@ -4,6 +4,7 @@
 
 pub mod component;
 pub mod lifecycle;
+pub mod query;
 pub mod state;
 
 pub use state::{consensus_address, validator, validators, ConsensusAddress, Validator};

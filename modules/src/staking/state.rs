@@ -2,10 +2,13 @@
 
 use crate::context::{Ctx, Kv};
 use crate::error::{AppError, AppResult};
+use glia_proto::cosmos::cosmos::staking::v1beta1::Params;
 use prost::Message;
 use sha2::{Digest, Sha256};
+use tendermint_proto::google::protobuf::Duration;
 
 pub mod state_key {
+    pub const PARAMS: &str = "staking/params";
     pub const VALIDATORS_PREFIX: &str = "staking/validators/";
 
     /// `staking/validators/<hex consensus address>`.
@@ -58,4 +61,29 @@ pub fn validators(kv: &mut impl Kv) -> AppResult<Vec<Validator>> {
 
 pub fn set_validator(ctx: &mut Ctx<'_>, v: &Validator) -> AppResult<()> {
     ctx.put(state_key::validator(&v.address()), v.encode_to_vec())
+}
+
+/// The SDK's defaults: 21 days to unbond, 100 validators, 7 entries per pair, 10,000
+/// historical entries (IBC light clients of this chain verify against them), no minimum
+/// commission.
+pub fn default_params() -> Params {
+    Params {
+        unbonding_time: Some(Duration {
+            seconds: 21 * 24 * 3600,
+            nanos: 0,
+        }),
+        max_validators: 100,
+        max_entries: 7,
+        historical_entries: 10_000,
+        bond_denom: crate::coins::BASE_DENOM.into(),
+        min_commission_rate: crate::decimal::Dec::ZERO.to_proto(),
+    }
+}
+
+pub fn params(kv: &mut impl Kv) -> AppResult<Params> {
+    Ok(crate::value::get(kv, state_key::PARAMS, "staking params")?.unwrap_or_else(default_params))
+}
+
+pub fn set_params(ctx: &mut Ctx<'_>, p: &Params) -> AppResult<()> {
+    ctx.put(state_key::PARAMS.into(), p.encode_to_vec())
 }

@@ -8,6 +8,9 @@ use glia_proto::cosmos::cosmos::base::node::v1beta1::{ConfigRequest, ConfigRespo
 use glia_proto::cosmos::cosmos::base::tendermint::v1beta1::{
     GetNodeInfoRequest, GetNodeInfoResponse,
 };
+use glia_proto::cosmos::cosmos::staking::v1beta1::{
+    QueryParamsRequest as StakingParamsRequest, QueryParamsResponse as StakingParams,
+};
 use serde_json::Value;
 
 fn get(url: &str) -> Result<(String, String)> {
@@ -81,7 +84,29 @@ fn every_printed_endpoint_answers() -> Result<()> {
             ),
             "gRPC {addr}: build deps {deps:?}"
         );
+        // Staking params as Hermes reads them before relaying: an unbonding time and a
+        // positive number of historical entries.
+        let sp: StakingParams = grpc::call(
+            addr,
+            "/cosmos.staking.v1beta1.Query/Params",
+            &StakingParamsRequest {},
+            None,
+        )?;
+        let sp = sp.params.context("no staking params")?;
+        assert_eq!(
+            sp.unbonding_time.map(|d| d.seconds),
+            Some(240),
+            "gRPC {addr}"
+        );
+        assert!(sp.historical_entries > 0, "gRPC {addr}: {sp:?}");
         let rest = list(&profile, "rest")?[i];
+        let (_, body) = get(&format!("{rest}/cosmos/staking/v1beta1/params"))?;
+        let rest_params: Value = serde_json::from_str(&body)?;
+        assert_eq!(rest_params["params"]["unbonding_time"], "240s", "{body}");
+        assert_eq!(
+            rest_params["params"]["min_commission_rate"], "0.000000000000000000",
+            "{body}"
+        );
         let (_, body) = get(&format!("{rest}/cosmos/base/tendermint/v1beta1/node_info"))?;
         let rest_info: Value = serde_json::from_str(&body)?;
         assert_eq!(
