@@ -24,6 +24,8 @@ import {
   BroadcastTxError,
 } from "@cosmjs/stargate";
 import { DirectSecp256k1HdWallet, decodeTxRaw } from "@cosmjs/proto-signing";
+import { Secp256k1HdWallet } from "@cosmjs/amino";
+import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { connectComet, Comet38Client } from "@cosmjs/tendermint-rpc";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 
@@ -463,5 +465,44 @@ if (setupError) {
       assert.equal((await fresh.getSequence(freshAddr)).sequence, seqBefore);
       t.diagnostic(`BroadcastTxError: code ${r.code} codespace "${r.codespace}" log "${r.log}"`);
     });
+  });
+
+  // Keplr's built-in send screen signs SIGN_MODE_LEGACY_AMINO_JSON: an amino-only signer
+  // (cosmjs Secp256k1HdWallet, as Keplr's signAmino) must be accepted, and a doc signed for
+  // another chain refused.
+  it("h. an amino signer (Keplr's send screen) sends; a doc signed for another chain is refused", { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const aminoWallet = await Secp256k1HdWallet.fromMnemonic(senderEntry.mnemonic, { prefix: PREFIX });
+    const amino = await SigningStargateClient.connectWithSigner(RPC, aminoWallet, clientOptions());
+    try {
+      const to = freshAddr ?? (await unseenAddress());
+      const before = await balanceOf(amino, to);
+      const res = await amino.sendTokens(senderAddr, to, [{ denom: DENOM, amount: "777" }], "auto", "signed <amino> & sorted");
+      assertIsDeliverTxSuccess(res);
+      assert.equal(await balanceOf(amino, to), before + 777n);
+      const indexed = await amino.getTx(res.transactionHash);
+      const mode = decodeTxRaw(indexed.tx).authInfo.signerInfos[0].modeInfo.single.mode;
+      assert.equal(mode, SignMode.SIGN_MODE_LEGACY_AMINO_JSON, `sign mode ${mode}`);
+
+      // The same signer, but what it signs names another chain: the chain rebuilds its own
+      // doc, the signature does not verify, and nothing is charged.
+      const otherChain = {
+        getAccounts: () => aminoWallet.getAccounts(),
+        signAmino: (addr, doc) => aminoWallet.signAmino(addr, { ...doc, chain_id: "other-chain-1" }),
+      };
+      const wrong = await SigningStargateClient.connectWithSigner(RPC, otherChain, clientOptions());
+      try {
+        const bal = await balanceOf(wrong, senderAddr);
+        const r = await expectRejected(wrong.sendTokens(senderAddr, to, [{ denom: DENOM, amount: "1" }], "auto"));
+        assert.equal(r.stage, "checktx", `expected a CheckTx refusal, got ${JSON.stringify(r)}`);
+        assert.equal(r.code, 4, `unauthorized, got ${r.code}: ${r.log}`);
+        assert.match(r.log, /signature verification failed/);
+        assert.equal(await balanceOf(wrong, senderAddr), bal, "a refused tx costs nothing");
+        t.diagnostic(`amino send ${res.transactionHash}; wrong chain: code ${r.code} "${r.log}"`);
+      } finally {
+        wrong.disconnect();
+      }
+    } finally {
+      amino.disconnect();
+    }
   });
 });

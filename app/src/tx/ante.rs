@@ -287,12 +287,22 @@ fn check_signers(
                     acc.sequence, s.sequence
                 )));
             }
-            if !s.direct {
+            let doc = if s.direct {
+                sign_bytes(tx, &env.params.chain_id, acc.account_number)
+            } else if s.amino {
+                super::amino::sign_bytes(
+                    env.components,
+                    tx,
+                    &env.params.chain_id,
+                    acc.account_number,
+                    s.sequence,
+                )?
+            } else {
                 return Err(AppError::unauthorized(format!(
-                    "signer {i}: only SIGN_MODE_DIRECT is supported"
+                    "signer {i}: only SIGN_MODE_DIRECT and SIGN_MODE_LEGACY_AMINO_JSON are \
+                     supported"
                 )));
-            }
-            let doc = sign_bytes(tx, &env.params.chain_id, acc.account_number);
+            };
             let hint = format!(
                 "please verify account number ({}) and chain-id ({})",
                 acc.account_number, env.params.chain_id

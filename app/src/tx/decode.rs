@@ -21,6 +21,8 @@ pub struct Signer {
     pub sequence: u64,
     pub signature: Vec<u8>,
     pub direct: bool,
+    /// Signed in SIGN_MODE_LEGACY_AMINO_JSON (Keplr's built-in screens, cosmjs amino signers).
+    pub amino: bool,
 }
 
 /// A tx that passed every check needing no state.
@@ -131,16 +133,19 @@ pub fn decode_tx(components: &Components, bytes: &[u8], max_bytes: usize) -> App
                 )))
             }
         };
-        let direct = matches!(
-            info.mode_info.as_ref().and_then(|m| m.sum.as_ref()),
-            Some(mode_info::Sum::Single(s)) if s.mode == SignMode::Direct as i32
-        );
+        let mode = match info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
+            Some(mode_info::Sum::Single(s)) => Some(s.mode),
+            _ => None,
+        };
+        let direct = mode == Some(SignMode::Direct as i32);
+        let amino = mode == Some(SignMode::LegacyAminoJson as i32);
         signers.push(Signer {
             address,
             pubkey,
             sequence: info.sequence,
             signature: raw.signatures[i].clone(),
             direct,
+            amino,
         });
     }
     Ok(DecodedTx {

@@ -1,6 +1,7 @@
 //! The tx pipeline: decode, ante checks (size, fee, gas, signatures, sequences), then the
 //! messages, atomically.
 
+pub mod amino;
 pub mod ante;
 pub mod decode;
 pub mod keytable;

@@ -173,6 +173,30 @@ impl Component for Bank {
         ]
     }
 
+    /// As cosmjs's `AminoTypes` and the SDK's legacy amino codec write them.
+    fn amino_json(&self, any: &Any) -> Option<AppResult<serde_json::Value>> {
+        let coins = |cs: &[glia_proto::cosmos::cosmos::base::v1beta1::Coin]| rest::coins_json(cs);
+        if any.type_url == MsgSend::type_url() {
+            return Some(rest::decode::<MsgSend>(&any.value).map(|m| {
+                json!({"type": "cosmos-sdk/MsgSend", "value": {
+                    "from_address": m.from_address,
+                    "to_address": m.to_address,
+                    "amount": coins(&m.amount),
+                }})
+            }));
+        }
+        if any.type_url == MsgMultiSend::type_url() {
+            return Some(rest::decode::<MsgMultiSend>(&any.value).map(|m| {
+                let io = |a: &str, c: &[_]| json!({"address": a, "coins": coins(c)});
+                json!({"type": "cosmos-sdk/MsgMultiSend", "value": {
+                    "inputs": m.inputs.iter().map(|i| io(&i.address, &i.coins)).collect::<Vec<_>>(),
+                    "outputs": m.outputs.iter().map(|o| io(&o.address, &o.coins)).collect::<Vec<_>>(),
+                }})
+            }));
+        }
+        None
+    }
+
     fn check_invariants(&self, ctx: &mut Ctx<'_>) -> AppResult<()> {
         invariants::check(ctx)
     }

@@ -149,6 +149,20 @@ impl Components {
         Ok(RoutedMsg { component, msg })
     }
 
+    /// A message's legacy amino JSON, from the component that handles it.
+    pub fn amino_json(&self, any: &Any) -> AppResult<serde_json::Value> {
+        let i = *self.messages.get(&any.type_url).ok_or_else(|| {
+            AppError::tx_decode(format!("unable to resolve type URL {:?}", any.type_url))
+        })?;
+        self.components[i].amino_json(any).unwrap_or_else(|| {
+            Err(AppError::unauthorized(format!(
+                "{} cannot be signed with SIGN_MODE_LEGACY_AMINO_JSON; sign it with \
+                 SIGN_MODE_DIRECT",
+                any.type_url
+            )))
+        })
+    }
+
     /// Runs one message as `signer`, atomically: the router other code calls (an interchain
     /// account's host runs the messages a packet carries this way). The message must name
     /// `signer` as its only signer; nothing else about authentication is checked here.

@@ -275,6 +275,13 @@ pub trait Component: Send + Sync {
         Vec::new()
     }
 
+    /// One of its messages as legacy amino JSON (`{"type": "cosmos-sdk/MsgSend", "value":
+    /// {...}}`), for txs signed with SIGN_MODE_LEGACY_AMINO_JSON, as Keplr's built-in screens
+    /// sign them; `None` for a message with no amino form.
+    fn amino_json(&self, _any: &Any) -> Option<AppResult<serde_json::Value>> {
+        None
+    }
+
     /// Checks what must hold after every block (tests and `--check-invariants`).
     fn check_invariants(&self, _ctx: &mut Ctx<'_>) -> AppResult<()> {
         Ok(())
