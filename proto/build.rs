@@ -15,6 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "glia/abci/v1/abci.proto",
         "glia/store/v1/values.proto",
         "glia/staking/v1/types.proto",
+        "glia/mint/v1/mint.proto",
     ];
     println!("cargo:rerun-if-changed=glia");
     println!("cargo:rerun-if-changed=third_party");

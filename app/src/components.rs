@@ -4,7 +4,7 @@
 use crate::params::ChainParams;
 use glia_modules::component::{AppBuilder, Components, NodeSource};
 use glia_modules::error::AppResult;
-use glia_modules::{auth, bank, beacon, inference, neuro, staking, tendermint, ReadOnly};
+use glia_modules::{auth, bank, beacon, inference, mint, neuro, staking, tendermint, ReadOnly};
 use std::sync::Arc;
 
 /// Glia's components; `node` is what this node's CometBFT says of itself.
@@ -13,6 +13,7 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
         .with(auth::component::Auth)
         .with(bank::component::Bank::default())
         .with(staking::component::Staking)
+        .with(mint::component::Mint)
         .with(beacon::component::Beacon)
         // Each escrow-holding component gets the bank handle of its own module account.
         .with(inference::component::Inference::new(bank::Escrow::new(
@@ -27,9 +28,13 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
             "gliad",
             env!("CARGO_PKG_VERSION"),
         ))
-        // Before any tx of the block: the beacon mixed from the last commit's votes, then their
+        // Before any tx of the block: the block's emission minted, the beacon mixed from the last commit's votes, then their
         // results applied and the last block's requests drawn with that beacon.
-        .begin_order(&[beacon::component::NAME, inference::component::NAME])
+        .begin_order(&[
+            mint::component::NAME,
+            beacon::component::NAME,
+            inference::component::NAME,
+        ])
         .end_order(&[inference::component::NAME, neuro::component::NAME])
         .build()
         .unwrap_or_else(|e| panic!("Glia's components do not compose: {e}"))

@@ -39,3 +39,10 @@ pub mod staking {
         include!(concat!(env!("OUT_DIR"), "/glia.staking.v1.rs"));
     }
 }
+
+/// `glia.mint.v1`: the continuous emission.
+pub mod mint {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/glia.mint.v1.rs"));
+    }
+}

@@ -10,6 +10,11 @@ use crate::error::{AppError, AppResult};
 
 pub use handler::{burn, mint, transfer};
 
+/// The total supply of `denom` (what wallets divide provisions by to show inflation).
+pub fn supply(kv: &mut impl Kv, denom: &str) -> AppResult<u128> {
+    super::state::supply(kv, denom)
+}
+
 /// A component's escrow: coins held in its module account for what it owes (task escrows,
 /// job fees and rewards). Bound to one module account, so a component holding it can take
 /// into and pay out of its own account only.

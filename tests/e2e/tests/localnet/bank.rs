@@ -156,22 +156,44 @@ fn multi_send_splits_one_input_over_outputs() -> Result<()> {
 fn supply_equals_sum_of_balances_and_grpc_matches_abci() -> Result<()> {
     let net = Network::load()?;
     let rpc = net.node(2);
-    // Fees move coins but never create or destroy them: supply is the genesis total.
-    let total: QueryTotalSupplyResponse = rpc.query(
-        "/cosmos.bank.v1beta1.Query/TotalSupply",
-        &QueryTotalSupplyRequest::default(),
+    // Fees move coins but never create or destroy them; only the emission adds to the
+    // supply: it is the genesis total plus what the emission has minted (at one height).
+    let h = rpc.height()?;
+    let at = |path: &str, data: Vec<u8>| rpc.abci_query(path, &data, h);
+    let total = QueryTotalSupplyResponse::decode(
+        at(
+            "/cosmos.bank.v1beta1.Query/TotalSupply",
+            QueryTotalSupplyRequest::default().encode_to_vec(),
+        )?
+        .value
+        .as_slice(),
     )?;
-    let supply: QuerySupplyOfResponse = rpc.query(
-        "/cosmos.bank.v1beta1.Query/SupplyOf",
-        &QuerySupplyOfRequest {
-            denom: "uglia".into(),
-        },
+    let supply = QuerySupplyOfResponse::decode(
+        at(
+            "/cosmos.bank.v1beta1.Query/SupplyOf",
+            QuerySupplyOfRequest {
+                denom: "uglia".into(),
+            }
+            .encode_to_vec(),
+        )?
+        .value
+        .as_slice(),
+    )?;
+    let emission = glia_proto::mint::v1::QueryEmissionResponse::decode(
+        at(
+            "/glia.mint.v1.Query/Emission",
+            glia_proto::mint::v1::QueryEmissionRequest {}.encode_to_vec(),
+        )?
+        .value
+        .as_slice(),
     )?;
     let supply_amt: u128 = supply.amount.unwrap().amount.parse()?;
     assert_eq!(total.supply.len(), 1);
     assert_eq!(total.supply[0].amount.parse::<u128>()?, supply_amt);
     let funded = net.accounts.len() + net.operators.len();
-    assert_eq!(supply_amt, 1_000_000_000_000 * funded as u128);
+    let minted: u128 = emission.minted.parse()?;
+    assert!(minted > 0, "the emission mints every block");
+    assert_eq!(supply_amt, 1_000_000_000_000 * funded as u128 + minted);
     let req = QueryDenomOwnersRequest {
         denom: "uglia".into(),
         pagination: Some(

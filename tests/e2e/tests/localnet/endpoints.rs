@@ -100,6 +100,13 @@ fn every_printed_endpoint_answers() -> Result<()> {
         );
         assert!(sp.historical_entries > 0, "gRPC {addr}: {sp:?}");
         let rest = list(&profile, "rest")?[i];
+        // The emission as Keplr reads it for APR: a positive inflation and annual provisions.
+        let (_, body) = get(&format!("{rest}/cosmos/mint/v1beta1/inflation"))?;
+        let inflation: Value = serde_json::from_str(&body)?;
+        let rate = inflation["inflation"].as_str().context("inflation")?;
+        assert!(rate.len() > 18 && rate != "0.000000000000000000", "{body}");
+        let (_, body) = get(&format!("{rest}/cosmos/mint/v1beta1/annual_provisions"))?;
+        assert!(body.contains("annual_provisions"), "{body}");
         let (_, body) = get(&format!("{rest}/cosmos/staking/v1beta1/params"))?;
         let rest_params: Value = serde_json::from_str(&body)?;
         assert_eq!(rest_params["params"]["unbonding_time"], "240s", "{body}");
