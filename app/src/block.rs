@@ -154,8 +154,12 @@ pub(crate) fn block_context(req: &RequestFinalizeBlock, chain_id: String) -> Blo
                         validator: validator
                             .map_or_else(String::new, |v| hex::encode_upper(&v.address)),
                         power: validator.map_or(0, |v| v.power),
+                        // A nil vote is a vote: the validator was online (the SDK's liveness
+                        // counts only absent ones as missed).
                         signed: v.block_id_flag
-                            == tendermint_proto::v0_38::types::BlockIdFlag::Commit as i32,
+                            == tendermint_proto::v0_38::types::BlockIdFlag::Commit as i32
+                            || v.block_id_flag
+                                == tendermint_proto::v0_38::types::BlockIdFlag::Nil as i32,
                     }
                 })
                 .collect()

@@ -4,7 +4,9 @@
 use crate::params::ChainParams;
 use glia_modules::component::{AppBuilder, Components, NodeSource};
 use glia_modules::error::AppResult;
-use glia_modules::{auth, bank, beacon, inference, mint, neuro, staking, tendermint, ReadOnly};
+use glia_modules::{
+    auth, bank, beacon, inference, mint, neuro, slashing, staking, tendermint, ReadOnly,
+};
 use std::sync::Arc;
 
 /// Glia's components; `node` is what this node's CometBFT says of itself.
@@ -14,6 +16,7 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
         .with(bank::component::Bank::default())
         .with(staking::component::Staking)
         .with(mint::component::Mint)
+        .with(slashing::component::Slashing)
         .with(beacon::component::Beacon)
         // Each escrow-holding component gets the bank handle of its own module account.
         .with(inference::component::Inference::new(bank::Escrow::new(
@@ -32,6 +35,7 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
         // results applied and the last block's requests drawn with that beacon.
         .begin_order(&[
             mint::component::NAME,
+            slashing::component::NAME,
             beacon::component::NAME,
             inference::component::NAME,
         ])

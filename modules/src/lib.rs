@@ -35,4 +35,5 @@ pub mod value;
 pub use context::{BlockInfo, Ctx, Kv, ReadOnly};
 pub mod pagination;
 pub mod rest;
+pub mod slashing;
 pub use error::AppError;

@@ -28,7 +28,8 @@ pub struct CommitVote {
     /// Consensus address, hex, upper case.
     pub validator: String,
     pub power: i64,
-    /// Whether its signature is in the commit (absent and nil votes are not).
+    /// Whether it voted (for the block or nil), as the SDK counts liveness; an absent vote
+    /// is a missed block.
     pub signed: bool,
 }
 

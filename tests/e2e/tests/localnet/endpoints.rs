@@ -100,6 +100,28 @@ fn every_printed_endpoint_answers() -> Result<()> {
         );
         assert!(sp.historical_entries > 0, "gRPC {addr}: {sp:?}");
         let rest = list(&profile, "rest")?[i];
+        // Every validator's liveness, counted from the commits' votes.
+        let (_, body) = get(&format!("{rest}/cosmos/slashing/v1beta1/signing_infos"))?;
+        let infos: Value = serde_json::from_str(&body)?;
+        let infos = infos["info"].as_array().context("signing infos")?;
+        assert_eq!(infos.len(), n, "one signing info per validator: {body}");
+        for i in infos {
+            let offset: u64 = i["index_offset"]
+                .as_str()
+                .context("index_offset")?
+                .parse()?;
+            let missed: u64 = i["missed_blocks_counter"]
+                .as_str()
+                .context("missed")?
+                .parse()?;
+            assert!(offset > 0 && missed <= offset, "{i}");
+            assert!(
+                i["address"]
+                    .as_str()
+                    .is_some_and(|a| a.starts_with("gliavalcons1")),
+                "{i}"
+            );
+        }
         // The emission as Keplr reads it for APR: a positive inflation and annual provisions.
         let (_, body) = get(&format!("{rest}/cosmos/mint/v1beta1/inflation"))?;
         let inflation: Value = serde_json::from_str(&body)?;
