@@ -201,7 +201,10 @@ g["app_state"] = {} if app.startswith("kvstore") else {
     "neuro": {"params": neuro_params},
     # 4 minutes: undelegations in the tests complete within a run, and IBC light clients of
     # this chain (trusting period 2/3 of it, 160 s) stay fresh under a relayer's updates.
-    "staking": {"params": {"unbonding_seconds": 240}}}
+    "staking": {"params": {"unbonding_seconds": 240}},
+    # An emission in proportion to the localnet's few million GLIA (about 2% a year at first),
+    # so the APR wallets show from Inflation looks like a chain's.
+    "mint": {"emission_cap": "1000000000000"}}
 for i, op in enumerate(operators):
     path = f"{run}/node{i}/glia/operator.mnemonic"
     os.makedirs(os.path.dirname(path), exist_ok=True)
