@@ -192,6 +192,16 @@ models = [tiny("tiny")] + ([tiny("tiny-unserved", 1)] if os.environ["FIXTURES"] 
 # whose blocks cannot hold them and one tx. Small blocks get small extensions and txs.
 small = {"params": {"max_tx_bytes": 4096}, "ext": {"max_vote_extension_bytes": 1024}} \
     if "GLIA_BLOCK_MAX_BYTES" in os.environ else {"params": {}, "ext": {}}
+# 100,000 GLIA self-bonded by each operator (power 100,000); 10% commission, at most 20%,
+# changed by at most 1% a day.
+gentxs = [{"operator": op["address"],
+           "consensus_pubkey": json.load(open(f"{run}/node{i}/config/priv_validator_key.json"))["pub_key"]["value"],
+           "self_bond": "100000000000", "moniker": f"node{i}",
+           "commission_rate": "0.1", "commission_max_rate": "0.2", "commission_max_change_rate": "0.01"}
+          for i, op in enumerate(operators)]
+# CometBFT takes the first validator set from InitChain's answer, as a Cosmos SDK chain's.
+if not app.startswith("kvstore"):
+    g["validators"] = []
 g["app_state"] = {} if app.startswith("kvstore") else {
     "params": small["params"],
     "bank": {"balances": [
@@ -201,7 +211,12 @@ g["app_state"] = {} if app.startswith("kvstore") else {
     "neuro": {"params": neuro_params},
     # 4 minutes: undelegations in the tests complete within a run, and IBC light clients of
     # this chain (trusting period 2/3 of it, 160 s) stay fresh under a relayer's updates.
-    "staking": {"params": {"unbonding_seconds": 240}},
+    # Each node's operator bonds its consensus key at genesis (gentx-like records: the same
+    # path as MsgCreateValidator); gliad's InitChain returns the set they make. The set holds
+    # at most as many validators as blocks have room for their vote extensions.
+    "staking": {"params": {"unbonding_seconds": 240,
+                           "max_validators": 5 if "GLIA_BLOCK_MAX_BYTES" in os.environ else 10},
+                "validators": gentxs},
     # An emission in proportion to the localnet's few million GLIA (about 2% a year at first),
     # so the APR wallets show from Inflation looks like a chain's.
     "mint": {"emission_cap": "1000000000000"}}

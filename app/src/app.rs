@@ -172,11 +172,16 @@ impl Application for App {
                 .and_then(|c| c.evidence.as_ref())
                 .map_or(0, |e| e.max_bytes.max(0) as u64),
         };
-        let changes = genesis::build(&latest, &self.0.components, &init, &req.app_state_bytes)
-            .unwrap_or_else(|e| internal_fatal("applying genesis", format!("{e:#}")));
+        let (changes, validators) =
+            genesis::build(&latest, &self.0.components, &init, &req.app_state_bytes)
+                .unwrap_or_else(|e| internal_fatal("applying genesis", format!("{e:#}")));
         self.0.consensus.lock().expect("consensus lock").genesis = Some(changes);
         // The genesis state is committed with block 1, so block 1's header carries no app hash.
-        ResponseInitChain::default()
+        // The first validator set is the one staking bonded from the genesis validators.
+        ResponseInitChain {
+            validators,
+            ..Default::default()
+        }
     }
 
     fn query(&self, req: RequestQuery) -> ResponseQuery {
@@ -307,7 +312,12 @@ impl Application for App {
         let txs: Vec<Vec<u8>> = req.txs.iter().map(|t| t.to_vec()).collect();
         // Timings are for the operator's log only; nothing in state depends on them.
         let started = std::time::Instant::now();
-        let (mut tx_results, changes, mut block_events) = self
+        let crate::block::Executed {
+            results: mut tx_results,
+            changes,
+            events: mut block_events,
+            validator_updates,
+        } = self
             .execute_block(&base, &block, &txs)
             .unwrap_or_else(|e| internal_fatal("executing block", e));
         let index = &self.0.config.index_events;
@@ -352,7 +362,7 @@ impl Application for App {
         ResponseFinalizeBlock {
             events: block_events,
             tx_results,
-            validator_updates: vec![],
+            validator_updates,
             consensus_param_updates: None,
             app_hash: app_hash.into(),
         }

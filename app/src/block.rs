@@ -52,7 +52,7 @@ impl App {
         view: &dyn KvRead,
         context: &BlockContext,
         txs: &[Vec<u8>],
-    ) -> AppResult<(Vec<ExecTxResult>, Changes, Vec<Event>)> {
+    ) -> AppResult<Executed> {
         let (params, price) = Self::params(view)?;
         let block = &context.info;
         let components = &self.0.components;
@@ -122,8 +122,12 @@ impl App {
                 codespace: out.codespace,
             });
         }
-        let (changes, events) =
-            block_step(&overlay, block, |ctx| components.end_block(ctx, &context))?;
+        let mut updates = Vec::new();
+        let (changes, events) = block_step(&overlay, block, |ctx| {
+            components.end_block(ctx, &context)?;
+            updates = components.validator_updates(ctx, &context)?;
+            Ok(())
+        })?;
         overlay.absorb(changes);
         block_events.extend(events);
         // Scratch data (the block's draw exclusions) served this block only: it is never
@@ -136,8 +140,22 @@ impl App {
             };
             block_step(&after, block, |ctx| components.check_invariants(ctx))?;
         }
-        Ok((results, changes, block_events))
+        Ok(Executed {
+            results,
+            changes,
+            events: block_events,
+            validator_updates: updates,
+        })
     }
+}
+
+/// A block executed: each tx's result, the state changes, the block's own events and the
+/// validator-set changes for CometBFT.
+pub struct Executed {
+    pub results: Vec<ExecTxResult>,
+    pub changes: Changes,
+    pub events: Vec<Event>,
+    pub validator_updates: Vec<ValidatorUpdate>,
 }
 
 /// What begin and end of block see of a FinalizeBlock request.

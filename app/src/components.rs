@@ -34,12 +34,20 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
         // Before any tx of the block: the block's emission minted, the beacon mixed from the last commit's votes, then their
         // results applied and the last block's requests drawn with that beacon.
         .begin_order(&[
+            // The validator-set changes CometBFT applies at this height, first: the rest of the
+            // block reads the signing set.
+            staking::component::NAME,
             mint::component::NAME,
             slashing::component::NAME,
             beacon::component::NAME,
             inference::component::NAME,
         ])
-        .end_order(&[inference::component::NAME, neuro::component::NAME])
+        // Staking last: undelegations complete, then the set is chosen (after every end_block).
+        .end_order(&[
+            inference::component::NAME,
+            neuro::component::NAME,
+            staking::component::NAME,
+        ])
         .build()
         .unwrap_or_else(|e| panic!("Glia's components do not compose: {e}"))
 }

@@ -38,7 +38,7 @@ fn fixture() -> &'static Fixture {
         ]}});
         let components = crate::components::glia(std::sync::Arc::new(glia_modules::component::NoNode));
         let mut state = MemStore::default();
-        let changes = genesis::build(&state, &components, &genesis::InitChain { chain_id: CHAIN_ID, ..Default::default() }, app_state.to_string().as_bytes()).expect("genesis");
+        let changes = genesis::build(&state, &components, &genesis::InitChain { chain_id: CHAIN_ID, ..Default::default() }, app_state.to_string().as_bytes()).expect("genesis").0;
         state.apply(changes);
         let params = ChainParams::load(&mut ReadOnly(&state)).expect("params");
         let block = BlockInfo { chain_id: CHAIN_ID.into(), height: 2, time_unix: 1_700_000_000, ..Default::default() };

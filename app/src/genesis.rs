@@ -2,7 +2,7 @@
 
 use crate::params::ChainParams;
 use anyhow::{Context, Result};
-use glia_modules::component::{Components, GenesisInfo};
+use glia_modules::component::{BlockContext, Components, GenesisInfo};
 use glia_modules::gas::GasMeter;
 use glia_modules::store::{Changes, KvRead, Layered};
 use glia_modules::{BlockInfo, Ctx, ReadOnly};
@@ -43,13 +43,15 @@ pub const COMMIT_BYTES_PER_VALIDATOR: u64 = 128;
 pub const PARAMS_SECTION: &str = "params";
 
 /// Builds the genesis state as changes over `base` (an empty state): the chain's params, then
-/// every component's section in the order they were added.
+/// every component's section in the order they were added. Returns the state and the first
+/// validator set (chosen by staking from the genesis validators), which InitChain returns to
+/// CometBFT: a genesis file's own `validators`, if any, must be that same set.
 pub fn build(
     base: &dyn KvRead,
     components: &Components,
     init: &InitChain<'_>,
     app_state: &[u8],
-) -> Result<Changes> {
+) -> Result<(Changes, Vec<ValidatorUpdate>)> {
     let chain_id = init.chain_id;
     let mut sections: serde_json::Map<String, serde_json::Value> = if app_state.is_empty() {
         Default::default()
@@ -87,7 +89,13 @@ pub fn build(
         validators: init.validators,
     };
     components.init_genesis(&mut ctx, &info, &sections)?;
+    let context = BlockContext {
+        info: block.clone(),
+        ..Default::default()
+    };
+    let validators = components.validator_updates(&mut ctx, &context)?;
     components.check_invariants(&mut ctx)?;
+    check_same_set(init.validators, &validators)?;
     let changes = ctx.into_parts().0;
     if init.vote_extensions_enable_height > 0 && init.max_block_bytes > 0 {
         let state = Layered {
@@ -95,9 +103,37 @@ pub fn build(
             changes: &changes,
         };
         let max_ext = components.max_vote_extension_bytes(&mut ReadOnly(&state));
-        check_vote_room(init, &params, max_ext as u64)?;
+        // Every validator the set may hold must fit, not only the first ones.
+        let max_validators =
+            glia_modules::staking::state::params(&mut ReadOnly(&state))?.max_validators;
+        check_vote_room(init, u64::from(max_validators), &params, max_ext as u64)?;
     }
-    Ok(changes)
+    Ok((changes, validators))
+}
+
+/// A genesis file may list CometBFT validators only if they are the set staking chose from
+/// the genesis validators (as the Cosmos SDK requires); the set is normally left empty there
+/// and taken from InitChain's answer.
+fn check_same_set(given: &[ValidatorUpdate], chosen: &[ValidatorUpdate]) -> Result<()> {
+    // With neither, CometBFT itself refuses to start ("validator set is empty after
+    // InitChain"); in-process tests run without one.
+    if given.is_empty() {
+        return Ok(());
+    }
+    let key = |v: &ValidatorUpdate| (format!("{:?}", v.pub_key), v.power);
+    let mut a: Vec<_> = given.iter().map(key).collect();
+    let mut b: Vec<_> = chosen.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    anyhow::ensure!(
+        a == b,
+        "the genesis file's validators ({} of them) are not the set bonded by \
+         app_state.staking.validators ({} of them, power = self-bond / 10^6): leave the \
+         file's validators empty and let InitChain return the set",
+        a.len(),
+        b.len()
+    );
+    Ok(())
 }
 
 /// The chain's params and every component's section: what `build` reads back to this state
@@ -118,10 +154,10 @@ pub fn export(view: &dyn KvRead, components: &Components) -> Result<serde_json::
 /// small for every validator's largest extension and one largest tx could not be proposed.
 fn check_vote_room(
     init: &InitChain<'_>,
+    n: u64,
     params: &ChainParams,
     max_vote_extension_bytes: u64,
 ) -> Result<()> {
-    let n = init.validators.len() as u64;
     let per_validator = max_vote_extension_bytes
         .saturating_add(VOTE_OVERHEAD_PER_VALIDATOR)
         .saturating_add(COMMIT_BYTES_PER_VALIDATOR);
@@ -134,7 +170,8 @@ fn check_vote_room(
         init.max_block_bytes >= need,
         "consensus block.max_bytes {} cannot hold {n} validators' vote extensions of up to {} \
          bytes beside one tx of max_tx_bytes {} (and evidence.max_bytes {}): it needs {need}; \
-         raise it or lower params.max_tx_bytes or inference.params.max_vote_extension_bytes",
+         raise it or lower params.max_tx_bytes, inference.params.max_vote_extension_bytes or \
+         staking.params.max_validators",
         init.max_block_bytes,
         max_vote_extension_bytes,
         params.max_tx_bytes,
@@ -163,12 +200,13 @@ mod tests {
         let mut params = ChainParams::defaults("glia-test-1");
         let max_ext =
             u64::from(glia_modules::inference::state::default_params().max_vote_extension_bytes);
-        let e = check_vote_room(&init(16_384), &params, max_ext).unwrap_err();
+        let e = check_vote_room(&init(16_384), 4, &params, max_ext).unwrap_err();
         assert!(e.to_string().contains("needs 333312"), "{e}");
-        assert!(check_vote_room(&init(333_312), &params, max_ext).is_ok());
-        // What localnet/up.sh sets for GLIA_BLOCK_MAX_BYTES=16384.
+        assert!(check_vote_room(&init(333_312), 4, &params, max_ext).is_ok());
+        // What localnet/up.sh sets for GLIA_BLOCK_MAX_BYTES=16384: at most 5 validators.
         params.max_tx_bytes = 4096;
-        assert!(check_vote_room(&init(16_384), &params, 1024).is_ok());
+        assert!(check_vote_room(&init(16_384), 5, &params, 1024).is_ok());
+        assert!(check_vote_room(&init(16_384), 6, &params, 1024).is_err());
     }
 
     /// Every component's genesis section reads back what it exported: a genesis built from an
@@ -196,7 +234,11 @@ mod tests {
         let build_from = |state: &serde_json::Value| {
             let base = MemStore::default();
             let mut out = MemStore::default();
-            out.apply(build(&base, &components, &init, state.to_string().as_bytes()).unwrap());
+            out.apply(
+                build(&base, &components, &init, state.to_string().as_bytes())
+                    .unwrap()
+                    .0,
+            );
             out
         };
         let first = build_from(&app_state);

@@ -97,14 +97,32 @@ impl Chain {
             })
             .collect();
         balances.sort_by_key(|b| b["address"].as_str().unwrap().to_string());
+        // Each operator bonds its validator's key at genesis: 10^7 uglia, power 10.
+        let gentxs: Vec<_> = validators
+            .iter()
+            .zip(&operators)
+            .enumerate()
+            .map(|(i, (k, op))| {
+                use base64::Engine;
+                serde_json::json!({"operator": op.address.to_bech32(),
+                    "consensus_pubkey": base64::engine::general_purpose::STANDARD
+                        .encode(k.verification_key().to_bytes()),
+                    "self_bond": "10000000", "moniker": format!("golden{i}"),
+                    "commission_rate": "0.1", "commission_max_rate": "0.2",
+                    "commission_max_change_rate": "0.01"})
+            })
+            .collect();
         let genesis = serde_json::json!({
             "bank": {"balances": balances},
+            // Blocks of 4 MiB hold ten validators' vote extensions beside a largest tx.
+            "staking": {"params": {"max_validators": 10}, "validators": gentxs},
             "inference": {"models": [{"id": "tiny", "family": "tiny",
                 "weights_sha256": "ab".repeat(32), "phash_threshold": 10,
                 "price_per_step_megapixel": 1000000, "max_steps": 50,
                 "max_width": 512, "max_height": 512, "min_replicas": 2}]},
         });
-        app.init_chain(RequestInitChain {
+        // The genesis file may list the validators too, if they are the set staking bonds.
+        let init = app.init_chain(RequestInitChain {
             chain_id: CHAIN.into(),
             app_state_bytes: genesis.to_string().into_bytes().into(),
             validators: validators
@@ -132,6 +150,8 @@ impl Chain {
             }),
             ..Default::default()
         });
+        assert_eq!(init.validators.len(), VALIDATORS);
+        assert!(init.validators.iter().all(|v| v.power == 10));
         // Account numbers: the fee collector and module accounts come first at genesis, then
         // the balances in address order; read them back rather than guess.
         let mut chain = Chain {

@@ -6,6 +6,8 @@ use sha2::{Digest, Sha256};
 
 /// The chain's bech32 prefix for accounts.
 pub const PREFIX: &str = "glia";
+/// The prefix of validator operator addresses (`gliavaloper1…`): the operator account's bytes.
+pub const VALOPER_PREFIX: &str = "gliavaloper";
 
 /// An account address: the raw bytes (20 for keys and module accounts, 32 for derived ones)
 /// and their canonical `glia1…` text, encoded once: state keys and event attributes use the
@@ -81,6 +83,40 @@ impl Address {
 
     pub fn to_bech32(&self) -> String {
         self.text.clone()
+    }
+
+    /// The operator address of a validator run by this account (`gliavaloper1…`).
+    pub fn to_valoper(&self) -> String {
+        let hrp = Hrp::parse(VALOPER_PREFIX).expect("static prefix is valid");
+        bech32::encode::<Bech32>(hrp, &self.bytes).expect("address length is bounded")
+    }
+
+    /// The account behind a `gliavaloper1…` operator address; the error says what is wrong.
+    pub fn parse_valoper(s: &str) -> Result<Self, String> {
+        if s.is_empty() {
+            return Err("empty validator address".into());
+        }
+        let (hrp, data) = bech32::decode(s).map_err(|e| format!("decoding bech32 failed: {e}"))?;
+        if hrp.as_str() != VALOPER_PREFIX {
+            return Err(format!(
+                "invalid Bech32 prefix; expected {VALOPER_PREFIX}, got {}",
+                hrp.as_str()
+            ));
+        }
+        if data.is_empty() || data.len() > 255 {
+            return Err(format!(
+                "address length {} must be between 1 and 255 bytes",
+                data.len()
+            ));
+        }
+        let a = Address::from_bytes(data);
+        if a.to_valoper() != s {
+            return Err(format!(
+                "{s} is not in canonical form (lower case, bech32): {}",
+                a.to_valoper()
+            ));
+        }
+        Ok(a)
     }
 }
 

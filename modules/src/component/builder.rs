@@ -239,6 +239,20 @@ impl Components {
         Ok(())
     }
 
+    /// The validator-set changes of this block (after every end_block), or at genesis
+    /// (height 0) the first set: what FinalizeBlock and InitChain return to CometBFT.
+    pub fn validator_updates(
+        &self,
+        ctx: &mut Ctx<'_>,
+        block: &BlockContext,
+    ) -> AppResult<Vec<ValidatorUpdate>> {
+        let mut out = Vec::new();
+        for c in self.iter() {
+            out.extend(c.validator_updates(ctx, block)?);
+        }
+        Ok(out)
+    }
+
     pub fn check_invariants(&self, ctx: &mut Ctx<'_>) -> AppResult<()> {
         for c in self.iter() {
             c.check_invariants(ctx)?;

@@ -249,6 +249,17 @@ pub trait Component: Send + Sync {
         Ok(())
     }
 
+    /// Changes to CometBFT's validator set, asked after every component's end_block; at
+    /// genesis (`block.info.height` 0) the first set. Only the component that keeps the
+    /// validator set returns any.
+    fn validator_updates(
+        &self,
+        _ctx: &mut Ctx<'_>,
+        _block: &BlockContext,
+    ) -> AppResult<Vec<ValidatorUpdate>> {
+        Ok(Vec::new())
+    }
+
     /// Type URLs of the messages it handles.
     fn msg_type_urls(&self) -> Vec<String> {
         Vec::new()

@@ -21,8 +21,6 @@ use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
 use glia_proto::cosmos::Any;
 use glia_proto::inference::v1::*;
 use prost::{Message, Name};
-use tendermint_proto::v0_38::abci::ValidatorUpdate;
-use tendermint_proto::v0_38::crypto::{public_key::Sum, PublicKey};
 
 const CHAIN: &str = "glia-test-1";
 const PRICE: u64 = 1_000_000; // per step-megapixel: a 64x64, 4-step image costs 16_384
@@ -82,13 +80,12 @@ impl Net {
             proposer: String::new(),
             rate: 20_000,
         };
-        let updates: Vec<ValidatorUpdate> = net
+        // The signing set (what staking keeps for CometBFT): bonding is staking's own tests.
+        let signing: Vec<staking::Validator> = net
             .keys
             .iter()
-            .map(|k| ValidatorUpdate {
-                pub_key: Some(PublicKey {
-                    sum: Some(Sum::Ed25519(k.verification_key().to_bytes().to_vec())),
-                }),
+            .map(|k| staking::Validator {
+                pubkey: k.verification_key().to_bytes().to_vec(),
                 power: 10,
             })
             .collect();
@@ -110,7 +107,9 @@ impl Net {
         };
         let creator = net.creator.clone();
         net.step(|ctx| {
-            staking::lifecycle::init_genesis(ctx, &updates)?;
+            for v in &signing {
+                staking::state::set_validator(ctx, v)?;
+            }
             lifecycle::init_genesis(ctx, &genesis)?;
             bank::mint(ctx, &creator, &[Coin::new(BASE_DENOM, FUNDS)])
         })

@@ -1,6 +1,8 @@
 //! The slashing component: liveness from the last commit's votes, and its queries.
 
-use super::{parse_valcons, state, valcons};
+use super::{parse_valcons, punish, state, valcons};
+use crate::address::Address;
+use crate::component::DecodedMsg;
 use crate::component::{
     genesis_json, genesis_section, BlockContext, Component, GenesisInfo, QueryRoute, RestRoute,
 };
@@ -8,11 +10,14 @@ use crate::context::{Ctx, ReadOnly};
 use crate::error::{AppError, AppResult};
 use crate::pagination::paginate_prefix;
 use crate::rest;
+use glia_proto::cosmos::cosmos::slashing::v1beta1::MsgUnjail;
 use glia_proto::cosmos::cosmos::slashing::v1beta1::{
     QueryParamsRequest, QueryParamsResponse, QuerySigningInfoRequest, QuerySigningInfoResponse,
     QuerySigningInfosRequest, QuerySigningInfosResponse, ValidatorSigningInfo,
 };
+use glia_proto::cosmos::Any;
 use prost::Message;
+use prost::Name;
 use serde_json::json;
 
 pub const NAME: &str = "slashing";
@@ -21,7 +26,13 @@ pub struct Slashing;
 
 /// Counts one vote of the last commit into its validator's window: a missed block sets its
 /// bit, a signed one clears it, and the counter follows the bits.
-fn record_vote(ctx: &mut Ctx<'_>, window: u64, address: &str, signed: bool) -> AppResult<()> {
+fn record_vote(
+    ctx: &mut Ctx<'_>,
+    window: u64,
+    address: &str,
+    signed: bool,
+    power: i64,
+) -> AppResult<()> {
     let bytes = hex::decode(address)
         .map_err(|_| AppError::internal(format!("a vote from {address:?}, not hex")))?;
     let who = valcons(&bytes)?;
@@ -65,6 +76,8 @@ fn record_vote(ctx: &mut Ctx<'_>, window: u64, address: &str, signed: bool) -> A
                 ("height", height.to_string()),
             ],
         );
+        let window = i64::try_from(window).unwrap_or(i64::MAX);
+        punish::check_downtime(ctx, &bytes, &mut info, power, window)?;
     }
     state::set_info(ctx, &info)
 }
@@ -128,16 +141,38 @@ impl Component for Slashing {
 
     /// The last commit's votes, each counted into its validator's window.
     fn begin_block(&self, ctx: &mut Ctx<'_>, block: &BlockContext) -> AppResult<()> {
-        if block.last_commit.is_empty() {
-            return Ok(());
-        }
         let window = u64::try_from(state::params(ctx)?.signed_blocks_window).unwrap_or(1);
         for v in &block.last_commit {
             if v.power > 0 && !v.validator.is_empty() {
-                record_vote(ctx, window, &v.validator, v.signed)?;
+                record_vote(ctx, window, &v.validator, v.signed, v.power)?;
             }
         }
+        for m in &block.misbehaviour {
+            punish::double_sign(ctx, m)?;
+        }
         Ok(())
+    }
+
+    fn msg_type_urls(&self) -> Vec<String> {
+        vec![MsgUnjail::type_url()]
+    }
+
+    fn decode_msg(&self, any: &Any) -> AppResult<DecodedMsg> {
+        let decoded = (any.type_url == MsgUnjail::type_url()).then(|| punish::decode_unjail(any));
+        DecodedMsg::from_decoder(NAME, any, decoded, |op: &Address| vec![op.clone()])
+    }
+
+    fn execute_msg(&self, ctx: &mut Ctx<'_>, msg: &DecodedMsg) -> AppResult<Any> {
+        punish::unjail(ctx, msg.get::<Address>()?)
+    }
+
+    /// `cosmos-sdk/MsgUnjail`, as cosmjs's amino converter and the SDK write it.
+    fn amino_json(&self, any: &Any) -> Option<AppResult<serde_json::Value>> {
+        (any.type_url == MsgUnjail::type_url()).then(|| {
+            rest::decode::<MsgUnjail>(&any.value).map(
+                |m| json!({"type": "cosmos-sdk/MsgUnjail", "value": {"address": m.validator_addr}}),
+            )
+        })
     }
 
     fn queries(&self) -> Vec<QueryRoute> {

@@ -4,6 +4,7 @@
 //! with bonded stake (issue 16); the counts they will act on are kept from now on.
 
 pub mod component;
+pub mod punish;
 pub mod state;
 
 use crate::error::{AppError, AppResult};

@@ -49,6 +49,11 @@ pub struct Genesis {
     pub signed_blocks_window: Option<u32>,
     /// Point form, e.g. "0.5".
     pub min_signed_per_window: Option<String>,
+    /// How long a validator jailed for downtime waits before MsgUnjail.
+    pub downtime_jail_seconds: Option<u64>,
+    /// Point form: the share of stake burned for downtime and for double signing.
+    pub slash_fraction_downtime: Option<String>,
+    pub slash_fraction_double_sign: Option<String>,
 }
 
 /// A decimal kept as bytes (the SDK's `bytes` fields hold the integer form's text).
@@ -75,6 +80,36 @@ pub fn params_from(g: &Genesis) -> AppResult<Params> {
         }
         p.min_signed_per_window = d.to_proto().into_bytes();
     }
+    if let Some(s) = g.downtime_jail_seconds {
+        let seconds = i64::try_from(s).map_err(|_| {
+            AppError::invalid_request(format!(
+                "slashing params: downtime_jail_seconds {s} is too large"
+            ))
+        })?;
+        p.downtime_jail_duration = Some(Duration { seconds, nanos: 0 });
+    }
+    for (given, field, name) in [
+        (
+            &g.slash_fraction_downtime,
+            &mut p.slash_fraction_downtime,
+            "slash_fraction_downtime",
+        ),
+        (
+            &g.slash_fraction_double_sign,
+            &mut p.slash_fraction_double_sign,
+            "slash_fraction_double_sign",
+        ),
+    ] {
+        if let Some(v) = given {
+            let d = Dec::parse(v)?;
+            if d > Dec::ONE {
+                return Err(AppError::invalid_request(format!(
+                    "slashing params: {name} must be at most 1"
+                )));
+            }
+            *field = d.to_proto().into_bytes();
+        }
+    }
     Ok(p)
 }
 
@@ -82,6 +117,13 @@ pub fn export(p: &Params) -> AppResult<Genesis> {
     Ok(Genesis {
         signed_blocks_window: Some(u32::try_from(p.signed_blocks_window).unwrap_or(MAX_WINDOW)),
         min_signed_per_window: Some(dec_of(&p.min_signed_per_window)?.to_string()),
+        downtime_jail_seconds: Some(
+            p.downtime_jail_duration
+                .as_ref()
+                .map_or(0, |d| d.seconds.max(0) as u64),
+        ),
+        slash_fraction_downtime: Some(dec_of(&p.slash_fraction_downtime)?.to_string()),
+        slash_fraction_double_sign: Some(dec_of(&p.slash_fraction_double_sign)?.to_string()),
     })
 }
 

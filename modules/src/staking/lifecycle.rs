@@ -1,15 +1,18 @@
-//! Staking genesis: params (overrides of the SDK's defaults), and the validators CometBFT
-//! passes to InitChain.
+//! Staking genesis: params (overrides of the SDK's defaults), and the genesis validators:
+//! gentx-like records, each created and self-bonded through the same path as
+//! MsgCreateValidator, so the first validator set is chosen by the same rule as every later
+//! one and returned to CometBFT from InitChain.
 
-use super::state::{self, set_validator, Validator};
+use super::state;
+use super::validators::{self, NewValidator};
+use crate::address::Address;
 use crate::context::Ctx;
 use crate::decimal::Dec;
 use crate::error::{AppError, AppResult};
-use glia_proto::cosmos::cosmos::staking::v1beta1::Params;
+use base64::Engine;
+use glia_proto::cosmos::cosmos::staking::v1beta1::{CommissionRates, Description, Params};
 use serde::{Deserialize, Serialize};
 use tendermint_proto::google::protobuf::Duration;
-use tendermint_proto::v0_38::abci::ValidatorUpdate;
-use tendermint_proto::v0_38::crypto::public_key::Sum;
 
 /// `app_state.staking`: params left out keep their defaults.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -17,6 +20,33 @@ use tendermint_proto::v0_38::crypto::public_key::Sum;
 pub struct Genesis {
     #[serde(default)]
     pub params: Option<GenesisParams>,
+    /// Validators bonded at genesis, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub validators: Vec<GenesisValidator>,
+}
+
+/// A genesis validator, as a gentx states it: the operator account (which pays the self-bond
+/// from its genesis balance), its ed25519 consensus key, the self-bond and commission.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisValidator {
+    /// `glia1…`: the operator's account.
+    pub operator: String,
+    /// The consensus key, base64 of its 32 bytes (as `priv_validator_key.json` writes it).
+    pub consensus_pubkey: String,
+    /// Tokens (uglia) bonded from the operator's balance.
+    pub self_bond: String,
+    pub moniker: String,
+    /// Point form, e.g. "0.1".
+    pub commission_rate: String,
+    pub commission_max_rate: String,
+    pub commission_max_change_rate: String,
+    #[serde(default = "one")]
+    pub min_self_delegation: String,
+}
+
+fn one() -> String {
+    "1".into()
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -78,6 +108,7 @@ fn check_params(p: &Params) -> AppResult<()> {
 /// The genesis section that [`params_from`] reads back to `p`.
 pub fn export(p: &Params) -> AppResult<Genesis> {
     Ok(Genesis {
+        validators: Vec::new(),
         params: Some(GenesisParams {
             unbonding_seconds: Some(
                 p.unbonding_time
@@ -92,29 +123,45 @@ pub fn export(p: &Params) -> AppResult<Genesis> {
     })
 }
 
-pub fn init_genesis(ctx: &mut Ctx<'_>, validators: &[ValidatorUpdate]) -> AppResult<()> {
-    for v in validators {
-        let pubkey = match v.pub_key.as_ref().and_then(|k| k.sum.as_ref()) {
-            Some(Sum::Ed25519(k)) if k.len() == 32 => k.clone(),
-            other => {
-                return Err(AppError::invalid_pubkey(format!(
-                    "genesis validator key must be 32-byte ed25519, got {other:?}"
-                )))
-            }
+/// Creates and bonds the genesis validators (the first set is chosen at the end of genesis).
+pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
+    for (i, v) in g.validators.iter().enumerate() {
+        let bad = |m: String| {
+            AppError::invalid_request(format!("app_state.staking.validators[{i}]: {m}"))
         };
-        if v.power <= 0 {
-            return Err(AppError::invalid_request(format!(
-                "genesis validator power must be positive, got {}",
-                v.power
+        let operator = Address::parse(&v.operator).map_err(|e| bad(format!("operator: {e}")))?;
+        let pubkey = base64::engine::general_purpose::STANDARD
+            .decode(&v.consensus_pubkey)
+            .map_err(|e| bad(format!("consensus_pubkey is not base64: {e}")))?;
+        if pubkey.len() != 32 {
+            return Err(bad(format!(
+                "consensus_pubkey must be a 32-byte ed25519 key, got {} bytes",
+                pubkey.len()
             )));
         }
-        set_validator(
-            ctx,
-            &Validator {
-                pubkey,
-                power: v.power,
+        let int = |s: &str, what: &str| {
+            crate::coins::parse_amount(s).map_err(|e| bad(format!("{what}: {e}")))
+        };
+        let dec = |s: &str| Dec::parse(s).map(|d| d.to_proto());
+        let new = NewValidator {
+            operator,
+            pubkey,
+            description: Description {
+                moniker: v.moniker.clone(),
+                ..Default::default()
             },
-        )?;
+            rates: CommissionRates {
+                rate: dec(&v.commission_rate)?,
+                max_rate: dec(&v.commission_max_rate)?,
+                max_change_rate: dec(&v.commission_max_change_rate)?,
+            },
+            min_self_delegation: int(&v.min_self_delegation, "min_self_delegation")?,
+            self_bond: int(&v.self_bond, "self_bond")?,
+        };
+        validators::create(ctx, new).map_err(|e| AppError {
+            log: format!("app_state.staking.validators[{i}]: {}", e.log),
+            ..e
+        })?;
     }
     Ok(())
 }
@@ -136,13 +183,20 @@ mod tests {
                 min_commission_rate: Some("0.05".into()),
                 ..Default::default()
             }),
+            ..Default::default()
         };
         let p = params_from(&g).unwrap();
         assert_eq!(p.unbonding_time.as_ref().unwrap().seconds, 240);
         assert_eq!(p.min_commission_rate, "50000000000000000");
         assert_eq!(params_from(&export(&p).unwrap()).unwrap(), p);
-        let refused =
-            |gp: GenesisParams| params_from(&Genesis { params: Some(gp) }).unwrap_err().log;
+        let refused = |gp: GenesisParams| {
+            params_from(&Genesis {
+                params: Some(gp),
+                ..Default::default()
+            })
+            .unwrap_err()
+            .log
+        };
         let e = refused(GenesisParams {
             historical_entries: Some(0),
             ..Default::default()

@@ -1,10 +1,24 @@
-//! The validator set. So far it is the set CometBFT starts with (InitChain); bonding,
-//! delegation and slashing come later. Other modules read it to weigh validators' work and to
-//! check the signatures on their vote extensions.
+//! Staking (`cosmos.staking.v1beta1`): validators created with MsgCreateValidator (and at
+//! genesis, through the same path), delegations bought as shares, undelegations that wait out
+//! the unbonding period, redelegations, and the bonded set chosen by power and returned to
+//! CometBFT. Other modules read the signing set to weigh validators' work and to check the
+//! signatures on their vote extensions.
 
+pub mod amino;
 pub mod component;
+pub mod delegation;
+pub mod errors;
+pub mod invariants;
 pub mod lifecycle;
+pub mod msgs;
 pub mod query;
+pub mod query_json;
+pub mod set;
+pub mod slash;
 pub mod state;
+pub mod validators;
 
 pub use state::{consensus_address, validator, validators, ConsensusAddress, Validator};
+
+#[cfg(test)]
+mod tests;
