@@ -1,0 +1,295 @@
+//! Staking and slashing through the message router, block by block, on a small app of auth,
+//! bank, staking and slashing (the harness here), with every invariant checked after every
+//! block: `staking.rs` (bonding, unbonding, redelegation, the set, bad inputs),
+//! `slashing.rs` (downtime, double signing, rounding), `property.rs` (random traffic).
+
+use super::state::{self, status, BONDED_POOL, NOT_BONDED_POOL};
+use super::validators;
+use crate::address::Address;
+use crate::component::{
+    AppBuilder, BlockContext, CommitVote, Components, GenesisInfo, Misbehaviour,
+};
+use crate::context::{BlockInfo, Ctx, ReadOnly};
+use crate::decimal::Dec;
+use crate::error::{AppError, AppResult};
+use crate::gas::GasMeter;
+use crate::store::MemStore;
+use base64::Engine;
+use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
+use glia_proto::cosmos::cosmos::staking::v1beta1::{
+    CommissionRates, Description, MsgBeginRedelegate, MsgCancelUnbondingDelegation,
+    MsgCreateValidator, MsgDelegate, MsgEditValidator, MsgUndelegate,
+};
+use glia_proto::cosmos::Any;
+use prost::{Message, Name};
+use tendermint_proto::v0_38::abci::ValidatorUpdate;
+
+pub(super) const FUNDS: u128 = 1_000_000_000_000;
+pub(super) const BOND: u128 = 100_000_000;
+pub(super) const UNBONDING: i64 = 240;
+pub(super) const BLOCK_SECONDS: i64 = 5;
+
+pub(super) struct Net {
+    pub(super) app: Components,
+    pub(super) store: MemStore,
+    pub(super) height: u64,
+    pub(super) time: i64,
+    /// Operators of the genesis validators, then plain accounts.
+    pub(super) ops: Vec<Address>,
+    pub(super) users: Vec<Address>,
+}
+
+pub(super) fn any<M: Message + Name>(m: M) -> Any {
+    Any {
+        type_url: M::type_url(),
+        value: m.encode_to_vec(),
+    }
+}
+
+pub(super) fn coin(amount: u128) -> Option<ProtoCoin> {
+    Some(ProtoCoin {
+        denom: "uglia".into(),
+        amount: amount.to_string(),
+    })
+}
+
+pub(super) fn cons_key(i: usize) -> Vec<u8> {
+    ed25519_consensus::SigningKey::from({
+        let mut seed = [40u8; 32];
+        seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        seed
+    })
+    .verification_key()
+    .to_bytes()
+    .to_vec()
+}
+
+impl Net {
+    /// `n` genesis validators bonding `BOND` each, `users` funded accounts, the set capped
+    /// at `max_validators`.
+    pub(super) fn new(n: usize, users: usize, max_validators: u32) -> Net {
+        let app = AppBuilder::new()
+            .with(crate::auth::component::Auth)
+            .with(crate::bank::component::Bank::default())
+            .with(super::component::Staking)
+            .with(crate::slashing::component::Slashing)
+            .begin_order(&[super::component::NAME, crate::slashing::component::NAME])
+            .end_order(&[super::component::NAME])
+            .build()
+            .unwrap();
+        let ops: Vec<Address> = (0..n)
+            .map(|i| Address::module(&format!("test operator {i}")))
+            .collect();
+        let users: Vec<Address> = (0..users)
+            .map(|i| Address::module(&format!("test user {i}")))
+            .collect();
+        let mut all: Vec<&Address> = ops.iter().chain(&users).collect();
+        all.sort_by_key(|a| a.to_bech32());
+        let balances: Vec<_> = all
+            .iter()
+            .map(|a| {
+                serde_json::json!({"address": a.to_bech32(),
+                    "coins": [{"denom": "uglia", "amount": FUNDS.to_string()}]})
+            })
+            .collect();
+        let gentxs: Vec<_> = ops
+            .iter()
+            .enumerate()
+            .map(|(i, op)| {
+                serde_json::json!({"operator": op.to_bech32(),
+                    "consensus_pubkey": base64::engine::general_purpose::STANDARD.encode(cons_key(i)),
+                    "self_bond": BOND.to_string(), "moniker": format!("v{i}"),
+                    "commission_rate": "0.1", "commission_max_rate": "0.2",
+                    "commission_max_change_rate": "0.01"})
+            })
+            .collect();
+        let sections = serde_json::json!({
+            "bank": {"balances": balances},
+            "staking": {"params": {"unbonding_seconds": UNBONDING, "max_validators": max_validators},
+                        "validators": gentxs},
+            "slashing": {"signed_blocks_window": 10, "min_signed_per_window": "0.5",
+                         "downtime_jail_seconds": 60},
+        });
+        let mut net = Net {
+            app,
+            store: MemStore::default(),
+            height: 0,
+            time: 1_000_000,
+            ops,
+            users,
+        };
+        let updates = net
+            .step(|app, ctx, block| {
+                let s = sections.as_object().unwrap();
+                app.init_genesis(ctx, &GenesisInfo::default(), s)?;
+                app.validator_updates(ctx, block)
+            })
+            .unwrap();
+        assert_eq!(updates.len(), n.min(max_validators as usize));
+        net
+    }
+
+    pub(super) fn step<T>(
+        &mut self,
+        f: impl FnOnce(&Components, &mut Ctx<'_>, &BlockContext) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let block = BlockContext {
+            info: BlockInfo {
+                chain_id: "glia-test".into(),
+                height: self.height,
+                time_unix: self.time,
+                proposer: String::new(),
+            },
+            ..Default::default()
+        };
+        let mut ctx = Ctx::new(&self.store, GasMeter::infinite(), &block.info);
+        let out = f(&self.app, &mut ctx, &block)?;
+        self.app.check_invariants(&mut ctx)?;
+        self.store.apply(ctx.into_parts().0);
+        Ok(out)
+    }
+
+    /// One block carrying `msgs` (each with its signer); returns each message's result and
+    /// the block's validator updates.
+    pub(super) fn block(
+        &mut self,
+        msgs: Vec<(Any, Address)>,
+    ) -> (Vec<AppResult<Any>>, Vec<ValidatorUpdate>) {
+        self.block_with(msgs, &[], Vec::new())
+    }
+
+    /// A block whose last commit was signed by every validator of the signing set except
+    /// `absent`, and which carries `misbehaviour`.
+    pub(super) fn block_with(
+        &mut self,
+        msgs: Vec<(Any, Address)>,
+        absent: &[usize],
+        misbehaviour: Vec<Misbehaviour>,
+    ) -> (Vec<AppResult<Any>>, Vec<ValidatorUpdate>) {
+        self.height += 1;
+        self.time += BLOCK_SECONDS;
+        let absent: Vec<String> = absent
+            .iter()
+            .map(|i| hex::encode_upper(state::consensus_address(&cons_key(*i))))
+            .collect();
+        let last_commit: Vec<CommitVote> = state::validators(&mut self.kv())
+            .unwrap()
+            .iter()
+            .map(|v| {
+                let validator = hex::encode_upper(state::consensus_address(&v.pubkey));
+                CommitVote {
+                    signed: !absent.contains(&validator),
+                    validator,
+                    power: v.power,
+                }
+            })
+            .collect();
+        self.step(|app, ctx, block| {
+            let block = &BlockContext {
+                last_commit,
+                misbehaviour,
+                ..block.clone()
+            };
+            app.begin_block(ctx, block)?;
+            let results = msgs
+                .iter()
+                .map(|(m, signer)| app.dispatch(ctx, m, signer))
+                .collect();
+            app.end_block(ctx, block)?;
+            Ok((results, app.validator_updates(ctx, block)?))
+        })
+        .unwrap()
+    }
+
+    /// One message in a block of its own; its result.
+    pub(super) fn run(&mut self, m: Any, signer: &Address) -> AppResult<Any> {
+        self.block(vec![(m, signer.clone())]).0.remove(0)
+    }
+
+    pub(super) fn blocks(&mut self, n: usize) {
+        for _ in 0..n {
+            self.block(vec![]);
+        }
+    }
+
+    pub(super) fn kv(&self) -> ReadOnly<'_> {
+        ReadOnly(&self.store)
+    }
+
+    pub(super) fn balance(&self, a: &Address) -> u128 {
+        crate::bank::state::balance(&mut self.kv(), a, "uglia").unwrap()
+    }
+
+    pub(super) fn record(&self, op: &Address) -> Option<state::Record> {
+        state::record(&mut self.kv(), op).unwrap()
+    }
+
+    pub(super) fn tokens(&self, op: &Address) -> u128 {
+        validators::tokens(&self.record(op).unwrap()).unwrap()
+    }
+
+    pub(super) fn signing_power(&self, i: usize) -> i64 {
+        state::validator(&mut self.kv(), &state::consensus_address(&cons_key(i)))
+            .unwrap()
+            .map_or(0, |v| v.power)
+    }
+}
+
+pub(super) fn delegate(del: &Address, op: &Address, amount: u128) -> Any {
+    any(MsgDelegate {
+        delegator_address: del.to_bech32(),
+        validator_address: op.to_valoper(),
+        amount: coin(amount),
+    })
+}
+
+pub(super) fn undelegate(del: &Address, op: &Address, amount: u128) -> Any {
+    any(MsgUndelegate {
+        delegator_address: del.to_bech32(),
+        validator_address: op.to_valoper(),
+        amount: coin(amount),
+    })
+}
+
+pub(super) fn redelegate(del: &Address, src: &Address, dst: &Address, amount: u128) -> Any {
+    any(MsgBeginRedelegate {
+        delegator_address: del.to_bech32(),
+        validator_src_address: src.to_valoper(),
+        validator_dst_address: dst.to_valoper(),
+        amount: coin(amount),
+    })
+}
+
+pub(super) fn rates(rate: &str, max: &str, change: &str) -> Option<CommissionRates> {
+    let d = |s: &str| Dec::parse(s).unwrap().to_proto();
+    Some(CommissionRates {
+        rate: d(rate),
+        max_rate: d(max),
+        max_change_rate: d(change),
+    })
+}
+
+pub(super) fn create(op: &Address, key: Vec<u8>, bond: u128, r: Option<CommissionRates>) -> Any {
+    #[allow(deprecated)]
+    any(MsgCreateValidator {
+        description: Some(Description {
+            moniker: "new".into(),
+            ..Default::default()
+        }),
+        commission: r,
+        min_self_delegation: "1000".into(),
+        delegator_address: String::new(),
+        validator_address: op.to_valoper(),
+        pubkey: Some(validators::pack_pubkey(&key)),
+        value: coin(bond),
+    })
+}
+
+pub(super) fn code(r: AppResult<Any>) -> (&'static str, u32, String) {
+    let e: AppError = r.unwrap_err();
+    (e.codespace, e.code, e.log)
+}
+
+mod property;
+mod slashing;
+mod staking;

@@ -1,0 +1,148 @@
+//! Random traffic: thousands of sends, delegations, undelegations, redelegations, cancels,
+//! new validators, unjails, missed blocks and double signs, through the router, with every
+//! invariant (pools, shares, power index, bank supply) checked after every block.
+
+use super::*;
+use crate::component::{Misbehaviour, MisbehaviourKind};
+use glia_proto::cosmos::cosmos::bank::v1beta1::MsgSend;
+
+/// xorshift64*: a fixed sequence, so a failure replays.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.below(v.len() as u64) as usize]
+    }
+}
+
+#[test]
+fn random_staking_traffic_keeps_every_invariant() {
+    let mut net = Net::new(4, 6, 3);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let supply0 = crate::bank::state::supply(&mut net.kv(), "uglia").unwrap();
+    let mut ok = [0u32; 8];
+    let mut tried = 0u32;
+    let mut created = 0usize;
+    let mut outage = [0u32; 4];
+    for _ in 0..500 {
+        let accounts: Vec<Address> = net.users.iter().chain(&net.ops).cloned().collect();
+        let validators: Vec<Address> = state::records(&mut net.kv())
+            .unwrap()
+            .iter()
+            .map(|r| validators::operator(r).unwrap())
+            .collect();
+        let mut msgs = Vec::new();
+        for _ in 0..8 {
+            let who = rng.pick(&accounts).clone();
+            let v = rng.pick(&validators).clone();
+            let w = rng.pick(&validators).clone();
+            let amount = 1 + rng.below(30_000_000) as u128;
+            let kind = rng.below(8) as usize;
+            let m = match kind {
+                0 => any(MsgSend {
+                    from_address: who.to_bech32(),
+                    to_address: rng.pick(&accounts).to_bech32(),
+                    amount: vec![coin(amount).unwrap()],
+                }),
+                1 | 2 => delegate(&who, &v, amount),
+                3 => undelegate(&who, &v, amount / 4),
+                4 => redelegate(&who, &v, &w, amount / 4),
+                5 => {
+                    let u = state::ubd(&mut net.kv(), &who, &v).unwrap();
+                    let Some(e) = u.and_then(|u| u.entries.first().cloned()) else {
+                        continue;
+                    };
+                    any(glia_proto::cosmos::cosmos::staking::v1beta1::MsgCancelUnbondingDelegation {
+                        delegator_address: who.to_bech32(),
+                        validator_address: v.to_valoper(),
+                        amount: coin(1 + rng.below(state::int_of(&e.balance).unwrap() as u64) as u128),
+                        creation_height: e.creation_height,
+                    })
+                }
+                6 => {
+                    created += 1;
+                    create(
+                        &who,
+                        cons_key(20 + created),
+                        amount,
+                        rates("0.05", "0.3", "0.02"),
+                    )
+                }
+                _ => {
+                    // A jailed validator's operator asks, whether or not its time is over.
+                    let jailed: Vec<Address> = state::records(&mut net.kv())
+                        .unwrap()
+                        .iter()
+                        .filter(|r| r.jailed)
+                        .map(|r| validators::operator(r).unwrap())
+                        .collect();
+                    if jailed.is_empty() {
+                        continue;
+                    }
+                    let j = rng.pick(&jailed).clone();
+                    msgs.push((kind, super::slashing::unjail(&j), j));
+                    continue;
+                }
+            };
+            let signer = who;
+            msgs.push((kind, m, signer));
+        }
+        // Now and then a validator goes down for a while, or double signs.
+        for o in outage.iter_mut() {
+            *o = o.saturating_sub(1);
+            if *o == 0 && rng.below(60) == 0 {
+                *o = 12;
+            }
+        }
+        let absent: Vec<usize> = (0..4).filter(|i| outage[*i] > 0).collect();
+        let evidence = if rng.below(40) == 0 {
+            let i = rng.below(4) as usize;
+            let address = state::consensus_address(&cons_key(i));
+            let power = state::validator(&mut net.kv(), &address)
+                .unwrap()
+                .map_or(0, |v| v.power);
+            vec![Misbehaviour {
+                kind: MisbehaviourKind::DuplicateVote,
+                validator: hex::encode_upper(address),
+                power,
+                height: net.height.saturating_sub(rng.below(5)),
+                time_unix: net.time,
+                total_voting_power: 1,
+            }]
+        } else {
+            Vec::new()
+        };
+        let kinds: Vec<usize> = msgs.iter().map(|(k, _, _)| *k).collect();
+        let batch = msgs.into_iter().map(|(_, m, s)| (m, s)).collect();
+        // `block_with` checks every invariant after the block and panics if one breaks.
+        let (results, _) = net.block_with(batch, &absent, evidence);
+        for (k, r) in kinds.iter().zip(&results) {
+            tried += 1;
+            if r.is_ok() {
+                ok[*k] += 1;
+            }
+            if let Err(e) = r {
+                assert_ne!(e.code, 1, "an internal error: {}", e.log);
+            }
+        }
+    }
+    let supply = crate::bank::state::supply(&mut net.kv(), "uglia").unwrap();
+    assert!(
+        supply <= supply0,
+        "only slashing changes the supply, and it burns"
+    );
+    assert!(tried >= 3000, "{tried} messages");
+    eprintln!("succeeded by kind (send, delegate×2, undelegate, redelegate, cancel, create, unjail): {ok:?} of {tried}");
+    for (k, n) in ok.iter().enumerate() {
+        assert!(*n >= 5, "message kind {k} succeeded only {n} times: {ok:?}");
+    }
+}
