@@ -11,8 +11,9 @@ use crate::staking;
 use glia_proto::inference::v1::{Executor, Model};
 use sha2::{Digest, Sha256};
 
-/// An executor that may take a task: registered, holding the model with the registry's hash,
-/// on a validator with power, and not the task's creator (self-dealing earns nothing).
+/// An executor that may take a task: registered, not jailed, holding the model with the
+/// registry's hash, on a validator with power, and not the task's creator (self-dealing earns
+/// nothing).
 #[derive(Clone, Debug)]
 pub struct Candidate {
     pub operator: String,
@@ -21,8 +22,9 @@ pub struct Candidate {
     pub weight: u128,
 }
 
-/// Executors that may take `work` more (kilo pixel-steps) for this model at `height`: its
-/// queue has room (see `capacity`), weighted by power × quality as of `height`.
+/// Executors that may take `work` more (kilo pixel-steps) for this model at `height`: not
+/// jailed, its queue has room (see `capacity`), weighted by power × quality as of `height`.
+/// Every draw (first slots and replacements) and the request's own check pick from these.
 pub fn candidates(
     kv: &mut impl Kv,
     model: &Model,
@@ -33,7 +35,10 @@ pub fn candidates(
     let p = state::params(kv)?;
     let mut out = Vec::new();
     for (_, e) in state::executors(kv)? {
-        if e.operator == creator.as_str() || !holds(&e, model) || !capacity::has_room(&e, work, &p)
+        if e.operator == creator.as_str()
+            || capacity::jailed(&e)
+            || !holds(&e, model)
+            || !capacity::has_room(&e, work, &p)
         {
             continue;
         }

@@ -38,9 +38,18 @@ pub fn blocks_for(e: &Executor, work: u64, p: &Params) -> u64 {
     e.queued_work.saturating_add(work).div_ceil(rate(e, p))
 }
 
+/// Whether the executor is jailed (see `settle::release_jailed`): drawn for nothing, its
+/// quality frozen.
+pub fn jailed(e: &Executor) -> bool {
+    e.jailed_until != 0
+}
+
 /// Quality as of `height`: what was stored plus the recovery of every block since, at most
-/// 10 000.
+/// 10 000. A jailed executor recovers nothing.
 pub fn quality_at(e: &Executor, height: u64, p: &Params) -> u32 {
+    if jailed(e) {
+        return e.quality_bps;
+    }
     let blocks = height.saturating_sub(e.quality_height);
     let gain = blocks.saturating_mul(u64::from(p.quality_recovery_bps_per_block));
     let q = u64::from(e.quality_bps).saturating_add(gain).min(10_000);
@@ -76,5 +85,10 @@ mod tests {
         assert_eq!(quality_at(&e, 10_000, &p), 10_000);
         refresh_quality(&mut e, 120, &p);
         assert_eq!((e.quality_bps, e.quality_height), (8_200, 120));
+        // Jailed: frozen, however long.
+        e.jailed_until = 5_000;
+        assert_eq!(quality_at(&e, 4_000, &p), 8_200);
+        refresh_quality(&mut e, 4_000, &p);
+        assert_eq!((e.quality_bps, e.quality_height), (8_200, 4_000));
     }
 }

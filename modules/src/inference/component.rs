@@ -66,6 +66,8 @@ impl Component for Inference {
             quality_recovery_bps_per_block: Some(p.quality_recovery_bps_per_block),
             max_queue_blocks: Some(p.max_queue_blocks),
             default_work_per_block: Some(p.default_work_per_block),
+            executor_jail_quality_bps: Some(p.executor_jail_quality_bps),
+            executor_jail_blocks: Some(p.executor_jail_blocks),
         };
         let models = state::models(kv)?
             .into_iter()

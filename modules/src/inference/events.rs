@@ -1,6 +1,7 @@
 //! Inference events; attributes are indexed so clients can search for their tasks.
 
 use crate::context::Ctx;
+use glia_proto::inference::v1::Executor;
 
 pub fn task_created(ctx: &mut Ctx<'_>, task_id: u64, creator: &str, model: &str, escrow: &str) {
     ctx.emit(
@@ -95,6 +96,37 @@ pub fn outvoted(ctx: &mut Ctx<'_>, task_id: u64, executor: &str, seed: u64) {
             ("task_id", task_id.to_string()),
             ("executor", executor.to_string()),
             ("seed", seed.to_string()),
+        ],
+    );
+}
+
+/// A useful-work penalty (`reason`: `outvoted` or `missed`) left the executor's quality below
+/// `executor_jail_quality_bps`: it is drawn for nothing until `jailed_until`. Its validator
+/// keeps its consensus stake and signs blocks as before. Operators alert on this.
+pub fn executor_jailed(ctx: &mut Ctx<'_>, e: &Executor, reason: &str) {
+    ctx.emit(
+        "executor_jailed",
+        &[
+            ("operator", e.operator.clone()),
+            ("validator", e.validator_address.clone()),
+            ("quality_bps", e.quality_bps.to_string()),
+            ("jailed_until", e.jailed_until.to_string()),
+            ("reason", reason.to_string()),
+            ("times_jailed", e.times_jailed.to_string()),
+        ],
+    );
+}
+
+/// A jailed executor's term ended: it is drawn again, its quality restarting at
+/// `quality_bps` (the jail threshold).
+pub fn executor_released(ctx: &mut Ctx<'_>, e: &Executor) {
+    ctx.emit(
+        "executor_released",
+        &[
+            ("operator", e.operator.clone()),
+            ("validator", e.validator_address.clone()),
+            ("quality_bps", e.quality_bps.to_string()),
+            ("times_jailed", e.times_jailed.to_string()),
         ],
     );
 }

@@ -138,7 +138,7 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage, bank: &Escrow) -> AppRes
     let pool = assign::candidates(ctx, &model, &g.creator, work, ctx.block.height)?;
     if pool.len() < m.replicas as usize {
         return Err(errors::not_enough_executors(format!(
-            "{} replicas requested but only {} executors (other than the creator) hold model {} \
+            "{} replicas requested but only {} executors (other than the creator, not jailed) hold model {} \
              and have room in their queues for {work} kilo pixel-steps",
             m.replicas,
             pool.len(),
@@ -277,9 +277,9 @@ fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> 
     })?;
     let chain = beacon_chain_of(ctx, m, &hex_addr)?;
     // A validator may move its executor to another operator account (a lost or compromised
-    // operator key need not retire it). The record, quality and counts included, moves with
-    // it, so rotating never escapes a penalty; and not while an open task holds a slot of the
-    // old operator's (see `open_tasks_of`).
+    // operator key need not retire it). The record, quality, counts and jail included, moves
+    // with it, so rotating never escapes a penalty; and not while an open task holds a slot of
+    // the old operator's (see `open_tasks_of`).
     let mut rotated = None;
     if let Some(op) = state::operator_of_validator(ctx, &hex_addr)? {
         if op != m.operator {
@@ -315,6 +315,10 @@ fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> 
         Some(old) => {
             let record = state::executor(ctx, old)?;
             state::delete_executor(ctx, old)?;
+            if let Some(j) = record.as_ref().filter(|j| capacity::jailed(j)) {
+                // The jail's release entry follows the record to the new operator.
+                state::unindex_jailed(ctx, j.jailed_until, old.as_str())?;
+            }
             record
         }
         None => prev,
@@ -332,8 +336,13 @@ fn register_executor(ctx: &mut Ctx<'_>, r: &RegisterExecutor) -> AppResult<Any> 
         work_per_block: m.work_per_block,
         queued_work: prev.as_ref().map_or(0, |p| p.queued_work),
         quality_height: prev.as_ref().map_or(ctx.block.height, |p| p.quality_height),
+        jailed_until: prev.as_ref().map_or(0, |p| p.jailed_until),
+        times_jailed: prev.as_ref().map_or(0, |p| p.times_jailed),
     };
     state::set_executor(ctx, &e)?;
+    if rotated.is_some() && capacity::jailed(&e) {
+        state::index_jailed(ctx, &e)?;
+    }
     if let Some(c) = chain {
         beacon::register(ctx, &c)?;
     }

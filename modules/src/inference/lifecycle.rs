@@ -58,6 +58,10 @@ pub struct GenesisParams {
     pub quality_recovery_bps_per_block: Option<u32>,
     pub max_queue_blocks: Option<u64>,
     pub default_work_per_block: Option<u64>,
+    /// A penalty leaving an executor's quality below this jails it (0 = never; at most 10000).
+    pub executor_jail_quality_bps: Option<u32>,
+    /// Blocks a jailed executor is drawn for nothing (positive).
+    pub executor_jail_blocks: Option<u64>,
 }
 
 /// The width/height multiple a model gets when genesis names none: the executor's pipeline
@@ -106,6 +110,12 @@ fn check_params(p: &Params) -> AppResult<()> {
     if p.max_queue_blocks == 0 || p.default_work_per_block == 0 {
         return bad("max_queue_blocks and default_work_per_block must be positive");
     }
+    if p.executor_jail_quality_bps > 10_000 {
+        return bad("executor_jail_quality_bps must be 0 to 10000");
+    }
+    if p.executor_jail_blocks == 0 {
+        return bad("executor_jail_blocks must be positive");
+    }
     Ok(())
 }
 
@@ -125,7 +135,9 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
             max_vote_extension_bytes,
             quality_recovery_bps_per_block,
             max_queue_blocks,
-            default_work_per_block
+            default_work_per_block,
+            executor_jail_quality_bps,
+            executor_jail_blocks
         );
     }
     check_params(&p)?;
@@ -303,7 +315,10 @@ pub fn begin_block(ctx: &mut Ctx<'_>, parts: &[(String, Vec<u8>)], bank: &Escrow
     Ok(())
 }
 
+/// End of a block: executors whose jail ends here are released first (so a fault settled in
+/// this block counts against the released executor), then tasks are settled.
 pub fn end_block(ctx: &mut Ctx<'_>, bank: &Escrow) -> AppResult<()> {
+    settle::release_jailed(ctx)?;
     settle::end_block(ctx, bank)
 }
 

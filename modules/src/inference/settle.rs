@@ -13,7 +13,9 @@ use crate::bank::Escrow;
 use crate::coins::{parse_amount, Coin, BASE_DENOM};
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
-use glia_proto::inference::v1::{Assignment, ImageOutcome, ImageResult, Params, Task, TaskStatus};
+use glia_proto::inference::v1::{
+    Assignment, Executor, ImageOutcome, ImageResult, Params, Task, TaskStatus,
+};
 use std::collections::BTreeMap;
 
 fn amount_of(c: &Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin>) -> AppResult<u128> {
@@ -114,16 +116,78 @@ fn commit_phase(
 }
 
 fn penalise_missed(ctx: &mut Ctx<'_>, operator: &str, p: &Params) -> AppResult<()> {
-    update_executor(ctx, operator, |e| {
+    penalise(ctx, operator, p, "missed", |e| {
         e.results_missed = e.results_missed.saturating_add(1);
-        e.quality_bps = e.quality_bps.saturating_sub(p.quality_penalty_missed_bps);
+        p.quality_penalty_missed_bps
     })
+}
+
+/// A useful-work fault of `operator`'s executor: `count` records it and returns its quality
+/// penalty. A penalty that leaves quality below `executor_jail_quality_bps` jails the
+/// executor until this height plus `executor_jail_blocks` (one already jailed stays as it
+/// was): draws pass it over and its quality stays where it is until `release_jailed`. Slots it
+/// already holds run their course. Only the executor is jailed: its validator's stake and
+/// place in the signing set are staking's and untouched.
+fn penalise(
+    ctx: &mut Ctx<'_>,
+    operator: &str,
+    p: &Params,
+    reason: &str,
+    count: impl FnOnce(&mut Executor) -> u32,
+) -> AppResult<()> {
+    let addr = Address::parse(operator).map_err(AppError::internal)?;
+    let Some(mut e) = state::executor(ctx, &addr)? else {
+        return Ok(());
+    };
+    let height = ctx.block.height;
+    capacity::refresh_quality(&mut e, height, p);
+    let penalty = count(&mut e);
+    e.quality_bps = e.quality_bps.saturating_sub(penalty);
+    let jail = !capacity::jailed(&e) && e.quality_bps < p.executor_jail_quality_bps;
+    if jail {
+        e.jailed_until = height.saturating_add(p.executor_jail_blocks.max(1));
+        e.times_jailed = e.times_jailed.saturating_add(1);
+        state::index_jailed(ctx, &e)?;
+    }
+    state::set_executor(ctx, &e)?;
+    if jail {
+        events::executor_jailed(ctx, &e, reason);
+    }
+    Ok(())
+}
+
+/// End of block: releases every executor jailed until this height (from the jail index, in
+/// release order: only the records of those due are read). It is drawn again from the next
+/// block, its quality restarting at `executor_jail_quality_bps` and recovering from here.
+pub fn release_jailed(ctx: &mut Ctx<'_>) -> AppResult<()> {
+    let height = ctx.block.height;
+    let due = state::jailed_due(ctx, height)?;
+    if due.is_empty() {
+        return Ok(());
+    }
+    let p = state::params(ctx)?;
+    for (until, operator) in due {
+        state::unindex_jailed(ctx, until, &operator)?;
+        let addr = Address::parse(&operator).map_err(AppError::internal)?;
+        let Some(mut e) = state::executor(ctx, &addr)? else {
+            continue;
+        };
+        if e.jailed_until != until {
+            continue;
+        }
+        e.jailed_until = 0;
+        e.quality_bps = p.executor_jail_quality_bps.min(10_000);
+        e.quality_height = height;
+        state::set_executor(ctx, &e)?;
+        events::executor_released(ctx, &e);
+    }
+    Ok(())
 }
 
 fn update_executor(
     ctx: &mut Ctx<'_>,
     operator: &str,
-    f: impl FnOnce(&mut glia_proto::inference::v1::Executor),
+    f: impl FnOnce(&mut Executor),
 ) -> AppResult<()> {
     let addr = Address::parse(operator).map_err(AppError::internal)?;
     if let Some(mut e) = state::executor(ctx, &addr)? {
@@ -349,11 +413,11 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params, bank: &Escrow) -> 
         })?;
     }
     for (op, seed) in &outvoted {
-        update_executor(ctx, op, |e| {
-            e.results_outvoted = e.results_outvoted.saturating_add(1);
-            e.quality_bps = e.quality_bps.saturating_sub(p.quality_penalty_outvoted_bps);
-        })?;
         events::outvoted(ctx, task.id, op, *seed);
+        penalise(ctx, op, p, "outvoted", |e| {
+            e.results_outvoted = e.results_outvoted.saturating_add(1);
+            p.quality_penalty_outvoted_bps
+        })?;
     }
     let refund = escrow.checked_sub(paid).ok_or_else(|| {
         AppError::internal(format!(

@@ -19,6 +19,12 @@ pub mod state_key {
     pub const NEXT_TASK_ID: &str = "inference/next_task_id";
     /// Tasks requested and not yet drawn (drawn in the next block).
     pub const UNDRAWN_PREFIX: &str = "inference/undrawn/";
+    /// Jailed executors by release height: `<until:020>/<operator>`.
+    pub const JAIL_PREFIX: &str = "inference/executor_jail/";
+
+    pub fn jail(until: u64, operator: &str) -> String {
+        format!("{JAIL_PREFIX}{}/{operator}", id(until))
+    }
 
     pub fn undrawn(task_id: u64) -> String {
         format!("{UNDRAWN_PREFIX}{}", id(task_id))
@@ -66,6 +72,8 @@ pub fn default_params() -> Params {
         quality_recovery_bps_per_block: 10,
         max_queue_blocks: 50,
         default_work_per_block: 2_000,
+        executor_jail_quality_bps: 5_000,
+        executor_jail_blocks: 600,
     }
 }
 
@@ -88,6 +96,10 @@ fn with_defaults(mut p: Params) -> Params {
     }
     if p.default_work_per_block == 0 {
         p.default_work_per_block = d.default_work_per_block;
+    }
+    // executor_jail_quality_bps reads 0 (jailing off), which is what such a chain did.
+    if p.executor_jail_blocks == 0 {
+        p.executor_jail_blocks = d.executor_jail_blocks;
     }
     p
 }
@@ -148,6 +160,35 @@ pub fn set_executor(ctx: &mut Ctx<'_>, e: &Executor) -> AppResult<()> {
         crate::value::encode_text(&e.operator),
     )?;
     ctx.put(state_key::executor(&e.operator), e.encode_to_vec())
+}
+
+/// Indexes a jailed executor under its release height (`e.jailed_until`).
+pub fn index_jailed(ctx: &mut Ctx<'_>, e: &Executor) -> AppResult<()> {
+    ctx.put(state_key::jail(e.jailed_until, &e.operator), vec![])
+}
+
+/// Drops an executor's jail index entry (released, or moved to another operator).
+pub fn unindex_jailed(ctx: &mut Ctx<'_>, until: u64, operator: &str) -> AppResult<()> {
+    ctx.delete(state_key::jail(until, operator))
+}
+
+/// Jailed executors due for release at `height` (jailed until it or earlier): (until,
+/// operator), in release-height then operator order. Reads the index's keys only: at most
+/// one per validator.
+pub fn jailed_due(kv: &mut impl Kv, height: u64) -> AppResult<Vec<(u64, String)>> {
+    let mut due = Vec::new();
+    for k in kv.kv_scan_keys(state_key::JAIL_PREFIX)? {
+        let rest = &k[state_key::JAIL_PREFIX.len()..];
+        let (until, operator) = rest
+            .split_once('/')
+            .and_then(|(u, o)| Some((u.parse::<u64>().ok()?, o)))
+            .ok_or_else(|| AppError::internal(format!("bad executor jail key {k}")))?;
+        if until > height {
+            break;
+        }
+        due.push((until, operator.to_string()));
+    }
+    Ok(due)
 }
 
 pub fn task(kv: &mut impl Kv, id: u64) -> AppResult<Option<Task>> {

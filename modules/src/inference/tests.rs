@@ -38,6 +38,8 @@ struct Net {
     proposer: String,
     /// The throughput executors declare (kilo pixel-steps per block).
     rate: u64,
+    /// Events of the steps so far (see `take_events`).
+    events: Vec<tendermint_proto::v0_38::abci::Event>,
 }
 
 impl Net {
@@ -51,8 +53,9 @@ impl Net {
         let mut ctx = Ctx::new(&self.store, GasMeter::infinite(), &block);
         let out = f(&mut ctx);
         if out.is_ok() {
-            let (changes, _, _) = ctx.into_parts();
+            let (changes, _, events) = ctx.into_parts();
             self.store.apply(changes);
+            self.events.extend(events);
         }
         out
     }
@@ -79,6 +82,7 @@ impl Net {
                 .collect(),
             proposer: String::new(),
             rate: 20_000,
+            events: Vec::new(),
         };
         // The signing set (what staking keeps for CometBFT): bonding is staking's own tests.
         let signing: Vec<staking::Validator> = net
@@ -355,6 +359,47 @@ impl Net {
             .unwrap()
             .unwrap()
             .quality_bps
+    }
+
+    /// Validator `i`'s executor record.
+    fn executor(&mut self, i: usize) -> Executor {
+        let a = self.operators[i].clone();
+        self.step(|ctx| state::executor(ctx, &a)).unwrap().unwrap()
+    }
+
+    /// The attributes of every `kind` event since the last call (which drains all events).
+    fn take_events(&mut self, kind: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+        std::mem::take(&mut self.events)
+            .into_iter()
+            .filter(|e| e.r#type == kind)
+            .map(|e| e.attributes.into_iter().map(|a| (a.key, a.value)).collect())
+            .collect()
+    }
+
+    /// Every key and value under `prefix`.
+    fn slice(&self, prefix: &str) -> Vec<(String, Vec<u8>)> {
+        self.store
+            .0
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// A request for `replicas` replicas refused for want of executors (code 7).
+    fn refused_for_executors(&mut self, seed: u64, replicas: u32) -> String {
+        let e = self
+            .exec(self.request(vec![seed], replicas).type_url_any())
+            .unwrap_err();
+        assert_eq!((e.codespace, e.code), ("inference", 7), "{}", e.log);
+        e.log
+    }
+
+    /// Ends blocks until the current height is `height` (not yet ended).
+    fn run_to(&mut self, height: u64) {
+        while self.height < height {
+            self.end_block();
+        }
     }
 }
 
@@ -710,6 +755,7 @@ fn params_stored_before_a_field_existed_read_its_default() {
         max_vote_extension_bytes: 0,
         max_queue_blocks: 0,
         default_work_per_block: 0,
+        executor_jail_blocks: 0,
         ..state::default_params()
     };
     net.step(|ctx| state::set_params(ctx, &old)).unwrap();
@@ -1141,4 +1187,409 @@ fn attack_one_operator_cannot_be_the_executor_of_two_validators() {
     );
     let t = net.generate(vec![1], 2);
     assert_ne!(t.assignments[0].executor, t.assignments[1].executor);
+}
+
+/// The attributes of one event, as `Net::take_events` gives them.
+fn attrs(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Params that jail after one or two penalties, for a short term.
+fn quick_jail() -> Option<lifecycle::GenesisParams> {
+    Some(lifecycle::GenesisParams {
+        executor_jail_quality_bps: Some(8_500),
+        executor_jail_blocks: Some(40),
+        ..Default::default()
+    })
+}
+
+/// One 4-replica task on a 4-validator net where validator `bad` is outvoted; settled.
+fn outvote(net: &mut Net, bad: usize, seed: u64) {
+    let task = net.generate(vec![seed], 4);
+    assert_eq!(task.assignments.len(), 4);
+    let hashes: Vec<(usize, [u64; 1])> = net
+        .executors_of(&task)
+        .into_iter()
+        .map(|i| (i, [if i == bad { 0x5555_FFFF } else { 0xAAAA_0000 }]))
+        .collect();
+    let reports: Vec<(usize, &[u64])> = hashes.iter().map(|(i, p)| (*i, &p[..])).collect();
+    net.report_all(&task, &reports);
+    net.end_block();
+    assert_eq!(net.task(task.id).status, TaskStatus::Completed as i32);
+}
+
+/// An executor that keeps returning wrong results is outvoted and loses quality each time; the
+/// penalty that leaves it below `executor_jail_quality_bps` (5000 by default) jails it, with an
+/// `executor_jailed` event. Jailed, it is drawn for nothing and its quality does not recover,
+/// while its validator's stake and signing-set entry stay exactly as they were (it still signs
+/// blocks). `executor_jail_blocks` (600) later it is released at the threshold, recovers from
+/// there and is drawn again.
+#[test]
+fn attack_an_executor_returning_wrong_results_is_jailed_but_keeps_its_stake() {
+    let mut net = Net::new(4);
+    let bad = 0;
+    let addr = staking::state::consensus_address(&net.keys[bad].verification_key().to_bytes());
+    let signing = net
+        .step(|ctx| staking::state::validator(ctx, &addr))
+        .unwrap()
+        .unwrap();
+    let staking_state = net.slice("staking/");
+    assert!(!staking_state.is_empty());
+    let op = net.operators[bad].to_bech32();
+    let hex = net.hex(bad);
+    net.take_events("");
+
+    // Settled at heights 3 and 6: 10 000 − 2000, then + 3 blocks' recovery − 2000.
+    outvote(&mut net, bad, 1);
+    assert_eq!(net.quality(bad), 8_000);
+    outvote(&mut net, bad, 2);
+    assert_eq!(net.quality(bad), 6_030);
+    assert_eq!(net.take_events("executor_jailed"), vec![]);
+    // Settled at height 9: 6060 − 2000 is below 5000.
+    outvote(&mut net, bad, 3);
+    assert_eq!(
+        net.take_events("executor_jailed"),
+        vec![attrs(&[
+            ("operator", &op),
+            ("validator", &hex),
+            ("quality_bps", "4060"),
+            ("jailed_until", "609"),
+            ("reason", "outvoted"),
+            ("times_jailed", "1"),
+        ])]
+    );
+    let e = net.executor(bad);
+    assert_eq!(
+        (
+            e.jailed_until,
+            e.times_jailed,
+            e.quality_bps,
+            e.results_outvoted
+        ),
+        (609, 1, 4_060, 3)
+    );
+    // The executors query shows the jail.
+    let listed = net
+        .step(|ctx| super::query::executors(ctx, QueryExecutorsRequest::default()))
+        .unwrap();
+    let listed = listed.executors.iter().find(|x| x.operator == op).unwrap();
+    assert_eq!((listed.jailed_until, listed.times_jailed), (609, 1));
+
+    // Jailed: no request may count on it, no draw picks it, its quality stays put.
+    let log = net.refused_for_executors(10, 4);
+    assert!(log.contains("only 3 executors"), "{log}");
+    for seed in 11..=15u64 {
+        let task = net.generate(vec![seed], 3);
+        let execs = net.executors_of(&task);
+        assert_eq!(execs.len(), 3);
+        assert!(!execs.contains(&bad), "jailed {bad} drawn: {execs:?}");
+        let reports: Vec<(usize, &[u64])> =
+            execs.iter().map(|i| (*i, &[0xAAAA_0000][..])).collect();
+        net.report_all(&task, &reports);
+        net.end_block();
+        assert_eq!(net.task(task.id).status, TaskStatus::Completed as i32);
+    }
+    net.run_to(609);
+    let e = net.executor(bad);
+    let p = state::default_params();
+    assert_eq!(
+        (
+            e.jailed_until,
+            e.quality_bps,
+            capacity::quality_at(&e, 609, &p)
+        ),
+        (609, 4_060, 4_060),
+        "600 blocks jailed and no recovery"
+    );
+    // Still jailed through height 609's transactions.
+    net.refused_for_executors(20, 4);
+    assert_eq!(net.take_events("executor_released"), vec![]);
+
+    // Released at the end of block 609.
+    net.end_block();
+    assert_eq!(
+        net.take_events("executor_released"),
+        vec![attrs(&[
+            ("operator", &op),
+            ("validator", &hex),
+            ("quality_bps", "5000"),
+            ("times_jailed", "1"),
+        ])]
+    );
+    let e = net.executor(bad);
+    assert_eq!(
+        (
+            e.jailed_until,
+            e.times_jailed,
+            e.quality_bps,
+            e.quality_height
+        ),
+        (0, 1, 5_000, 609)
+    );
+    assert_eq!(capacity::quality_at(&e, 709, &p), 6_000, "recovers again");
+    assert!(net.slice(state::state_key::JAIL_PREFIX).is_empty());
+    let task = net.generate(vec![21], 4);
+    assert!(net.executors_of(&task).contains(&bad), "drawn again");
+
+    // Its validator was never touched: same signing-set entry (power 10), same staking state.
+    let after = net
+        .step(|ctx| staking::state::validator(ctx, &addr))
+        .unwrap()
+        .unwrap();
+    assert_eq!(after, signing);
+    assert_eq!(after.power, 10);
+    assert_eq!(net.slice("staking/"), staking_state);
+}
+
+/// An executor that keeps missing is jailed with reason `missed`. A slot it already held runs
+/// its course (it commits after the jail and is paid); a jailed executor is never a silent
+/// slot's replacement (here it is the only other executor, so the slot is refunded instead).
+/// Released at the threshold, one more miss jails it again.
+#[test]
+fn a_silent_executor_is_jailed_keeps_its_open_slots_and_replaces_nobody() {
+    let mut net = Net::with_params(2, quick_jail());
+    let (a, b) = (0, 1);
+    let op = net.operators[a].to_bech32();
+    let hex = net.hex(a);
+    // Round 1: `a` silent once, 9000: not jailed.
+    let t1 = net.generate(vec![1], 2);
+    net.commit(b, &t1, &[0xAAAA]);
+    while net.task(t1.id).reveal_height == 0 {
+        net.end_block();
+    }
+    net.reveal(b, &t1, &[0xAAAA]);
+    net.end_block();
+    assert_eq!(net.task(t1.id).status, TaskStatus::Partial as i32);
+    assert_eq!(net.quality(a), 9_000);
+    assert_eq!(net.take_events("executor_jailed"), vec![]);
+
+    // Round 2: silent on t2 while it holds a slot on t3, drawn two blocks later.
+    let t2 = net.generate(vec![2], 2);
+    net.end_block();
+    net.end_block();
+    let t3 = net.generate(vec![3], 2);
+    net.commit(b, &t2, &[0xAAAA]);
+    net.commit(b, &t3, &[0xBBBB]);
+    let jailed_at = loop {
+        let h = net.height;
+        net.end_block();
+        let jailed = net.take_events("executor_jailed");
+        if !jailed.is_empty() {
+            let e = net.executor(a);
+            assert_eq!(e.jailed_until, h + 40);
+            assert_eq!(
+                jailed,
+                vec![attrs(&[
+                    ("operator", &op),
+                    ("validator", &hex),
+                    ("quality_bps", &e.quality_bps.to_string()),
+                    ("jailed_until", &(h + 40).to_string()),
+                    ("reason", "missed"),
+                    ("times_jailed", "1"),
+                ])]
+            );
+            // 9000 at height 14, 15 blocks' recovery, − 1000.
+            assert_eq!((h, e.quality_bps), (29, 8_150));
+            break h;
+        }
+        assert!(h < 100, "never jailed");
+    };
+    assert_eq!(jailed_at, t2.assignments[0].deadline_height + 1);
+    // Its t3 slot is still open: it commits now, jailed, and is paid.
+    let slot = net
+        .task(t3.id)
+        .assignments
+        .iter()
+        .find(|s| s.executor == op)
+        .cloned()
+        .unwrap();
+    assert!(settle::open_at(&slot, net.height));
+    let before = net.balance(&net.operators[a].clone());
+    net.commit(a, &t3, &[0xBBBB]);
+    net.reveal(b, &t2, &[0xAAAA]);
+    net.end_block();
+    net.reveal(a, &t3, &[0xBBBB]);
+    net.reveal(b, &t3, &[0xBBBB]);
+    net.end_block();
+    assert_eq!(net.task(t2.id).status, TaskStatus::Partial as i32);
+    assert_eq!(net.task(t3.id).status, TaskStatus::Completed as i32);
+    assert_eq!(
+        net.balance(&net.operators[a].clone()),
+        before + amount(&t3.price_per_result)
+    );
+    assert_eq!(net.executor(a).jailed_until, jailed_at + 40);
+
+    // Jailed: `b` is the only executor; its silent slot gets no replacement and is refunded.
+    net.refused_for_executors(4, 2);
+    let t5 = net.generate(vec![5], 1);
+    assert_eq!(net.executors_of(&t5), vec![b]);
+    net.take_events("");
+    net.run_to(t5.assignments[0].deadline_height + 1);
+    net.end_block();
+    let t = net.task(t5.id);
+    assert_eq!(
+        t.assignments.len(),
+        1,
+        "no replacement: {:?}",
+        t.assignments
+    );
+    assert_eq!(t.status, TaskStatus::Refunded as i32);
+    let reassigned = net.take_events("task_reassigned");
+    assert_eq!(reassigned.len(), 1);
+    assert_eq!(reassigned[0]["replacement"], "");
+    assert!(net.executor(b).jailed_until == 0);
+
+    // Released at the threshold; on probation, one more miss jails it again.
+    net.run_to(jailed_at + 40);
+    net.end_block();
+    let released = net.take_events("executor_released");
+    assert_eq!(released.len(), 1);
+    assert_eq!(released[0]["quality_bps"], "8500");
+    let t6 = net.generate(vec![6], 2);
+    net.commit(b, &t6, &[0xAAAA]);
+    while net.task(t6.id).reveal_height == 0 {
+        net.end_block();
+    }
+    net.reveal(b, &t6, &[0xAAAA]);
+    net.end_block();
+    let jailed = net.take_events("executor_jailed");
+    assert_eq!(jailed.len(), 1, "{jailed:?}");
+    assert_eq!(
+        (
+            jailed[0]["reason"].as_str(),
+            jailed[0]["times_jailed"].as_str()
+        ),
+        ("missed", "2")
+    );
+    let e = net.executor(a);
+    assert_eq!(
+        (e.times_jailed, e.results_missed),
+        (2, 3),
+        "missed t1, t2 and t6"
+    );
+    assert_eq!(net.task(t6.id).status, TaskStatus::Partial as i32);
+}
+
+/// Moving a jailed executor to another operator, or registering it again, keeps the jail:
+/// the new operator is drawn for nothing until the same height, and is the one released.
+#[test]
+fn attack_rotating_a_jailed_executor_does_not_free_it() {
+    let mut net = Net::with_params(4, quick_jail());
+    outvote(&mut net, 0, 1);
+    let jailed = net.take_events("executor_jailed");
+    assert_eq!(jailed.len(), 1);
+    assert_eq!(jailed[0]["jailed_until"], "43");
+    let old = net.operators[0].clone();
+    let new_op = Address::module("rotated operator");
+    net.register_as(0, &new_op).unwrap();
+    assert!(net
+        .step(|ctx| state::executor(ctx, &old))
+        .unwrap()
+        .is_none());
+    net.operators[0] = new_op.clone();
+    let e = net.executor(0);
+    assert_eq!(
+        (
+            e.jailed_until,
+            e.times_jailed,
+            e.quality_bps,
+            e.results_outvoted
+        ),
+        (43, 1, 8_000, 1)
+    );
+    let keys = |net: &Net| -> Vec<String> {
+        net.slice(state::state_key::JAIL_PREFIX)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
+    assert_eq!(
+        keys(&net),
+        vec![state::state_key::jail(43, new_op.as_str())]
+    );
+    // Registering again under the same operator changes nothing either.
+    net.register_as(0, &new_op).unwrap();
+    assert_eq!(net.executor(0).jailed_until, 43);
+    assert_eq!(
+        keys(&net),
+        vec![state::state_key::jail(43, new_op.as_str())]
+    );
+    net.refused_for_executors(2, 4);
+    net.run_to(43);
+    net.take_events("");
+    net.end_block();
+    let released = net.take_events("executor_released");
+    assert_eq!(released.len(), 1);
+    assert_eq!(released[0]["operator"], new_op.to_bech32());
+    assert_eq!(net.executor(0).jailed_until, 0);
+    assert!(keys(&net).is_empty());
+    let task = net.generate(vec![3], 4);
+    assert!(net.executors_of(&task).contains(&0));
+}
+
+#[test]
+fn jail_params_have_defaults_are_checked_and_exported() {
+    let d = state::default_params();
+    assert_eq!(
+        (d.executor_jail_quality_bps, d.executor_jail_blocks),
+        (5_000, 600)
+    );
+    let init = |gp: lifecycle::GenesisParams| {
+        let store = MemStore::default();
+        let block = BlockInfo::default();
+        let mut ctx = Ctx::new(&store, GasMeter::infinite(), &block);
+        lifecycle::init_genesis(
+            &mut ctx,
+            &Genesis {
+                params: Some(gp),
+                models: vec![],
+            },
+        )
+    };
+    let e = init(lifecycle::GenesisParams {
+        executor_jail_quality_bps: Some(10_001),
+        ..Default::default()
+    })
+    .unwrap_err();
+    assert!(
+        e.log
+            .contains("executor_jail_quality_bps must be 0 to 10000"),
+        "{}",
+        e.log
+    );
+    let e = init(lifecycle::GenesisParams {
+        executor_jail_blocks: Some(0),
+        ..Default::default()
+    })
+    .unwrap_err();
+    assert!(
+        e.log.contains("executor_jail_blocks must be positive"),
+        "{}",
+        e.log
+    );
+    for q in [0, 10_000] {
+        init(lifecycle::GenesisParams {
+            executor_jail_quality_bps: Some(q),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    let net = Net::with_params(
+        1,
+        Some(lifecycle::GenesisParams {
+            executor_jail_quality_bps: Some(7_000),
+            executor_jail_blocks: Some(33),
+            ..Default::default()
+        }),
+    );
+    use crate::component::Component;
+    let g = super::component::Inference::default()
+        .export_genesis(&mut crate::context::ReadOnly(&net.store))
+        .unwrap()
+        .unwrap();
+    assert_eq!(g["params"]["executor_jail_quality_bps"], 7_000);
+    assert_eq!(g["params"]["executor_jail_blocks"], 33);
 }
