@@ -16,6 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "glia/store/v1/values.proto",
         "glia/staking/v1/types.proto",
         "glia/mint/v1/mint.proto",
+        "glia/distribution/v1/distribution.proto",
     ];
     println!("cargo:rerun-if-changed=glia");
     println!("cargo:rerun-if-changed=third_party");

@@ -5,7 +5,8 @@ use crate::params::ChainParams;
 use glia_modules::component::{AppBuilder, Components, NodeSource};
 use glia_modules::error::AppResult;
 use glia_modules::{
-    auth, bank, beacon, inference, mint, neuro, slashing, staking, tendermint, ReadOnly,
+    auth, bank, beacon, distribution, inference, mint, neuro, slashing, staking, tendermint,
+    ReadOnly,
 };
 use std::sync::Arc;
 
@@ -14,6 +15,8 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
     AppBuilder::new()
         .with(auth::component::Auth)
         .with(bank::component::Bank::default())
+        // Before staking: the validators created at genesis start their reward accounting.
+        .with(distribution::component::Distribution::default())
         .with(staking::component::Staking)
         .with(mint::component::Mint)
         .with(slashing::component::Slashing)
@@ -38,6 +41,8 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
             // block reads the signing set.
             staking::component::NAME,
             mint::component::NAME,
+            // The emission and the last block's fees shared out before slashing changes stakes.
+            distribution::component::NAME,
             slashing::component::NAME,
             beacon::component::NAME,
             inference::component::NAME,
@@ -46,6 +51,8 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
         .end_order(&[
             inference::component::NAME,
             neuro::component::NAME,
+            // The useful-work pool pays an epoch's work once this block's is settled.
+            distribution::component::NAME,
             staking::component::NAME,
         ])
         .build()

@@ -22,6 +22,7 @@ pub mod coins;
 pub mod component;
 pub mod context;
 pub mod decimal;
+pub mod distribution;
 pub mod error;
 pub mod gas;
 pub mod inference;

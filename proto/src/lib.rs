@@ -46,3 +46,10 @@ pub mod mint {
         include!(concat!(env!("OUT_DIR"), "/glia.mint.v1.rs"));
     }
 }
+
+/// `glia.distribution.v1`: the useful-work pool.
+pub mod distribution {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/glia.distribution.v1.rs"));
+    }
+}

@@ -15,6 +15,19 @@ pub fn supply(kv: &mut impl Kv, denom: &str) -> AppResult<u128> {
     super::state::supply(kv, denom)
 }
 
+/// Every coin `addr` holds, in denom order.
+pub fn balances(kv: &mut impl Kv, addr: &Address) -> AppResult<Vec<Coin>> {
+    Ok(super::state::all_balances(kv, addr)?
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect())
+}
+
+/// What `addr` holds of `denom`.
+pub fn balance(kv: &mut impl Kv, addr: &Address, denom: &str) -> AppResult<u128> {
+    super::state::balance(kv, addr, denom)
+}
+
 /// A component's escrow: coins held in its module account for what it owes (task escrows,
 /// job fees and rewards). Bound to one module account, so a component holding it can take
 /// into and pay out of its own account only.

@@ -411,6 +411,25 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params, bank: &Escrow) -> 
                 .saturating_add(p.quality_reward_bps)
                 .min(10_000);
         })?;
+        // Paid work counts toward the useful-work pool (unless the requester is the
+        // executor's own party).
+        let e = state::executor(ctx, &to)?;
+        let validator = e
+            .as_ref()
+            .and_then(|e| hex::decode(&e.validator_address).ok())
+            .and_then(|b| <[u8; 20]>::try_from(b).ok());
+        let requester = Address::parse(&task.creator).map_err(AppError::internal)?;
+        crate::distribution::record_work(
+            ctx,
+            crate::distribution::Work {
+                worker: &to,
+                validator,
+                requester: &requester,
+                paid: *amount,
+                quality_bps: e.map_or(0, |e| e.quality_bps),
+                kind: "image",
+            },
+        )?;
     }
     for (op, seed) in &outvoted {
         events::outvoted(ctx, task.id, op, *seed);

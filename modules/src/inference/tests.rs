@@ -1593,3 +1593,39 @@ fn jail_params_have_defaults_are_checked_and_exported() {
     assert_eq!(g["params"]["executor_jail_quality_bps"], 7_000);
     assert_eq!(g["params"]["executor_jail_blocks"], 33);
 }
+
+/// Trading with yourself earns nothing from the useful-work pool: an executor whose own
+/// withdraw address requests a task is paid the task's fee (its own money back) but its work
+/// is recorded as self-dealt, never scored; the other executor of the same task, paid by a
+/// party that is not its own, is credited its fee.
+#[test]
+fn attack_self_dealing_through_a_withdraw_address_scores_nothing() {
+    use crate::distribution::{state::state_key, work};
+    let mut net = Net::new(2);
+    let (op0, op1, creator) = (
+        net.operators[0].clone(),
+        net.operators[1].clone(),
+        net.creator.clone(),
+    );
+    net.step(|ctx| {
+        ctx.put(
+            state_key::withdraw(&staking::state::key_of(&op0)),
+            crate::value::encode_text(&staking::state::key_of(&creator)),
+        )
+    })
+    .unwrap();
+    let task = net.generate(vec![1], 2);
+    net.end_block();
+    net.report_all(&task, &[(0, &[0xAB]), (1, &[0xAB])]);
+    net.end_block();
+    let t = net.task(task.id);
+    assert_eq!(t.status, TaskStatus::Completed as i32);
+    let per = amount(&t.paid) / 2;
+    let own = net.step(|c| work::current(c, &op0)).unwrap().unwrap();
+    assert_eq!((own.self_dealt, own.items), (1, 0));
+    assert_eq!(own.self_dealt_fees, per.to_string());
+    assert!(own.fees.is_empty() && own.score.is_empty(), "nothing scored: {own:?}");
+    let other = net.step(|c| work::current(c, &op1)).unwrap().unwrap();
+    assert_eq!((other.items, other.requesters, other.self_dealt), (1, 1, 0));
+    assert_eq!(other.fees, per.to_string());
+}

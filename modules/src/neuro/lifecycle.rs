@@ -169,6 +169,19 @@ fn settle(ctx: &mut Ctx<'_>, job: &mut Job, bank: &Escrow) -> AppResult<()> {
         if s.solver != job.creator && paid > 0 {
             let to = Address::parse(&s.solver).map_err(AppError::internal)?;
             bank.release(ctx, &to, paid, &format!("a solution to job {}", job.id))?;
+            // Solvers have no quality record: their improvement is what they are paid by.
+            let requester = Address::parse(&job.creator).map_err(AppError::internal)?;
+            crate::distribution::record_work(
+                ctx,
+                crate::distribution::Work {
+                    worker: &to,
+                    validator: None,
+                    requester: &requester,
+                    paid,
+                    quality_bps: 10_000,
+                    kind: "job",
+                },
+            )?;
             fees_paid = fees_paid.saturating_add(fee_part);
             reward_paid = reward_paid.saturating_add(reward_part);
             s.paid = paid.to_string();

@@ -92,6 +92,10 @@ fn add_delegation(ctx: &mut Ctx<'_>, del: &Address, op: &Address, add: Dec) -> A
 
 /// Bonds `amount` of `del`'s balance to `op`, returning the new shares.
 pub fn delegate(ctx: &mut Ctx<'_>, del: &Address, op: &Address, amount: u128) -> AppResult<Dec> {
+    validators::must_get(ctx, op)?;
+    // Rewards earned so far are paid (or, for a new delegation, the period closed) before
+    // the shares change.
+    crate::distribution::f1::before_delegation_change(ctx, del, op)?;
     let mut r = validators::must_get(ctx, op)?;
     bank::transfer(
         ctx,
@@ -102,6 +106,7 @@ pub fn delegate(ctx: &mut Ctx<'_>, del: &Address, op: &Address, amount: u128) ->
     let issued = add_tokens(&mut r, amount)?;
     add_delegation(ctx, del, op, issued)?;
     save(ctx, &r)?;
+    crate::distribution::f1::after_delegation_change(ctx, del, op)?;
     ctx.emit(
         "delegate",
         &[
@@ -151,11 +156,13 @@ fn shares_for(ctx: &mut Ctx<'_>, del: &Address, r: &Record, amount: u128) -> App
 /// (the caller decides where they go). The operator's own delegation falling below its
 /// minimum jails the validator, as in the SDK.
 pub fn unbond(ctx: &mut Ctx<'_>, del: &Address, op: &Address, remove: Dec) -> AppResult<u128> {
-    let mut r = validators::must_get(ctx, op)?;
+    validators::must_get(ctx, op)?;
     let (dk, ok) = (key_of(del), key_of(op));
     let mut d = state::delegation(ctx, del, op)?.ok_or_else(|| {
         errors::no_delegation(format!("{del} has no delegation to {}", op.to_valoper()))
     })?;
+    crate::distribution::f1::before_delegation_change(ctx, del, op)?;
+    let mut r = validators::must_get(ctx, op)?;
     let held = Dec::from_proto(&d.shares)?;
     if remove > held {
         return Err(errors::not_enough_delegation_shares(format!(
@@ -183,6 +190,7 @@ pub fn unbond(ctx: &mut Ctx<'_>, del: &Address, op: &Address, remove: Dec) -> Ap
         validators::remove(ctx, &r)?;
     } else {
         save(ctx, &r)?;
+        crate::distribution::f1::after_delegation_change(ctx, del, op)?;
     }
     Ok(out)
 }
@@ -319,11 +327,13 @@ pub fn redelegate(
         )));
     }
     // The destination may have changed if unbond jailed or removed the source only; reload.
+    crate::distribution::f1::before_delegation_change(ctx, del, dst)?;
     let mut to = state::record(ctx, dst)?.unwrap_or(to);
     move_between_pools(ctx, from.status, to.status, out)?;
     let issued = add_tokens(&mut to, out)?;
     add_delegation(ctx, del, dst, issued)?;
     save(ctx, &to)?;
+    crate::distribution::f1::after_delegation_change(ctx, del, dst)?;
     if from.status != status::UNBONDED {
         let id = next_unbonding_id(ctx)?;
         red.entries.push(RedelegationEntry {
@@ -391,10 +401,12 @@ pub fn cancel_unbonding(
             "{amount}{BASE_DENOM} is more than the undelegation's balance {balance}{BASE_DENOM}"
         )));
     }
+    crate::distribution::f1::before_delegation_change(ctx, del, op)?;
     move_between_pools(ctx, status::UNBONDED, r.status, amount)?;
     let issued = add_tokens(&mut r, amount)?;
     add_delegation(ctx, del, op, issued)?;
     save(ctx, &r)?;
+    crate::distribution::f1::after_delegation_change(ctx, del, op)?;
     let left = balance.saturating_sub(amount);
     if left == 0 {
         u.entries.remove(i);

@@ -21,4 +21,4 @@ pub mod validators;
 pub use state::{consensus_address, validator, validators, ConsensusAddress, Validator};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

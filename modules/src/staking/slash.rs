@@ -62,6 +62,10 @@ pub fn slash(
     }
     let tokens = validators::tokens(&r)?;
     let take = left.min(tokens);
+    if take > 0 {
+        // Delegators' reward stakes shrink by the share of tokens burned, from here on.
+        crate::distribution::f1::before_slash(ctx, &op, Dec::ratio(take, tokens)?)?;
+    }
     r.tokens = tokens.saturating_sub(take).to_string();
     save(ctx, &r)?;
     burn(ctx, pool_of(r.status), take)?;

@@ -118,7 +118,7 @@ pub fn remove(ctx: &mut Ctx<'_>, r: &Record) -> AppResult<()> {
         "remove_validator",
         &[("validator", r.operator_address.clone())],
     );
-    Ok(())
+    crate::distribution::f1::validator_removed(ctx, &operator(r)?)
 }
 
 /// The existing record of `op`, or the SDK's "validator does not exist".
@@ -277,6 +277,7 @@ pub fn create(ctx: &mut Ctx<'_>, v: NewValidator) -> AppResult<()> {
         state_key::by_cons(&cons),
         value::encode_text(&key_of(&v.operator)),
     )?;
+    crate::distribution::f1::validator_created(ctx, &v.operator)?;
     ctx.emit(
         "create_validator",
         &[

@@ -24,36 +24,36 @@ use glia_proto::cosmos::Any;
 use prost::{Message, Name};
 use tendermint_proto::v0_38::abci::ValidatorUpdate;
 
-pub(super) const FUNDS: u128 = 1_000_000_000_000;
-pub(super) const BOND: u128 = 100_000_000;
-pub(super) const UNBONDING: i64 = 240;
-pub(super) const BLOCK_SECONDS: i64 = 5;
+pub(crate) const FUNDS: u128 = 1_000_000_000_000;
+pub(crate) const BOND: u128 = 100_000_000;
+pub(crate) const UNBONDING: i64 = 240;
+pub(crate) const BLOCK_SECONDS: i64 = 5;
 
-pub(super) struct Net {
-    pub(super) app: Components,
-    pub(super) store: MemStore,
-    pub(super) height: u64,
-    pub(super) time: i64,
+pub(crate) struct Net {
+    pub(crate) app: Components,
+    pub(crate) store: MemStore,
+    pub(crate) height: u64,
+    pub(crate) time: i64,
     /// Operators of the genesis validators, then plain accounts.
-    pub(super) ops: Vec<Address>,
-    pub(super) users: Vec<Address>,
+    pub(crate) ops: Vec<Address>,
+    pub(crate) users: Vec<Address>,
 }
 
-pub(super) fn any<M: Message + Name>(m: M) -> Any {
+pub(crate) fn any<M: Message + Name>(m: M) -> Any {
     Any {
         type_url: M::type_url(),
         value: m.encode_to_vec(),
     }
 }
 
-pub(super) fn coin(amount: u128) -> Option<ProtoCoin> {
+pub(crate) fn coin(amount: u128) -> Option<ProtoCoin> {
     Some(ProtoCoin {
         denom: "uglia".into(),
         amount: amount.to_string(),
     })
 }
 
-pub(super) fn cons_key(i: usize) -> Vec<u8> {
+pub(crate) fn cons_key(i: usize) -> Vec<u8> {
     ed25519_consensus::SigningKey::from({
         let mut seed = [40u8; 32];
         seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
@@ -67,14 +67,44 @@ pub(super) fn cons_key(i: usize) -> Vec<u8> {
 impl Net {
     /// `n` genesis validators bonding `BOND` each, `users` funded accounts, the set capped
     /// at `max_validators`.
-    pub(super) fn new(n: usize, users: usize, max_validators: u32) -> Net {
-        let app = AppBuilder::new()
+    pub(crate) fn new(n: usize, users: usize, max_validators: u32) -> Net {
+        Net::build(n, users, max_validators, None)
+    }
+
+    /// The same with the emission minting every block (`mint` is its genesis section), so
+    /// distribution has rewards to share.
+    pub(crate) fn with_rewards(
+        n: usize,
+        users: usize,
+        max_validators: u32,
+        mint: serde_json::Value,
+        distribution: serde_json::Value,
+    ) -> Net {
+        Net::build(n, users, max_validators, Some((mint, distribution)))
+    }
+
+    fn build(
+        n: usize,
+        users: usize,
+        max_validators: u32,
+        rewards: Option<(serde_json::Value, serde_json::Value)>,
+    ) -> Net {
+        use crate::distribution::component as distribution;
+        let mut b = AppBuilder::new()
             .with(crate::auth::component::Auth)
             .with(crate::bank::component::Bank::default())
+            .with(distribution::Distribution::default())
             .with(super::component::Staking)
-            .with(crate::slashing::component::Slashing)
-            .begin_order(&[super::component::NAME, crate::slashing::component::NAME])
-            .end_order(&[super::component::NAME])
+            .with(crate::slashing::component::Slashing);
+        let mut begin = vec![super::component::NAME];
+        if rewards.is_some() {
+            b = b.with(crate::mint::component::Mint);
+            begin.push(crate::mint::component::NAME);
+        }
+        begin.extend([distribution::NAME, crate::slashing::component::NAME]);
+        let app = b
+            .begin_order(&begin)
+            .end_order(&[distribution::NAME, super::component::NAME])
             .build()
             .unwrap();
         let ops: Vec<Address> = (0..n)
@@ -103,13 +133,17 @@ impl Net {
                     "commission_max_change_rate": "0.01"})
             })
             .collect();
-        let sections = serde_json::json!({
+        let mut sections = serde_json::json!({
             "bank": {"balances": balances},
             "staking": {"params": {"unbonding_seconds": UNBONDING, "max_validators": max_validators},
                         "validators": gentxs},
             "slashing": {"signed_blocks_window": 10, "min_signed_per_window": "0.5",
                          "downtime_jail_seconds": 60},
         });
+        if let Some((mint, distribution)) = rewards {
+            sections["mint"] = mint;
+            sections["distribution"] = distribution;
+        }
         let mut net = Net {
             app,
             store: MemStore::default(),
@@ -129,7 +163,7 @@ impl Net {
         net
     }
 
-    pub(super) fn step<T>(
+    pub(crate) fn step<T>(
         &mut self,
         f: impl FnOnce(&Components, &mut Ctx<'_>, &BlockContext) -> AppResult<T>,
     ) -> AppResult<T> {
@@ -151,7 +185,7 @@ impl Net {
 
     /// One block carrying `msgs` (each with its signer); returns each message's result and
     /// the block's validator updates.
-    pub(super) fn block(
+    pub(crate) fn block(
         &mut self,
         msgs: Vec<(Any, Address)>,
     ) -> (Vec<AppResult<Any>>, Vec<ValidatorUpdate>) {
@@ -160,7 +194,7 @@ impl Net {
 
     /// A block whose last commit was signed by every validator of the signing set except
     /// `absent`, and which carries `misbehaviour`.
-    pub(super) fn block_with(
+    pub(crate) fn block_with(
         &mut self,
         msgs: Vec<(Any, Address)>,
         absent: &[usize],
@@ -202,40 +236,40 @@ impl Net {
     }
 
     /// One message in a block of its own; its result.
-    pub(super) fn run(&mut self, m: Any, signer: &Address) -> AppResult<Any> {
+    pub(crate) fn run(&mut self, m: Any, signer: &Address) -> AppResult<Any> {
         self.block(vec![(m, signer.clone())]).0.remove(0)
     }
 
-    pub(super) fn blocks(&mut self, n: usize) {
+    pub(crate) fn blocks(&mut self, n: usize) {
         for _ in 0..n {
             self.block(vec![]);
         }
     }
 
-    pub(super) fn kv(&self) -> ReadOnly<'_> {
+    pub(crate) fn kv(&self) -> ReadOnly<'_> {
         ReadOnly(&self.store)
     }
 
-    pub(super) fn balance(&self, a: &Address) -> u128 {
+    pub(crate) fn balance(&self, a: &Address) -> u128 {
         crate::bank::state::balance(&mut self.kv(), a, "uglia").unwrap()
     }
 
-    pub(super) fn record(&self, op: &Address) -> Option<state::Record> {
+    pub(crate) fn record(&self, op: &Address) -> Option<state::Record> {
         state::record(&mut self.kv(), op).unwrap()
     }
 
-    pub(super) fn tokens(&self, op: &Address) -> u128 {
+    pub(crate) fn tokens(&self, op: &Address) -> u128 {
         validators::tokens(&self.record(op).unwrap()).unwrap()
     }
 
-    pub(super) fn signing_power(&self, i: usize) -> i64 {
+    pub(crate) fn signing_power(&self, i: usize) -> i64 {
         state::validator(&mut self.kv(), &state::consensus_address(&cons_key(i)))
             .unwrap()
             .map_or(0, |v| v.power)
     }
 }
 
-pub(super) fn delegate(del: &Address, op: &Address, amount: u128) -> Any {
+pub(crate) fn delegate(del: &Address, op: &Address, amount: u128) -> Any {
     any(MsgDelegate {
         delegator_address: del.to_bech32(),
         validator_address: op.to_valoper(),
@@ -243,7 +277,7 @@ pub(super) fn delegate(del: &Address, op: &Address, amount: u128) -> Any {
     })
 }
 
-pub(super) fn undelegate(del: &Address, op: &Address, amount: u128) -> Any {
+pub(crate) fn undelegate(del: &Address, op: &Address, amount: u128) -> Any {
     any(MsgUndelegate {
         delegator_address: del.to_bech32(),
         validator_address: op.to_valoper(),
@@ -251,7 +285,7 @@ pub(super) fn undelegate(del: &Address, op: &Address, amount: u128) -> Any {
     })
 }
 
-pub(super) fn redelegate(del: &Address, src: &Address, dst: &Address, amount: u128) -> Any {
+pub(crate) fn redelegate(del: &Address, src: &Address, dst: &Address, amount: u128) -> Any {
     any(MsgBeginRedelegate {
         delegator_address: del.to_bech32(),
         validator_src_address: src.to_valoper(),
@@ -260,7 +294,7 @@ pub(super) fn redelegate(del: &Address, src: &Address, dst: &Address, amount: u1
     })
 }
 
-pub(super) fn rates(rate: &str, max: &str, change: &str) -> Option<CommissionRates> {
+pub(crate) fn rates(rate: &str, max: &str, change: &str) -> Option<CommissionRates> {
     let d = |s: &str| Dec::parse(s).unwrap().to_proto();
     Some(CommissionRates {
         rate: d(rate),
@@ -269,7 +303,7 @@ pub(super) fn rates(rate: &str, max: &str, change: &str) -> Option<CommissionRat
     })
 }
 
-pub(super) fn create(op: &Address, key: Vec<u8>, bond: u128, r: Option<CommissionRates>) -> Any {
+pub(crate) fn create(op: &Address, key: Vec<u8>, bond: u128, r: Option<CommissionRates>) -> Any {
     #[allow(deprecated)]
     any(MsgCreateValidator {
         description: Some(Description {
@@ -285,7 +319,7 @@ pub(super) fn create(op: &Address, key: Vec<u8>, bond: u128, r: Option<Commissio
     })
 }
 
-pub(super) fn code(r: AppResult<Any>) -> (&'static str, u32, String) {
+pub(crate) fn code(r: AppResult<Any>) -> (&'static str, u32, String) {
     let e: AppError = r.unwrap_err();
     (e.codespace, e.code, e.log)
 }
