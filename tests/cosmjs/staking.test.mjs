@@ -1,8 +1,10 @@
 // Staking as wallets do it: delegate, redelegate and undelegate with cosmjs's own
 // SigningStargateClient, once with a direct signer and once with an amino-only signer (as
 // Keplr's built-in staking screens sign, SIGN_MODE_LEGACY_AMINO_JSON); every answer read back
-// through cosmjs's StakingExtension. The undelegation is followed until it pays out, to the
-// uglia. Uses its own account (dev12), so it runs beside the other files.
+// through cosmjs's StakingExtension. Rewards go to a cold withdraw address (set with the amino
+// signer) and are withdrawn with both signers while the undelegation waits out its unbonding;
+// DistributionExtension and MintExtension read them. The undelegation is followed until it
+// pays out, to the uglia. Uses its own account (dev12), so it runs beside the other files.
 
 import { it } from "node:test";
 import assert from "node:assert/strict";
@@ -10,7 +12,10 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { GasPrice, QueryClient, SigningStargateClient, setupStakingExtension } from "@cosmjs/stargate";
+import {
+  GasPrice, QueryClient, SigningStargateClient, setupDistributionExtension, setupMintExtension,
+  setupStakingExtension,
+} from "@cosmjs/stargate";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { Secp256k1HdWallet } from "@cosmjs/amino";
 import { connectComet } from "@cosmjs/tendermint-rpc";
@@ -27,6 +32,7 @@ const options = {
   broadcastPollIntervalMs: 500,
 };
 const REDELEGATE = "/cosmos.staking.v1beta1.MsgBeginRedelegate";
+const SET_WITHDRAW = "/cosmos.distribution.v1beta1.MsgSetWithdrawAddress";
 const coin = (amount) => ({ denom: net.denom, amount: String(amount) });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,6 +45,15 @@ async function clients(kind) {
   const signer = await SigningStargateClient.connectWithSigner(net.rpc[0], wallet, options);
   return { signer, address: entry.address };
 }
+
+/** The fee a delivered tx paid. */
+const feeOf = (r) => BigInt(r.events.find((e) => e.type === "tx" && e.attributes.some((x) => x.key === "fee"))
+  .attributes.find((x) => x.key === "fee").value.replace(net.denom, ""));
+
+/** What a tx's withdraw_rewards events paid, in uglia. */
+const withdrawn = (r) => r.events.filter((e) => e.type === "withdraw_rewards")
+  .map((e) => e.attributes.find((x) => x.key === "amount").value)
+  .reduce((sum, v) => sum + (v ? BigInt(v.replace(net.denom, "")) : 0n), 0n);
 
 /** The delegation's balance, 0n when there is none. */
 async function delegated(q, del, val) {
@@ -53,7 +68,8 @@ async function delegated(q, del, val) {
 
 it("delegate, redelegate, undelegate (direct and amino) and the payout after unbonding", { timeout: 420_000 }, async (t) => {
   const comet = await connectComet(net.rpc[0]);
-  const q = QueryClient.withExtensions(comet, setupStakingExtension);
+  const q = QueryClient.withExtensions(
+    comet, setupStakingExtension, setupDistributionExtension, setupMintExtension);
   const direct = await clients("direct");
   const amino = await clients("amino");
   try {
@@ -66,6 +82,13 @@ it("delegate, redelegate, undelegate (direct and amino) and the payout after unb
     }
     const [a, b] = validators.map((v) => v.operatorAddress).sort();
     const del = direct.address;
+    // Rewards to a cold address, not the key that signs (set with the amino signer, as Keplr).
+    const cold = (await (await DirectSecp256k1HdWallet.generate(12, { prefix: net.bech32_prefix })).getAccounts())[0].address;
+    const w = await amino.signer.signAndBroadcast(del, [{
+      typeUrl: SET_WITHDRAW, value: { delegatorAddress: del, withdrawAddress: cold },
+    }], "auto", "amino set withdraw address");
+    assert.equal(w.code, 0, w.rawLog);
+    assert.equal((await q.distribution.delegatorWithdrawAddress(del)).withdrawAddress, cold);
     const [beforeA, beforeB] = [await delegated(q, del, a), await delegated(q, del, b)];
 
     for (const [kind, c] of [["direct", direct], ["amino", amino]]) {
@@ -93,8 +116,7 @@ it("delegate, redelegate, undelegate (direct and amino) and the payout after unb
     const balance0 = BigInt((await direct.signer.getBalance(del, net.denom)).amount);
     const u = await amino.signer.undelegateTokens(del, b, coin(1_500_000), "auto", "amino undelegate");
     assert.equal(u.code, 0, u.rawLog);
-    const fee = BigInt(u.events.find((e) => e.type === "tx" && e.attributes.some((x) => x.key === "fee"))
-      .attributes.find((x) => x.key === "fee").value.replace(net.denom, ""));
+    let fee = feeOf(u);
     const { unbond } = await q.staking.unbondingDelegation(del, b);
     assert.equal(unbond.entries.at(-1).balance, "1500000");
     const done = Number(unbond.entries.at(-1).completionTime.seconds) * 1000;
@@ -105,6 +127,39 @@ it("delegate, redelegate, undelegate (direct and amino) and the payout after unb
     assert.match(String(bad.message), /invalid validator address|checksum/i);
     const tooMuch = await direct.signer.undelegateTokens(del, a, coin(10n ** 15n), "auto").catch((e) => e);
     assert.match(String(tooMuch.message), /less than 1000000000000000uglia|worth/);
+
+    // While it unbonds: rewards as DistributionExtension reads them, withdrawn with each signer
+    // to the cold address, to the uglia of the withdraw_rewards events.
+    const { validators: mine } = await q.distribution.delegatorValidators(del);
+    assert.deepEqual([...mine].sort(), [a, b]);
+    const total = await q.distribution.delegationTotalRewards(del);
+    assert.equal(total.rewards.length, 2);
+    const owed = await q.distribution.delegationRewards(del, a);
+    assert.ok(BigInt(owed.rewards[0].amount) > 0n, `rewards on ${a}: ${JSON.stringify(owed.rewards)}`);
+    for (const v of [a, b]) {
+      const o = await q.distribution.validatorOutstandingRewards(v);
+      const c = await q.distribution.validatorCommission(v);
+      assert.ok(BigInt(c.commission.commission[0].amount) > 0n, "the operator's commission accrues");
+      assert.ok(BigInt(o.rewards.rewards[0].amount) > BigInt(c.commission.commission[0].amount));
+    }
+    const { params } = await q.distribution.params();
+    assert.equal(params.communityTax, "20000000000000000", "0.02 as an 18-decimal integer");
+    assert.ok(BigInt((await q.distribution.communityPool()).pool[0].amount) > 0n);
+    assert.ok(Number(await q.mint.inflation()) > 0, "Keplr's APR reads the inflation");
+    assert.ok(Number(await q.mint.annualProvisions()) > 0);
+    let coldExpected = withdrawn(u);
+    for (const [kind, c, v] of [["direct", direct, a], ["amino", amino, b]]) {
+      const r = await c.signer.withdrawRewards(del, v, "auto", `${kind} withdraw`);
+      assert.equal(r.code, 0, r.rawLog);
+      assert.ok(withdrawn(r) > 0n, `${kind}: something was withdrawn`);
+      coldExpected += withdrawn(r);
+      fee += feeOf(r);
+    }
+    const other = validators.map((v) => v.operatorAddress).sort()[2];
+    const noDelegation = await direct.signer.withdrawRewards(del, other, "auto").catch((e) => e);
+    assert.match(String(noDelegation.message), /has no delegation to/);
+    assert.equal(BigInt((await direct.signer.getBalance(cold, net.denom)).amount), coldExpected,
+      "every reward went to the cold address");
 
     // The payout: exactly the undelegated amount, once the unbonding period has passed.
     while (Date.now() < done + 3_000) await sleep(2_000);

@@ -1,10 +1,16 @@
 //! Random traffic: thousands of sends, delegations, undelegations, redelegations, cancels,
-//! new validators, unjails, missed blocks and double signs, through the router, with every
-//! invariant (pools, shares, power index, bank supply) checked after every block.
+//! new validators, unjails, reward and commission withdrawals, withdraw addresses, community
+//! pool deposits, useful work paid for (some of it self-dealt), missed blocks and double
+//! signs, through the router with the emission on, with every invariant (pools, shares, power
+//! index, distribution's account = what it owes, bank supply) checked after every block.
 
 use super::*;
 use crate::component::{Misbehaviour, MisbehaviourKind};
 use glia_proto::cosmos::cosmos::bank::v1beta1::MsgSend;
+use glia_proto::cosmos::cosmos::distribution::v1beta1::{
+    MsgFundCommunityPool, MsgSetWithdrawAddress, MsgWithdrawDelegatorReward,
+    MsgWithdrawValidatorCommission,
+};
 
 /// xorshift64*: a fixed sequence, so a failure replays.
 struct Rng(u64);
@@ -26,10 +32,20 @@ impl Rng {
 
 #[test]
 fn random_staking_traffic_keeps_every_invariant() {
-    let mut net = Net::new(4, 6, 3);
+    let mut net = Net::with_rewards(
+        4,
+        6,
+        3,
+        serde_json::json!({}),
+        serde_json::json!({"epoch_blocks": 25, "useful_work_tax": "0.2"}),
+    );
+    let minted = |net: &Net| {
+        crate::mint::state::amount(&crate::mint::state::minter(&mut net.kv()).unwrap().minted)
+            .unwrap()
+    };
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let supply0 = crate::bank::state::supply(&mut net.kv(), "uglia").unwrap();
-    let mut ok = [0u32; 8];
+    let mut ok = [0u32; 12];
     let mut tried = 0u32;
     let mut created = 0usize;
     let mut outage = [0u32; 4];
@@ -46,7 +62,7 @@ fn random_staking_traffic_keeps_every_invariant() {
             let v = rng.pick(&validators).clone();
             let w = rng.pick(&validators).clone();
             let amount = 1 + rng.below(30_000_000) as u128;
-            let kind = rng.below(8) as usize;
+            let kind = rng.below(12) as usize;
             let m = match kind {
                 0 => any(MsgSend {
                     from_address: who.to_bech32(),
@@ -77,7 +93,26 @@ fn random_staking_traffic_keeps_every_invariant() {
                         rates("0.05", "0.3", "0.02"),
                     )
                 }
-                _ => {
+                8 => any(MsgWithdrawDelegatorReward {
+                    delegator_address: who.to_bech32(),
+                    validator_address: v.to_valoper(),
+                }),
+                9 => {
+                    let op = rng.pick(&validators).clone();
+                    msgs.push((
+                        kind,
+                        any(MsgWithdrawValidatorCommission {
+                            validator_address: op.to_valoper(),
+                        }),
+                        op,
+                    ));
+                    continue;
+                }
+                10 => any(MsgSetWithdrawAddress {
+                    delegator_address: who.to_bech32(),
+                    withdraw_address: rng.pick(&accounts).to_bech32(),
+                }),
+                7 => {
                     // A jailed validator's operator asks, whether or not its time is over.
                     let jailed: Vec<Address> = state::records(&mut net.kv())
                         .unwrap()
@@ -92,6 +127,10 @@ fn random_staking_traffic_keeps_every_invariant() {
                     msgs.push((kind, super::slashing::unjail(&j), j));
                     continue;
                 }
+                _ => any(MsgFundCommunityPool {
+                    amount: vec![coin(amount / 100 + 1).unwrap()],
+                    depositor: who.to_bech32(),
+                }),
             };
             let signer = who;
             msgs.push((kind, m, signer));
@@ -121,6 +160,28 @@ fn random_staking_traffic_keeps_every_invariant() {
         } else {
             Vec::new()
         };
+        // Useful work paid for by someone (now and then by the worker's own party); the
+        // pool pays it out every 25 blocks.
+        if rng.below(3) == 0 {
+            let worker = rng.pick(&accounts).clone();
+            let requester = rng.pick(&accounts).clone();
+            let paid = 1 + rng.below(5_000_000) as u128;
+            let quality = rng.below(10_001) as u32;
+            net.step(|_, ctx, _| {
+                crate::distribution::record_work(
+                    ctx,
+                    crate::distribution::Work {
+                        worker: &worker,
+                        validator: None,
+                        requester: &requester,
+                        paid,
+                        quality_bps: quality,
+                        kind: "image",
+                    },
+                )
+            })
+            .unwrap();
+        }
         let kinds: Vec<usize> = msgs.iter().map(|(k, _, _)| *k).collect();
         let batch = msgs.into_iter().map(|(_, m, s)| (m, s)).collect();
         // `block_with` checks every invariant after the block and panics if one breaks.
@@ -137,11 +198,15 @@ fn random_staking_traffic_keeps_every_invariant() {
     }
     let supply = crate::bank::state::supply(&mut net.kv(), "uglia").unwrap();
     assert!(
-        supply <= supply0,
-        "only slashing changes the supply, and it burns"
+        supply <= supply0 + minted(&net),
+        "only the emission adds to the supply, and slashing burns"
     );
+    let paid = crate::distribution::state::last_payout(&mut net.kv())
+        .unwrap()
+        .map_or(0, |p| p.paid.parse::<u128>().unwrap());
+    assert!(paid > 0, "the useful-work pool paid out");
     assert!(tried >= 3000, "{tried} messages");
-    eprintln!("succeeded by kind (send, delegate×2, undelegate, redelegate, cancel, create, unjail): {ok:?} of {tried}");
+    eprintln!("succeeded by kind (send, delegate×2, undelegate, redelegate, cancel, create, unjail, withdraw, commission, withdraw address, fund pool): {ok:?} of {tried}");
     for (k, n) in ok.iter().enumerate() {
         assert!(*n >= 5, "message kind {k} succeeded only {n} times: {ok:?}");
     }
