@@ -121,6 +121,22 @@ impl Dec {
         mul_div(self.0, n, ONE)
     }
 
+    /// `self^n` by squaring, each product rounded down (so the result is at most the exact
+    /// power; for a base below 1 the error stays within about 2 × log2(n) × 10^-18).
+    pub fn pow(self, mut n: u64) -> AppResult<Dec> {
+        let (mut base, mut out) = (self, Dec::ONE);
+        while n > 0 {
+            if n & 1 == 1 {
+                out = out.checked_mul(base)?;
+            }
+            n >>= 1;
+            if n > 0 {
+                base = base.checked_mul(base)?;
+            }
+        }
+        Ok(out)
+    }
+
     /// The whole units, rounded down.
     pub fn floor(self) -> u128 {
         self.0.checked_div(ONE).unwrap_or(0)

@@ -16,7 +16,10 @@ use glia_proto::cosmos::cosmos::mint::v1beta1::{
     Params as SdkParams, QueryAnnualProvisionsRequest, QueryAnnualProvisionsResponse,
     QueryInflationRequest, QueryInflationResponse, QueryParamsRequest, QueryParamsResponse,
 };
-use glia_proto::mint::v1::{Minter, QueryEmissionRequest, QueryEmissionResponse};
+use glia_proto::mint::v1::{
+    Minter, QueryEmissionRequest, QueryEmissionResponse, QueryScheduleRequest,
+    QueryScheduleResponse, ScheduleYear,
+};
 use prost::Message;
 use serde_json::json;
 
@@ -47,6 +50,41 @@ pub fn emission(kv: &mut impl Kv) -> AppResult<QueryEmissionResponse> {
         inflation: inflation.to_string(),
         params: Some(p),
     })
+}
+
+/// The emission year by year from the last block, in closed form: after `k` more blocks
+/// `(C − M) × (1 − d)^k` is left below the cap.
+pub fn schedule(kv: &mut impl Kv, years: u32) -> AppResult<QueryScheduleResponse> {
+    let years = match years {
+        0 => 10,
+        1..=100 => years,
+        _ => {
+            return Err(AppError::invalid_request(format!(
+                "years {years}: at most 100 can be projected"
+            )))
+        }
+    };
+    let p = state::params(kv)?;
+    let (cap, decay) = state::parts(&p)?;
+    let minted = state::amount(&state::minter(kv)?.minted)?;
+    let left_now = cap.saturating_sub(minted);
+    let keep = Dec::ONE.checked_sub(decay)?;
+    let mut out = Vec::new();
+    let mut before = minted;
+    for year in 1..=years {
+        let blocks = u64::from(year).saturating_mul(p.blocks_per_year);
+        let left = keep.pow(blocks)?.mul_int_floor(left_now)?;
+        let total = cap.saturating_sub(left);
+        out.push(ScheduleYear {
+            year,
+            blocks,
+            minted: total.to_string(),
+            minted_in_year: total.saturating_sub(before).to_string(),
+            reward_per_block: decay.mul_int_floor(left)?.to_string(),
+        });
+        before = total;
+    }
+    Ok(QueryScheduleResponse { years: out })
 }
 
 impl Component for Mint {
@@ -136,6 +174,34 @@ impl Component for Mint {
                         "annual_provisions": r.annual_provisions,
                         "inflation": r.inflation,
                     }))
+                },
+            }),
+            QueryRoute::new(
+                "/glia.mint.v1.Query/Schedule",
+                |kv, r: QueryScheduleRequest| schedule(kv, r.years),
+            )
+            .with_rest(RestRoute {
+                pattern: "/glia/mint/v1/schedule",
+                request: |m| {
+                    let years = m.get("years").map_or(Ok(0), |v| {
+                        v.parse::<u32>().map_err(|_| {
+                            AppError::invalid_request(format!("years {v:?} is not a number"))
+                        })
+                    })?;
+                    Ok(QueryScheduleRequest { years }.encode_to_vec())
+                },
+                json: |b| {
+                    let r: QueryScheduleResponse = rest::decode(b)?;
+                    let years: Vec<_> = r
+                        .years
+                        .iter()
+                        .map(|y| {
+                            json!({"year": y.year, "blocks": y.blocks.to_string(),
+                                "minted": y.minted, "minted_in_year": y.minted_in_year,
+                                "reward_per_block": y.reward_per_block})
+                        })
+                        .collect();
+                    Ok(json!({"years": years}))
                 },
             }),
             // cosmjs's MintExtension and Keplr's APR read these three.
