@@ -97,16 +97,17 @@ impl Net {
             .with(super::component::Staking)
             .with(crate::slashing::component::Slashing);
         let mut begin = vec![super::component::NAME];
+        let mut end = vec![distribution::NAME, super::component::NAME];
         if rewards.is_some() {
-            b = b.with(crate::mint::component::Mint);
+            // The emission, and jobs whose solvers are paid and do useful work.
+            b = b
+                .with(crate::mint::component::Mint)
+                .with(crate::neuro::component::Neuro::default());
             begin.push(crate::mint::component::NAME);
+            end.insert(0, crate::neuro::component::NAME);
         }
         begin.extend([distribution::NAME, crate::slashing::component::NAME]);
-        let app = b
-            .begin_order(&begin)
-            .end_order(&[distribution::NAME, super::component::NAME])
-            .build()
-            .unwrap();
+        let app = b.begin_order(&begin).end_order(&end).build().unwrap();
         let ops: Vec<Address> = (0..n)
             .map(|i| Address::module(&format!("test operator {i}")))
             .collect();

@@ -1,16 +1,30 @@
 //! Random traffic: thousands of sends, delegations, undelegations, redelegations, cancels,
 //! new validators, unjails, reward and commission withdrawals, withdraw addresses, community
-//! pool deposits, useful work paid for (some of it self-dealt), missed blocks and double
-//! signs, through the router with the emission on, with every invariant (pools, shares, power
+//! pool deposits, SAT jobs submitted, solved (commit, then reveal) and paid, useful work paid
+//! for (some of it self-dealt), missed blocks and double signs, through the router with the
+//! emission on, with every invariant (pools, shares, power
 //! index, distribution's account = what it owes, bank supply) checked after every block.
 
 use super::*;
 use crate::component::{Misbehaviour, MisbehaviourKind};
+use crate::neuro::msgs::solution_commitment;
+use crate::neuro::problem::pack;
 use glia_proto::cosmos::cosmos::bank::v1beta1::MsgSend;
 use glia_proto::cosmos::cosmos::distribution::v1beta1::{
     MsgFundCommunityPool, MsgSetWithdrawAddress, MsgWithdrawDelegatorReward,
     MsgWithdrawValidatorCommission,
 };
+use glia_proto::neuro::v1::{
+    MsgCommitSolution, MsgSubmitJob, MsgSubmitJobResponse, MsgSubmitSolution, ProblemFormat,
+};
+
+/// x1 ∨ ¬x2, x2 ∨ x3, ¬x1 ∨ ¬x3; an assignment's energy is its number of unsatisfied clauses.
+const CNF: &str = "p cnf 3 3\n1 -2 0\n2 3 0\n-1 -3 0\n";
+
+fn energy(x: &[bool; 3]) -> i64 {
+    let clauses = [(x[0] || !x[1]), (x[1] || x[2]), (!x[0] || !x[2])];
+    clauses.iter().filter(|c| !**c).count() as i64
+}
 
 /// xorshift64*: a fixed sequence, so a failure replays.
 struct Rng(u64);
@@ -45,7 +59,11 @@ fn random_staking_traffic_keeps_every_invariant() {
     };
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let supply0 = crate::bank::state::supply(&mut net.kv(), "uglia").unwrap();
-    let mut ok = [0u32; 12];
+    let mut ok = [0u32; 14];
+    let mut jobs: Vec<u64> = Vec::new();
+    let mut reveals = [0u32; 2];
+    // Commitments waiting for their reveal in the next block: (solver, job, x).
+    let mut committed: Vec<(Address, u64, [bool; 3])> = Vec::new();
     let mut tried = 0u32;
     let mut created = 0usize;
     let mut outage = [0u32; 4];
@@ -57,12 +75,13 @@ fn random_staking_traffic_keeps_every_invariant() {
             .map(|r| validators::operator(r).unwrap())
             .collect();
         let mut msgs = Vec::new();
+        let to_reveal = std::mem::take(&mut committed);
         for _ in 0..8 {
             let who = rng.pick(&accounts).clone();
             let v = rng.pick(&validators).clone();
             let w = rng.pick(&validators).clone();
             let amount = 1 + rng.below(30_000_000) as u128;
-            let kind = rng.below(12) as usize;
+            let kind = rng.below(14) as usize;
             let m = match kind {
                 0 => any(MsgSend {
                     from_address: who.to_bech32(),
@@ -127,6 +146,30 @@ fn random_staking_traffic_keeps_every_invariant() {
                     msgs.push((kind, super::slashing::unjail(&j), j));
                     continue;
                 }
+                12 => any(MsgSubmitJob {
+                    creator: who.to_bech32(),
+                    format: ProblemFormat::Cnf as i32,
+                    problem: CNF.into(),
+                    block_fee: coin(1 + amount / 1000),
+                    max_blocks: 2 + rng.below(20),
+                    solution_reward: coin(amount / 100),
+                    target_energy: String::new(),
+                }),
+                13 => {
+                    let Some(&job) = jobs.get(rng.below(jobs.len() as u64) as usize) else {
+                        continue;
+                    };
+                    let x = [rng.below(2) == 1, rng.below(2) == 1, rng.below(2) == 1];
+                    let salt = vec![7u8; 16];
+                    let c =
+                        solution_commitment(job, &who.to_bech32(), energy(&x), &pack(&x), &salt);
+                    committed.push((who.clone(), job, x));
+                    any(MsgCommitSolution {
+                        solver: who.to_bech32(),
+                        job_id: job,
+                        commitment: c.to_vec(),
+                    })
+                }
                 _ => any(MsgFundCommunityPool {
                     amount: vec![coin(amount / 100 + 1).unwrap()],
                     depositor: who.to_bech32(),
@@ -182,14 +225,42 @@ fn random_staking_traffic_keeps_every_invariant() {
             })
             .unwrap();
         }
+        // Last block's commitments are revealed in this one.
+        for (solver, job, x) in to_reveal {
+            let reveal = any(MsgSubmitSolution {
+                solver: solver.to_bech32(),
+                job_id: job,
+                assignment: pack(&x),
+                claimed_energy: energy(&x),
+                salt: vec![7u8; 16],
+            });
+            msgs.push((14, reveal, solver));
+        }
         let kinds: Vec<usize> = msgs.iter().map(|(k, _, _)| *k).collect();
         let batch = msgs.into_iter().map(|(_, m, s)| (m, s)).collect();
         // `block_with` checks every invariant after the block and panics if one breaks.
         let (results, _) = net.block_with(batch, &absent, evidence);
         for (k, r) in kinds.iter().zip(&results) {
+            if *k == 14 {
+                if let Err(e) = r {
+                    if reveals[0] < 3 {
+                        eprintln!("reveal refused: {}", e.log);
+                    }
+                }
+                reveals[usize::from(r.is_ok())] += 1;
+                continue;
+            }
             tried += 1;
             if r.is_ok() {
                 ok[*k] += 1;
+                if *k == 12 {
+                    let any = r.as_ref().unwrap();
+                    jobs.push(
+                        MsgSubmitJobResponse::decode(any.value.as_slice())
+                            .unwrap()
+                            .job_id,
+                    );
+                }
             }
             if let Err(e) = r {
                 assert_ne!(e.code, 1, "an internal error: {}", e.log);
@@ -205,8 +276,12 @@ fn random_staking_traffic_keeps_every_invariant() {
         .unwrap()
         .map_or(0, |p| p.paid.parse::<u128>().unwrap());
     assert!(paid > 0, "the useful-work pool paid out");
+    assert!(
+        reveals[1] >= 20,
+        "solutions revealed (failed, succeeded): {reveals:?}"
+    );
     assert!(tried >= 3000, "{tried} messages");
-    eprintln!("succeeded by kind (send, delegate×2, undelegate, redelegate, cancel, create, unjail, withdraw, commission, withdraw address, fund pool): {ok:?} of {tried}");
+    eprintln!("succeeded by kind (send, delegate×2, undelegate, redelegate, cancel, create, unjail, withdraw, commission, withdraw address, fund pool, submit job, commit solution): {ok:?} of {tried}; reveals (failed, succeeded) {reveals:?}");
     for (k, n) in ok.iter().enumerate() {
         assert!(*n >= 5, "message kind {k} succeeded only {n} times: {ok:?}");
     }
