@@ -180,7 +180,7 @@ fn update(pubkey: Vec<u8>, power: u64) -> ValidatorUpdate {
         pub_key: Some(PublicKey {
             sum: Some(Sum::Ed25519(pubkey)),
         }),
-        power: power as i64,
+        power: i64::try_from(power).unwrap_or(i64::MAX),
     }
 }
 
@@ -228,7 +228,7 @@ pub fn apply_set(ctx: &mut Ctx<'_>, height: u64) -> AppResult<Vec<ValidatorUpdat
             updates.push(update(key.clone(), *power));
             signing.push(Validator {
                 pubkey: key,
-                power: *power as i64,
+                power: i64::try_from(*power).unwrap_or(i64::MAX),
             });
             ctx.put(
                 state_key::last_power(ok),
