@@ -121,6 +121,23 @@ impl Dec {
         mul_div(self.0, n, ONE)
     }
 
+    /// `self × num / den`, the product held exactly (in 256 bits, so shares × tokens of any
+    /// size fits), rounded down.
+    pub fn mul_quo(self, num: Dec, den: Dec) -> AppResult<Dec> {
+        mul_div(self.0, num.0, den.0).map(Dec)
+    }
+
+    /// `self × num / den`, rounded up.
+    pub fn mul_quo_ceil(self, num: Dec, den: Dec) -> AppResult<Dec> {
+        let down = mul_div(self.0, num.0, den.0)?;
+        if mul_wide(down, den.0) == mul_wide(self.0, num.0) {
+            return Ok(Dec(down));
+        }
+        down.checked_add(1)
+            .map(Dec)
+            .ok_or_else(|| AppError::overflow("a decimal quotient"))
+    }
+
     /// `self^n` by squaring, each product rounded down (so the result is at most the exact
     /// power; for a base below 1 the error stays within about 2 × log2(n) × 10^-18).
     pub fn pow(self, mut n: u64) -> AppResult<Dec> {

@@ -136,7 +136,7 @@ fn stake_of(r: &Record, shares: Dec) -> AppResult<Dec> {
     if total == Dec::ZERO {
         return Ok(Dec::ZERO);
     }
-    shares.checked_mul(tokens_dec(r)?)?.checked_quo(total)
+    shares.mul_quo(tokens_dec(r)?, total)
 }
 
 /// The slash events of `op` at heights from `from` up to `to`, in order: (height, event).

@@ -411,3 +411,42 @@ fn amino_forms_match_cosmjs() {
     assert!(super::msgs::amino_json(&undelegate(&a, &op, 1)).is_none());
     let _ = DecCoins::default();
 }
+
+/// Stakes far above what a product of two 18-decimal amounts can hold (10^9 GLIA delegated to
+/// a validator of 10^9 GLIA: shares × tokens ≈ 10^30 units²) delegate, earn, are slashed and
+/// unbond without an overflow (an internal error here would halt every node).
+#[test]
+fn large_stakes_never_overflow_the_share_arithmetic() {
+    let mut net = net("0", "0", 1000);
+    let (a, b, op) = (
+        net.users[0].clone(),
+        net.users[1].clone(),
+        net.ops[2].clone(),
+    );
+    let big: u128 = 1_000_000_000_000_000; // 10^9 GLIA
+    net.step(|_, ctx, _| {
+        crate::bank::mint(ctx, &a, &[crate::coins::Coin::new("uglia", 3 * big)])?;
+        crate::bank::mint(ctx, &b, &[crate::coins::Coin::new("uglia", 3 * big)])
+    })
+    .unwrap();
+    let (r, _) = net.block(vec![
+        (delegate(&a, &op, big), a.clone()),
+        (delegate(&b, &op, 2 * big), b.clone()),
+    ]);
+    assert!(r.iter().all(|r| r.is_ok()), "{r:?}");
+    net.blocks(5);
+    let (ra, rb) = (pending(&net, &a, &op), pending(&net, &b, &op));
+    assert!(ra > Dec::ZERO && close(rb, ra.checked_mul(Dec::from_int(2).unwrap()).unwrap(), 1));
+    let evidence = Misbehaviour {
+        kind: MisbehaviourKind::DuplicateVote,
+        validator: hex::encode_upper(consensus_address(&cons_key(2))),
+        power: net.signing_power(2),
+        height: net.height,
+        time_unix: net.time,
+        total_voting_power: 1,
+    };
+    net.block_with(vec![], &[], vec![evidence]);
+    net.run(withdraw(&a, &op), &a).unwrap();
+    net.run(undelegate(&b, &op, big), &b).unwrap();
+    net.run(delegate(&a, &op, big), &a).unwrap();
+}

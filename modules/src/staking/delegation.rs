@@ -34,9 +34,7 @@ fn add_tokens(r: &mut Record, amount: u128) -> AppResult<Dec> {
     let issued = if shares == Dec::ZERO {
         Dec::from_int(amount)?
     } else {
-        Dec::from_int(amount)?
-            .checked_mul(shares)?
-            .checked_quo(Dec::from_int(tokens)?)?
+        Dec::from_int(amount)?.mul_quo(shares, Dec::from_int(tokens)?)?
     };
     if issued == Dec::ZERO {
         return Err(AppError::invalid_request(format!(
@@ -72,9 +70,7 @@ pub fn tokens_of(s: Dec, tokens: u128, shares: Dec) -> AppResult<u128> {
     if shares == Dec::ZERO {
         return Ok(0);
     }
-    s.checked_mul(Dec::from_int(tokens)?)?
-        .checked_quo(shares)
-        .map(|d| d.floor())
+    s.mul_quo(Dec::from_int(tokens)?, shares).map(|d| d.floor())
 }
 
 /// Adds shares to `del`'s delegation to `op`, creating it and its index entry if new.
@@ -139,16 +135,8 @@ fn shares_for(ctx: &mut Ctx<'_>, del: &Address, r: &Record, amount: u128) -> App
     if tokens == 0 {
         return Ok(held);
     }
-    // ceil(amount × shares / tokens), in atoms of 10^-18.
-    let want = Dec::from_int(amount)?.checked_mul(shares)?;
-    let per = Dec::from_int(tokens)?;
-    let down = want.checked_quo(per)?;
-    let exact = down.checked_mul(per)? == want;
-    let up = if exact {
-        down
-    } else {
-        down.checked_add(Dec::from_proto("1")?)?
-    };
+    // ceil(amount × shares / tokens), in atoms of 10^-18 (the product held exactly).
+    let up = Dec::from_int(amount)?.mul_quo_ceil(shares, Dec::from_int(tokens)?)?;
     Ok(up.min(held))
 }
 
