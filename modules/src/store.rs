@@ -2,7 +2,8 @@
 //! committed state. Changes sit in ordered maps, so merging and flushing them is deterministic,
 //! and a failed tx is undone by dropping its overlay.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound;
 
 /// Read access to a key-value state with string keys (cnidarium's key form).
 pub trait KvRead: Send + Sync {
@@ -82,22 +83,47 @@ impl<'a> Overlay<'a> {
     }
 }
 
-impl KvRead for Overlay<'_> {
-    fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+impl Overlay<'_> {
+    fn layered(&self) -> Layered<'_> {
         Layered {
             base: self.base,
             changes: &self.changes,
         }
-        .get(key)
+    }
+}
+
+impl KvRead for Overlay<'_> {
+    fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        self.layered().get(key)
     }
 
     fn scan(&self, prefix: &str) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-        Layered {
-            base: self.base,
-            changes: &self.changes,
-        }
-        .scan(prefix)
+        self.layered().scan(prefix)
     }
+
+    fn scan_keys(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        self.layered().scan_keys(prefix)
+    }
+
+    fn scan_keys_from(
+        &self,
+        prefix: &str,
+        start: &str,
+        limit: usize,
+    ) -> anyhow::Result<Vec<String>> {
+        self.layered().scan_keys_from(prefix, start, limit)
+    }
+}
+
+/// The first key a range scan under `prefix` from `start` may return: `start`, or `prefix`
+/// where `start` sorts before it.
+pub fn range_start<'s>(prefix: &'s str, start: &'s str) -> &'s str {
+    start.max(prefix)
+}
+
+/// The smallest key after `key` in key order.
+pub fn successor(key: &str) -> String {
+    format!("{key}\0")
 }
 
 /// Pending changes over a base, borrowed (the mempool's check state, kept between txs).
@@ -126,6 +152,63 @@ impl KvRead for Layered<'_> {
             };
         }
         Ok(merged.into_iter().collect())
+    }
+
+    fn scan_keys(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        self.scan_keys_from(prefix, prefix, usize::MAX)
+    }
+
+    /// Merges the base's keys from `start` with the pending changes from `start`, both in
+    /// order. The base is read a limit at a time: a pending delete hides a base key, so the
+    /// base may have to be read again after its first batch (each time twice as much).
+    fn scan_keys_from(
+        &self,
+        prefix: &str,
+        start: &str,
+        limit: usize,
+    ) -> anyhow::Result<Vec<String>> {
+        let from = range_start(prefix, start);
+        let mut out = Vec::new();
+        if limit == 0 || !from.starts_with(prefix) {
+            return Ok(out);
+        }
+        let mut changes = self
+            .changes
+            .range::<str, _>((Bound::Included(from), Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .peekable();
+        let mut batch = limit;
+        let mut base: VecDeque<String> = self.base.scan_keys_from(prefix, from, batch)?.into();
+        // The last key of the base's batch, while the base may hold more after it.
+        let mut more_after = base.back().filter(|_| base.len() == batch).cloned();
+        while out.len() < limit {
+            if base.is_empty() {
+                if let Some(last) = more_after.take() {
+                    batch = batch.saturating_mul(2);
+                    base = self
+                        .base
+                        .scan_keys_from(prefix, &successor(&last), batch)?
+                        .into();
+                    more_after = base.back().filter(|_| base.len() == batch).cloned();
+                }
+            }
+            let next_change = changes.peek().map(|(c, v)| (c.as_str(), v.is_some()));
+            match (base.front(), next_change) {
+                (None, None) => break,
+                (Some(b), Some((c, _))) if b.as_str() < c => out.extend(base.pop_front()),
+                (Some(_), None) => out.extend(base.pop_front()),
+                (b, Some((c, live))) => {
+                    if b.is_some_and(|b| b == c) {
+                        base.pop_front();
+                    }
+                    if live {
+                        out.push(c.to_string());
+                    }
+                    changes.next();
+                }
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -157,6 +240,28 @@ impl KvRead for MemStore {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect())
     }
+
+    fn scan_keys(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        self.scan_keys_from(prefix, prefix, usize::MAX)
+    }
+
+    fn scan_keys_from(
+        &self,
+        prefix: &str,
+        start: &str,
+        limit: usize,
+    ) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .0
+            .range::<str, _>((
+                Bound::Included(range_start(prefix, start)),
+                Bound::Unbounded,
+            ))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, _)| k.clone())
+            .collect())
+    }
 }
 
 #[cfg(test)]
@@ -181,5 +286,136 @@ mod tests {
         let ch = child.into_changes();
         o.absorb(ch);
         assert_eq!(o.get("a/2").unwrap(), Some(b"q".to_vec()));
+    }
+
+    /// A deterministic generator for the random cases (splitmix64).
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        /// A short key over a small alphabet, so keys share prefixes and prefixes of keys
+        /// are keys too.
+        fn key(&mut self) -> String {
+            let len = 1 + self.below(5);
+            (0..len)
+                .map(|_| ['a', 'b', 'c', '/'][self.below(4)])
+                .collect()
+        }
+    }
+
+    /// What a range scan must return: the full scan's keys from `start` on, `limit` of them.
+    fn expected(kv: &dyn KvRead, prefix: &str, start: &str, limit: usize) -> Vec<String> {
+        kv.scan(prefix)
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| k.as_str() >= start)
+            .take(limit)
+            .collect()
+    }
+
+    /// Range scans through two overlays with puts and deletes (of present and absent keys)
+    /// over random base data agree with the full scan, for random prefixes, starts and limits.
+    #[test]
+    fn range_scans_agree_with_full_scans_through_overlays() {
+        let mut rng = Rng(7);
+        for _ in 0..200 {
+            let mut base = MemStore::default();
+            for _ in 0..rng.below(40) {
+                base.0.insert(rng.key(), vec![1]);
+            }
+            let mut o = Overlay::new(&base);
+            for _ in 0..rng.below(20) {
+                match rng.below(3) {
+                    0 => o.put(rng.key(), vec![2]),
+                    _ => o.delete(rng.key()),
+                }
+            }
+            let mut child = Overlay::new(&o);
+            for _ in 0..rng.below(10) {
+                match rng.below(2) {
+                    0 => child.put(rng.key(), vec![3]),
+                    _ => child.delete(rng.key()),
+                }
+            }
+            let layers: [&dyn KvRead; 3] = [&base, &o, &child];
+            for _ in 0..20 {
+                let prefix = if rng.below(4) == 0 {
+                    String::new()
+                } else {
+                    rng.key()[..1].to_string()
+                };
+                let start = match rng.below(3) {
+                    0 => prefix.clone(),
+                    1 => format!("{prefix}{}", rng.key()),
+                    _ => rng.key(),
+                };
+                let limit = rng.below(8);
+                for kv in layers {
+                    assert_eq!(
+                        kv.scan_keys_from(&prefix, &start, limit).unwrap(),
+                        expected(kv, &prefix, &start, limit),
+                        "prefix {prefix:?} start {start:?} limit {limit}"
+                    );
+                    assert_eq!(
+                        kv.scan_keys(&prefix).unwrap(),
+                        expected(kv, &prefix, "", usize::MAX)
+                    );
+                }
+            }
+        }
+    }
+
+    /// A store that counts the keys its range scans hand out and refuses full scans.
+    struct Counting(MemStore, std::sync::atomic::AtomicUsize);
+    impl KvRead for Counting {
+        fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+            self.0.get(key)
+        }
+        fn scan(&self, prefix: &str) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+            anyhow::bail!("full scan of {prefix}")
+        }
+        fn scan_keys_from(
+            &self,
+            prefix: &str,
+            start: &str,
+            limit: usize,
+        ) -> anyhow::Result<Vec<String>> {
+            let keys = self.0.scan_keys_from(prefix, start, limit)?;
+            self.1
+                .fetch_add(keys.len(), std::sync::atomic::Ordering::Relaxed);
+            Ok(keys)
+        }
+    }
+
+    /// A page through the overlays reads about a page of the base, not the whole prefix,
+    /// even where the overlay deletes the base keys at the page's start.
+    #[test]
+    fn range_scans_read_about_a_page_of_the_base() {
+        let mut base = Counting(MemStore::default(), Default::default());
+        for i in 0..10_000 {
+            base.0 .0.insert(format!("p/{i:05}"), vec![]);
+        }
+        let mut o = Overlay::new(&base);
+        for i in 5_000..5_010 {
+            o.delete(format!("p/{i:05}"));
+        }
+        o.put("p/05000x".into(), vec![]);
+        let child = Overlay::new(&o);
+        let keys = child.scan_keys_from("p/", "p/05000", 5).unwrap();
+        assert_eq!(
+            keys,
+            ["p/05000x", "p/05010", "p/05011", "p/05012", "p/05013"]
+        );
+        let read = base.1.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(read <= 40, "read {read} base keys for a page of 5");
     }
 }

@@ -1624,7 +1624,10 @@ fn attack_self_dealing_through_a_withdraw_address_scores_nothing() {
     let own = net.step(|c| work::current(c, &op0)).unwrap().unwrap();
     assert_eq!((own.self_dealt, own.items), (1, 0));
     assert_eq!(own.self_dealt_fees, per.to_string());
-    assert!(own.fees.is_empty() && own.score.is_empty(), "nothing scored: {own:?}");
+    assert!(
+        own.fees.is_empty() && own.score.is_empty(),
+        "nothing scored: {own:?}"
+    );
     let other = net.step(|c| work::current(c, &op1)).unwrap().unwrap();
     assert_eq!((other.items, other.requesters, other.self_dealt), (1, 1, 0));
     assert_eq!(other.fees, per.to_string());
