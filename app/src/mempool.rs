@@ -70,7 +70,7 @@ impl App {
 }
 
 /// Unix time of the last committed block (0 before the first), from `LAST_BLOCK_KEY`.
-fn last_block_time(view: &dyn KvRead) -> AppResult<i64> {
+pub(crate) fn last_block_time(view: &dyn KvRead) -> AppResult<i64> {
     let v = view
         .get(LAST_BLOCK_KEY)
         .map_err(|e| AppError::internal(format!("reading {LAST_BLOCK_KEY}: {e:#}")))?;

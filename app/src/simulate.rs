@@ -35,7 +35,8 @@ impl App {
         let block = BlockInfo {
             chain_id: params.chain_id.clone(),
             height: latest.height().saturating_add(1),
-            time_unix: 0,
+            // As CheckTx: the last block's time (MsgUnjail, commission edits depend on it).
+            time_unix: crate::mempool::last_block_time(&latest)?,
             ..Default::default()
         };
         let env = Env {

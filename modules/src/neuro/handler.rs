@@ -113,6 +113,9 @@ pub fn parsed_problem(
         job.size.saturating_mul(params.verify_gas_per_unit),
         "VerifyPerUnit",
     )?;
+    // Read (and charged) on a hit too: gas must not depend on what this process has cached,
+    // or a node that never checked the tx (one replaying blocks) computes other results.
+    let text = state::problem(ctx, job.id)?;
     let hit = |cache: &mut Vec<ParsedEntry>| {
         let i = cache
             .iter()
@@ -125,7 +128,6 @@ pub fn parsed_problem(
     if let Some(p) = hit(&mut PARSED.lock().unwrap_or_else(|e| e.into_inner())) {
         return Ok(p);
     }
-    let text = state::problem(ctx, job.id)?;
     let format = format_of(job.format)?;
     // The stored text parsed at submission under params that may since have tightened:
     // a stored job is always parsed with the widest limits.
