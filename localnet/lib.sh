@@ -9,9 +9,10 @@ DENOM=uglia
 GAS_PRICE=0.025uglia
 # How gliad lays out its state; bumped with every change that an existing network's data
 # cannot be read across (2: every value protobuf, the beacon under beacon/; 3: staking records
-# and delegations, validators bonded at genesis). up.sh refuses to
+# and delegations, validators bonded at genesis; 4: the test fixtures' slashing params in
+# genesis). up.sh refuses to
 # resume a network written in another format instead of starting nodes that cannot read it.
-STATE_FORMAT=3
+STATE_FORMAT=4
 # The one build directory of every entry point (up.sh, tests/run.sh, the benchmarks, the
 # wrappers localnet/gliad etc.): cargo's own default, or CARGO_TARGET_DIR when set (.ci/run
 # sets it so fresh clones reuse one build).

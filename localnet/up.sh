@@ -20,8 +20,9 @@ options:
   --reset            delete the existing network in the run dir and make a new one
   --app APP          gliad (default), kvstore (CometBFT's built-in app) or kvstore-socket
                      (the same app over the ABCI socket); the kvstore apps are benchmark peers
-  --test-fixtures    tests/run.sh's faults: node 3's executor inverts its images, and a model
-                     tiny-unserved is held only by nodes 2 and 3
+  --test-fixtures    tests/run.sh's faults: node 3's executor inverts its images, a model
+                     tiny-unserved is held only by nodes 2 and 3, and slashing watches a
+                     20-block window (half signed) and jails for 20 s
   --install-only     install the missing tools, then stop (tests/run.sh uses it)
   -h, --help         this help
 
@@ -219,7 +220,12 @@ g["app_state"] = {} if app.startswith("kvstore") else {
                 "validators": gentxs},
     # An emission in proportion to the localnet's few million GLIA (about 2% a year at first),
     # so the APR wallets show from Inflation looks like a chain's.
-    "mint": {"emission_cap": "1000000000000"}}
+    "mint": {"emission_cap": "1000000000000"},
+    # Test fixtures: a window short enough for the e2e tests to watch a stopped validator
+    # jailed within a minute, and let back in 20 s later (tests/e2e/tests/localnet/
+    # validators.rs); otherwise the SDK's defaults (100 blocks, half signed, 600 s jailed).
+    **({"slashing": {"signed_blocks_window": 20, "min_signed_per_window": "0.5",
+                     "downtime_jail_seconds": 20}} if os.environ["FIXTURES"] == "1" else {})}
 for i, op in enumerate(operators):
     path = f"{run}/node{i}/glia/operator.mnemonic"
     os.makedirs(os.path.dirname(path), exist_ok=True)

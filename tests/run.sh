@@ -71,7 +71,7 @@ export GLIA_NETWORK="$GLIA_RUN_DIR/network.json"
 cleanup() { localnet/down.sh --run-dir "$GLIA_RUN_DIR" || true; }
 trap cleanup EXIT
 up_log="$CARGO_TARGET_DIR/e2e-up.log"
-localnet/up.sh --reset --validators 4 --accounts 16 --test-fixtures 2>&1 | tee "$up_log"
+localnet/up.sh --reset --validators 4 --accounts 18 --test-fixtures 2>&1 | tee "$up_log"
 if grep -q '^ *Compiling ' "$up_log"; then
   echo "one build: 0 passed, 1 failed (localnet/up.sh compiled again after the workspace build:"
   grep '^ *Compiling ' "$up_log" | head

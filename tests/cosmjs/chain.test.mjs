@@ -41,8 +41,10 @@ it("staking params, the emission and liveness decode as cosmjs reads them", { ti
     assert.equal(mintParams.mintDenom, net.denom);
     assert.ok(mintParams.blocksPerYear > 0n);
 
+    // One per validator that has signed: the genesis validators, and the fifth validator the
+    // Rust e2e tests (validators.rs) start, jail and tombstone before these tests run.
     const { info } = await q.slashing.signingInfos();
-    assert.equal(info.length, net.validators, "one signing info per validator");
+    assert.ok(info.length >= net.validators, `one signing info per validator: ${info.length}`);
     for (const i of info) {
       assert.match(i.address, /^gliavalcons1/);
       assert.ok(i.indexOffset > 0n && i.missedBlocksCounter <= i.indexOffset, `${i.address}: offset ${i.indexOffset}, missed ${i.missedBlocksCounter}`);

@@ -9,6 +9,7 @@ use glia_proto::cosmos::Any;
 use std::path::PathBuf;
 
 pub mod grpc;
+pub mod node;
 
 pub use glia_client::rpc::{deliver, event_attr, Broadcast, QueryResult, Rpc};
 

@@ -9,4 +9,5 @@ mod endpoints;
 mod inference;
 mod neuro;
 mod rest;
+mod validators;
 mod z_crash_restart;
