@@ -10,16 +10,27 @@
 //! block of `--delegate-block` MsgDelegate txs from distinct delegators, a validator-set change
 //! (waiting validators pushed into the bonded set, bonded ones changing power), and the epoch
 //! end (`height % epoch == 0`, where distribution pays its epoch; otherwise an ordinary block).
+//! Before each epoch end, three blocks of useful work (`staking_bench/work.rs`): `--workers`
+//! solvers each paid by `--requesters-per-worker` requesters through real SAT jobs, so that
+//! the epoch end pays them all out of the useful-work pool and deletes the epoch's records.
 //! Every block carries the last commit's votes of the whole signing set, as CometBFT sends
 //! them; signatures are verified as FinalizeBlock does for txs it has not seen in CheckTx.
 
+#[path = "staking_bench/anatomy.rs"]
+mod anatomy;
 #[path = "staking_bench/chain.rs"]
 mod chain;
+#[path = "staking_bench/split.rs"]
+mod split;
+#[path = "staking_bench/work.rs"]
+mod work;
 
 use anyhow::{ensure, Result};
 use chain::{Chain, Kind, Sample, Setup, GLIA};
 use clap::Parser;
 use std::time::{Duration, Instant};
+use tracing_subscriber::prelude::*;
+use work::{Epoch, Work};
 
 #[derive(Parser)]
 struct Args {
@@ -51,6 +62,16 @@ struct Args {
     /// Bonded validators whose power a set-change block changes.
     #[arg(long, default_value_t = 100)]
     set_moves: usize,
+    /// Solvers paid for useful work in every epoch (0: no useful work).
+    #[arg(long, default_value_t = 1000)]
+    workers: usize,
+    /// Distinct requesters paying each solver, each through one SAT job per epoch.
+    #[arg(long, default_value_t = 10)]
+    requesters_per_worker: usize,
+    /// Every this many solvers, one's withdraw address is one of its requesters: that job's
+    /// work is self-dealt.
+    #[arg(long, default_value_t = 10)]
+    self_every: usize,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -71,26 +92,48 @@ fn cpu_model() -> String {
 
 fn main() -> Result<()> {
     // `RUST_LOG=gliad=info` shows each block's split (execute_ms, hash_ms) as gliad logs it.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+    // The report's split (keys written, execute and hash ms) is captured from the same line.
+    let capture = split::Capture::default();
+    let env = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(env),
         )
-        .with_writer(std::io::stderr)
+        .with(
+            capture.clone().with_filter(
+                tracing_subscriber::filter::Targets::new()
+                    .with_target("gliad::app", tracing::Level::INFO),
+            ),
+        )
         .init();
     let a = Args::parse();
     ensure!(
         a.epoch > 0 && a.every > 1,
         "--epoch and --every must be positive"
     );
+    ensure!(
+        a.workers == 0 || a.epoch >= 4,
+        "useful work needs --epoch of at least 4"
+    );
     let blocks = a.blocks.max(2 * a.epoch);
     let started = Instant::now();
+    let mut work = match a.workers {
+        0 => None,
+        n => Some(Work::new(n, a.requesters_per_worker, a.self_every)?),
+    };
     let mut chain = Chain::new(&Setup {
         validators: a.validators,
         bonded: a.bonded,
         delegators: a.delegations,
         epoch: a.epoch,
+        balances: work.as_ref().map(Work::balances).unwrap_or_default(),
     })?;
+    if let Some(w) = &mut work {
+        w.numbers(&chain)?;
+    }
 
     let t = Instant::now();
     let mut setup = Vec::new();
@@ -102,7 +145,13 @@ fn main() -> Result<()> {
             .map(|j| ((j * 7919) % n, (1 + (j as u128 * 31) % 100) * GLIA))
             .collect();
         let txs = chain.delegations(&items)?;
-        setup.push(chain.block(txs)?);
+        let mut s = chain.block(txs)?;
+        s.split = capture.take();
+        setup.push(s);
+    }
+    if let Some(w) = &mut work {
+        let txs = w.withdraw_addresses();
+        chain.block(txs)?;
     }
     eprintln!(
         "setup: {} delegations in {} blocks, {:.1} s",
@@ -111,11 +160,17 @@ fn main() -> Result<()> {
         t.elapsed().as_secs_f64()
     );
 
+    // The three work blocks: 10 blocks before the epoch end, or from the epoch's second block.
+    let work_at = if a.epoch >= 13 { a.epoch - 10 } else { 1 };
     let mut samples = Vec::new();
+    let mut epochs: Vec<(u64, Epoch, anatomy::Anatomy)> = Vec::new();
     for i in 0..blocks {
         let h = chain.height + 1;
-        let kind = if h % a.epoch == 0 {
+        let at = h % a.epoch;
+        let kind = if at == 0 {
             Kind::EpochEnd
+        } else if work.is_some() && (work_at..work_at + 3).contains(&at) {
+            [Kind::Jobs, Kind::Commits, Kind::Reveals][(at - work_at) as usize]
         } else if i % a.every == a.every / 2 {
             Kind::Delegations
         } else if i % a.every == 0 {
@@ -131,27 +186,96 @@ fn main() -> Result<()> {
                 chain.delegations(&items)?
             }
             Kind::SetChange => chain.set_change(a.bonded as usize, a.set_entrants, a.set_moves)?,
-            _ => Vec::new(),
+            Kind::Jobs => work.as_mut().map(Work::submit_jobs).unwrap_or_default(),
+            Kind::Commits => work.as_mut().map(Work::commits).unwrap_or_default(),
+            Kind::Reveals => work.as_mut().map(Work::reveals).unwrap_or_default(),
+            Kind::Ordinary | Kind::EpochEnd => Vec::new(),
+        };
+        let before = match kind {
+            Kind::EpochEnd => Some(Work::before_end(&chain)?),
+            _ => None,
         };
         let mut s = chain.block(txs)?;
         s.kind = kind;
+        s.split = capture.take();
+        if let Some(mut e) = before {
+            Work::after_end(&chain, &mut e)?;
+            epochs.push((h, e, anatomy::replay(&chain, h)?));
+        }
+        if kind == Kind::Jobs {
+            if let Some(w) = &mut work {
+                w.read_jobs(&chain)?;
+            }
+        }
         samples.push(s);
     }
-    report(&a, &chain, &setup, &samples, started.elapsed());
+    report(&a, &setup, &samples, started.elapsed());
+    report_epochs(&samples, &epochs);
     Ok(())
 }
 
-fn report(a: &Args, chain: &Chain, setup: &[Sample], samples: &[Sample], total: Duration) {
+fn glia(n: u128) -> String {
+    format!("{:.1}", n as f64 / GLIA as f64)
+}
+
+fn report_epochs(samples: &[Sample], epochs: &[(u64, Epoch, anatomy::Anatomy)]) {
+    for (h, e, an) in epochs {
+        println!(
+            "epoch end at height {h}: before it, {} score records and {} pair keys ({} self-dealt \
+             results, not scored); the pool held {} GLIA and paid {} workers {} GLIA ({} carried); \
+             records left after it: {}",
+            e.scores,
+            e.pairs,
+            e.self_dealt,
+            glia(e.pool),
+            e.workers_paid,
+            glia(e.paid),
+            glia(e.carried),
+            e.left
+        );
+        if let Some(s) = samples.iter().find(|s| s.height == *h) {
+            println!(
+                "  FinalizeBlock {:.1} ms (execute {} ms, hash {} ms), {} keys written or \
+                 deleted, Commit {:.1} ms",
+                ms(s.finalize),
+                s.split.execute_ms,
+                s.split.hash_ms,
+                s.split.writes,
+                ms(s.commit)
+            );
+        }
+        let listed = an.scores_ms + an.score_keys_ms + an.pairs_ms;
+        println!(
+            "  the payout replayed alone: {:.1} ms ({} writes, {} deletes): reading the score \
+             records {:.1} ms, listing their keys {:.1} ms and the pair keys {:.1} ms (keys only, \
+             without values: {:.1} ms); the rest (transfers, records, deletes) {:.1} ms",
+            an.end_block_ms,
+            an.writes,
+            an.deletes,
+            an.scores_ms,
+            an.score_keys_ms,
+            an.pairs_ms,
+            an.pairs_keys_only_ms,
+            an.end_block_ms - listed
+        );
+    }
+}
+
+fn report(a: &Args, setup: &[Sample], samples: &[Sample], total: Duration) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let profile = if cfg!(debug_assertions) {
         "dev"
     } else {
         "release"
     };
-    let epoch_work = if chain.app.0.components.get("distribution").is_some() {
-        "distribution present: it pays its epoch at the epoch end"
+    let epoch_work = if a.workers == 0 {
+        "no useful work (--workers 0): the epoch end pays nobody".to_string()
     } else {
-        "no distribution component yet: the epoch end is an ordinary block"
+        format!(
+            "useful work per epoch: {} solvers, each paid by {} requesters through SAT jobs; \
+             every {}th solver's withdraw address is one of its requesters (self-dealt)",
+            a.workers, a.requesters_per_worker, a.self_every
+        )
     };
     println!(
         "glia-staking-bench: {} validators ({} bonded), {} delegations set up, epoch {} blocks",
@@ -164,9 +288,9 @@ fn report(a: &Args, chain: &Chain, setup: &[Sample], samples: &[Sample], total: 
     println!("{epoch_work}");
     println!();
     println!(
-        "| block | blocks | txs | set updates | FinalizeBlock ms: min | median | max | Commit ms: median |"
+        "| block | blocks | txs | set updates | FinalizeBlock ms: min | median | max | Commit ms: median | keys written | execute ms | hash ms |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let row = |name: String, xs: Vec<&Sample>| {
         if xs.is_empty() {
             return;
@@ -177,15 +301,23 @@ fn report(a: &Args, chain: &Chain, setup: &[Sample], samples: &[Sample], total: 
         f.sort_by(f64::total_cmp);
         c.sort_by(f64::total_cmp);
         u.sort_unstable();
+        let median = |g: fn(&split::Split) -> u64| {
+            let mut v: Vec<u64> = xs.iter().map(|s| g(&s.split)).collect();
+            v.sort_unstable();
+            v[v.len() / 2]
+        };
         println!(
-            "| {name} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            "| {name} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} |",
             xs.len(),
             xs[0].txs,
             u[u.len() / 2],
             f[0],
             f[f.len() / 2],
             f[f.len() - 1],
-            c[c.len() / 2]
+            c[c.len() / 2],
+            median(|s| s.writes),
+            median(|s| s.execute_ms),
+            median(|s| s.hash_ms)
         );
     };
     row("setup: MsgDelegate block".into(), setup.iter().collect());
@@ -193,6 +325,9 @@ fn report(a: &Args, chain: &Chain, setup: &[Sample], samples: &[Sample], total: 
         Kind::Ordinary,
         Kind::Delegations,
         Kind::SetChange,
+        Kind::Jobs,
+        Kind::Commits,
+        Kind::Reveals,
         Kind::EpochEnd,
     ] {
         row(
@@ -206,14 +341,6 @@ fn report(a: &Args, chain: &Chain, setup: &[Sample], samples: &[Sample], total: 
             "slowest measured block: height {} ({}), FinalizeBlock {:.1} ms, Commit {:.1} ms",
             s.height,
             s.kind.name(),
-            ms(s.finalize),
-            ms(s.commit)
-        );
-    }
-    for s in samples.iter().filter(|s| s.kind == Kind::EpochEnd) {
-        println!(
-            "epoch end at height {}: FinalizeBlock {:.1} ms, Commit {:.1} ms",
-            s.height,
             ms(s.finalize),
             ms(s.commit)
         );

@@ -1,6 +1,6 @@
 //! The in-process chain the staking benchmark drives: genesis with gentx-like validators and
 //! funded delegators, blocks through FinalizeBlock and Commit with the whole signing set's
-//! votes, and signed MsgDelegate txs.
+//! votes, and signed txs (MsgDelegate here; the useful work's in `work`).
 
 use anyhow::{ensure, Context, Result};
 use glia_client::keys::Key;
@@ -8,6 +8,7 @@ use glia_client::tx::{any, sign_tx, TxParams};
 use glia_modules::coins::{Coin, BASE_DENOM};
 use glia_modules::ReadOnly;
 use glia_proto::cosmos::cosmos::staking::v1beta1::MsgDelegate;
+use glia_proto::cosmos::Any;
 use gliad::app::{App, NodeConfig};
 use gliad::storage::Store;
 use sha2::{Digest, Sha256};
@@ -16,7 +17,8 @@ use std::time::{Duration, Instant};
 use tendermint_abci::Application;
 use tendermint_proto::google::protobuf::Timestamp;
 use tendermint_proto::v0_38::abci::{
-    CommitInfo, RequestFinalizeBlock, RequestInitChain, ValidatorUpdate, VoteInfo,
+    CommitInfo, RequestFinalizeBlock, RequestInitChain, ResponseFinalizeBlock, ValidatorUpdate,
+    VoteInfo,
 };
 use tendermint_proto::v0_38::crypto::public_key::Sum;
 use tendermint_proto::v0_38::types::BlockIdFlag;
@@ -34,6 +36,9 @@ pub struct Setup {
     pub delegators: usize,
     /// Distribution's `epoch_blocks`, where the app has distribution.
     pub epoch: u64,
+    /// More funded accounts (bech32, uglia): the useful work's requesters and solvers, and
+    /// the useful-work pool.
+    pub balances: Vec<(String, u128)>,
 }
 
 pub struct Val {
@@ -45,10 +50,21 @@ pub struct Val {
     tokens: u128,
 }
 
-pub struct Delegator {
-    key: Key,
-    number: u64,
-    sequence: u64,
+/// An account that signs txs: a delegator, or one of the useful work's parties.
+pub struct Account {
+    pub key: Key,
+    pub number: u64,
+    pub sequence: u64,
+}
+
+impl Account {
+    pub fn new(seed: &str) -> Account {
+        Account {
+            key: Key::from_seed(seed.as_bytes()),
+            number: 0,
+            sequence: 0,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +72,10 @@ pub enum Kind {
     Ordinary,
     Delegations,
     SetChange,
+    /// The useful work: requesters' MsgSubmitJob, solvers' MsgCommitSolution, their reveals.
+    Jobs,
+    Commits,
+    Reveals,
     EpochEnd,
 }
 
@@ -65,6 +85,9 @@ impl Kind {
             Kind::Ordinary => "ordinary (no txs)",
             Kind::Delegations => "MsgDelegate block",
             Kind::SetChange => "validator-set change",
+            Kind::Jobs => "work: `MsgSubmitJob` ×10 per tx",
+            Kind::Commits => "work: `MsgCommitSolution` ×10 per tx",
+            Kind::Reveals => "work: reveals ×10 per tx (jobs settle)",
             Kind::EpochEnd => "epoch end (no txs)",
         }
     }
@@ -79,7 +102,9 @@ pub struct Chain {
     /// Validator updates returned by FinalizeBlock, with the height whose set they enter.
     pending: VecDeque<(u64, Vec<ValidatorUpdate>)>,
     address_of: BTreeMap<Vec<u8>, Vec<u8>>,
-    dels: Vec<Delegator>,
+    dels: Vec<Account>,
+    /// The last block's FinalizeBlock response (its events).
+    pub last: ResponseFinalizeBlock,
     next_del: usize,
     dir: std::path::PathBuf,
     _rt: tokio::runtime::Runtime,
@@ -94,6 +119,8 @@ pub struct Sample {
     pub updates: usize,
     pub finalize: Duration,
     pub commit: Duration,
+    /// gliad's own split of FinalizeBlock.
+    pub split: crate::split::Split,
 }
 
 fn pubkey_of(u: &ValidatorUpdate) -> Vec<u8> {
@@ -103,8 +130,17 @@ fn pubkey_of(u: &ValidatorUpdate) -> Vec<u8> {
     }
 }
 
-/// Signs every (delegator, validator, amount) delegation on all cores.
-fn sign_delegations(dels: &[Delegator], items: &[(usize, String, u128)]) -> Vec<Vec<u8>> {
+/// Signs one tx of `msgs` per (account, msgs) on all cores, each at the account's next
+/// sequence, paying the minimum gas price for `gas`.
+pub fn sign_txs(accounts: &mut [Account], items: Vec<(usize, Vec<Any>)>, gas: u64) -> Vec<Vec<u8>> {
+    let items: Vec<(usize, u64, Vec<Any>)> = items
+        .into_iter()
+        .map(|(a, msgs)| {
+            accounts[a].sequence += 1;
+            (a, accounts[a].sequence - 1, msgs)
+        })
+        .collect();
+    let accounts = &*accounts;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = items.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
@@ -113,22 +149,17 @@ fn sign_delegations(dels: &[Delegator], items: &[(usize, String, u128)]) -> Vec<
             .map(|part| {
                 s.spawn(move || {
                     part.iter()
-                        .map(|(d, valoper, amount)| {
-                            let d = &dels[*d];
-                            let msg = any(&MsgDelegate {
-                                delegator_address: d.key.address.to_bech32(),
-                                validator_address: valoper.clone(),
-                                amount: Some(Coin::new(BASE_DENOM, *amount).to_proto()),
-                            });
+                        .map(|(a, sequence, msgs)| {
+                            let a = &accounts[*a];
                             let p = TxParams {
                                 chain_id: CHAIN.into(),
-                                account_number: d.number,
-                                sequence: d.sequence,
-                                fee: vec![Coin::new(BASE_DENOM, u128::from(GAS / 40))],
-                                gas_limit: GAS,
+                                account_number: a.number,
+                                sequence: *sequence,
+                                fee: vec![Coin::new(BASE_DENOM, u128::from(gas / 40))],
+                                gas_limit: gas,
                                 memo: String::new(),
                             };
-                            sign_tx(&d.key, vec![msg], &p)
+                            sign_tx(&a.key, msgs.clone(), &p)
                         })
                         .collect::<Vec<_>>()
                 })
@@ -170,18 +201,14 @@ impl Chain {
             .collect();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let per = a.delegators.div_ceil(threads).max(1);
-        let dels: Vec<Delegator> = std::thread::scope(|s| {
+        let dels: Vec<Account> = std::thread::scope(|s| {
             let parts: Vec<_> = (0..a.delegators)
                 .step_by(per)
                 .map(|from| {
                     let to = (from + per).min(a.delegators);
                     s.spawn(move || {
                         (from..to)
-                            .map(|j| Delegator {
-                                key: Key::from_seed(format!("bench delegator {j}").as_bytes()),
-                                number: 0,
-                                sequence: 0,
-                            })
+                            .map(|j| Account::new(&format!("bench delegator {j}")))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -200,6 +227,7 @@ impl Chain {
                 dels.iter()
                     .map(|d| (d.key.address.to_bech32(), 10_000_000 * GLIA)),
             )
+            .chain(a.balances.iter().cloned())
             .map(|(a, n)| {
                 serde_json::json!({"address": a, "coins": [{"denom": BASE_DENOM, "amount": n.to_string()}]})
             })
@@ -251,6 +279,7 @@ impl Chain {
             pending: VecDeque::new(),
             dels,
             next_del: 0,
+            last: Default::default(),
             dir,
             _rt: rt,
         };
@@ -260,14 +289,21 @@ impl Chain {
             s.finalize.as_secs_f64(),
             s.commit.as_secs_f64()
         );
-        let latest = chain.app.0.store.latest();
-        for d in &mut chain.dels {
-            d.number = glia_modules::auth::get_account(&mut ReadOnly(&latest), &d.key.address)?
-                .context("delegator funded at genesis")?
+        let mut dels = std::mem::take(&mut chain.dels);
+        chain.numbers(&mut dels)?;
+        chain.dels = dels;
+        Ok(chain)
+    }
+
+    /// Looks up the account numbers of accounts funded at genesis.
+    pub fn numbers(&self, accounts: &mut [Account]) -> Result<()> {
+        let latest = self.app.0.store.latest();
+        for a in accounts {
+            a.number = glia_modules::auth::get_account(&mut ReadOnly(&latest), &a.key.address)?
+                .context("an account funded at genesis")?
                 .account_number;
         }
-        drop(latest);
-        Ok(chain)
+        Ok(())
     }
 
     /// Runs one block of `txs` through FinalizeBlock and Commit, with the last commit signed
@@ -328,7 +364,8 @@ impl Chain {
             anyhow::bail!("block {h}: a tx failed ({}): {}", bad.code, bad.log);
         }
         let updates = r.validator_updates.len();
-        self.pending.push_back((h + 2, r.validator_updates));
+        self.pending.push_back((h + 2, r.validator_updates.clone()));
+        self.last = r;
         Ok(Sample {
             kind: Kind::Ordinary,
             height: h,
@@ -336,6 +373,7 @@ impl Chain {
             updates,
             finalize,
             commit,
+            split: Default::default(),
         })
     }
 
@@ -346,14 +384,15 @@ impl Chain {
         for (v, amount) in items {
             let d = self.next_del;
             self.next_del = (d + 1) % self.dels.len();
-            signed.push((d, self.vals[*v].operator.address.to_valoper(), *amount));
+            let msg = any(&MsgDelegate {
+                delegator_address: self.dels[d].key.address.to_bech32(),
+                validator_address: self.vals[*v].operator.address.to_valoper(),
+                amount: Some(Coin::new(BASE_DENOM, *amount).to_proto()),
+            });
+            signed.push((d, vec![msg]));
             self.vals[*v].tokens += amount;
         }
-        let txs = sign_delegations(&self.dels, &signed);
-        for (d, _, _) in &signed {
-            self.dels[*d].sequence += 1;
-        }
-        Ok(txs)
+        Ok(sign_txs(&mut self.dels, signed, GAS))
     }
 
     /// Validator indices by tokens, highest first (the power index's order, near enough).
