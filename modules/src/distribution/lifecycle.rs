@@ -17,6 +17,7 @@ pub struct Genesis {
     pub useful_work_tax: Option<String>,
     pub epoch_blocks: Option<u64>,
     pub max_reward_per_fee: Option<String>,
+    pub payout_records_per_block: Option<u32>,
 }
 
 fn bad(msg: &str) -> AppError {
@@ -41,6 +42,12 @@ pub fn params_from(g: &Genesis) -> AppResult<(Params, UsefulWorkParams)> {
     if let Some(m) = &g.max_reward_per_fee {
         w.max_reward_per_fee = Dec::parse(m)?.to_proto();
     }
+    if let Some(n) = g.payout_records_per_block {
+        w.payout_records_per_block = n;
+    }
+    if w.payout_records_per_block == 0 {
+        return Err(bad("payout_records_per_block must be positive"));
+    }
     if Dec::from_proto(&p.community_tax)? > Dec::ONE {
         return Err(bad("community_tax must be at most 1"));
     }
@@ -60,5 +67,6 @@ pub fn export(p: &Params, w: &UsefulWorkParams) -> AppResult<Genesis> {
         useful_work_tax: Some(Dec::from_proto(&w.useful_work_tax)?.to_string()),
         epoch_blocks: Some(w.epoch_blocks),
         max_reward_per_fee: Some(Dec::from_proto(&w.max_reward_per_fee)?.to_string()),
+        payout_records_per_block: Some(w.payout_records_per_block),
     })
 }

@@ -105,21 +105,26 @@ fn score_json(s: &WorkScore) -> Value {
 
 pub fn useful_work(kv: &mut impl Kv) -> AppResult<QueryUsefulWorkResponse> {
     let p = state::work_params(kv)?;
-    let epoch_blocks = p.epoch_blocks.max(1);
-    let last = state::last_payout(kv)?;
-    let epoch = last.as_ref().map_or(1, |l| l.epoch.saturating_add(1));
+    let epoch = work::current_epoch(kv)?;
     let pool = bank::api::balance(kv, &Address::module(WORK_POOL), BASE_DENOM)?;
     Ok(QueryUsefulWorkResponse {
         epoch,
-        next_payout_height: epoch.saturating_mul(epoch_blocks),
+        next_payout_height: epoch.saturating_mul(p.epoch_blocks),
         pool: vec![ProtoCoin {
             denom: BASE_DENOM.into(),
             amount: pool.to_string(),
         }],
-        scores: work::scores(kv)?,
-        last_payout: last,
+        scores: work::scores(kv, epoch)?,
+        last_payout: state::last_payout(kv)?,
+        paying: work::paying(kv)?,
         params: Some(p),
     })
+}
+
+fn payout_json(p: &glia_proto::distribution::v1::Payout) -> Value {
+    json!({"height": p.height.to_string(), "epoch": p.epoch.to_string(), "paid": p.paid,
+        "workers": p.workers.to_string(), "carried": p.carried, "pot": p.pot,
+        "total_score": p.total_score})
 }
 
 pub fn routes() -> Vec<QueryRoute> {
@@ -426,19 +431,20 @@ pub fn routes() -> Vec<QueryRoute> {
             json: |b| {
                 let r: QueryUsefulWorkResponse = rest::decode(b)?;
                 let p = r.params.unwrap_or_default();
-                let last = r.last_payout.unwrap_or_default();
+
                 Ok(json!({
                     "params": {
                         "useful_work_tax": Dec::from_proto(&p.useful_work_tax)?.to_string(),
                         "epoch_blocks": p.epoch_blocks.to_string(),
                         "max_reward_per_fee": Dec::from_proto(&p.max_reward_per_fee)?.to_string(),
+                        "payout_records_per_block": p.payout_records_per_block,
                     },
                     "epoch": r.epoch.to_string(),
                     "next_payout_height": r.next_payout_height.to_string(),
                     "pool": r.pool.iter().map(rest::coin_json).collect::<Vec<_>>(),
                     "scores": r.scores.iter().map(score_json).collect::<Vec<_>>(),
-                    "last_payout": {"height": last.height.to_string(), "epoch": last.epoch.to_string(),
-                        "paid": last.paid, "workers": last.workers.to_string(), "carried": last.carried},
+                    "last_payout": r.last_payout.as_ref().map(payout_json),
+                    "paying": r.paying.iter().map(payout_json).collect::<Vec<_>>(),
                 }))
             },
         }),

@@ -33,8 +33,11 @@ pub mod state_key {
     pub const START_PREFIX: &str = "distribution/start/";
     pub const WORK_PREFIX: &str = "distribution/work/";
     pub const WORK_PAIR_PREFIX: &str = "distribution/work_pair/";
+    pub const WORK_TOTAL_PREFIX: &str = "distribution/work_total/";
+    pub const PAYOUT_PREFIX: &str = "distribution/payout/";
     pub const EARNED_PREFIX: &str = "distribution/earned/";
     pub const LAST_PAYOUT: &str = "distribution/last_payout";
+    pub const WORK_EPOCH: &str = "distribution/work_epoch";
 
     pub fn withdraw(del: &str) -> String {
         format!("{WITHDRAW_PREFIX}{del}")
@@ -66,11 +69,23 @@ pub mod state_key {
     pub fn starts_of(op: &str) -> String {
         format!("{START_PREFIX}{op}/")
     }
-    pub fn work(worker: &str) -> String {
-        format!("{WORK_PREFIX}{worker}")
+    pub fn works_of_epoch(epoch: u64) -> String {
+        format!("{WORK_PREFIX}{epoch:020}/")
     }
-    pub fn work_pair(worker: &str, requester: &str) -> String {
-        format!("{WORK_PAIR_PREFIX}{worker}/{requester}")
+    pub fn work(epoch: u64, worker: &str) -> String {
+        format!("{WORK_PREFIX}{epoch:020}/{worker}")
+    }
+    pub fn pairs_of(epoch: u64, worker: &str) -> String {
+        format!("{WORK_PAIR_PREFIX}{epoch:020}/{worker}/")
+    }
+    pub fn work_pair(epoch: u64, worker: &str, requester: &str) -> String {
+        format!("{WORK_PAIR_PREFIX}{epoch:020}/{worker}/{requester}")
+    }
+    pub fn work_total(epoch: u64) -> String {
+        format!("{WORK_TOTAL_PREFIX}{epoch:020}")
+    }
+    pub fn payout(epoch: u64) -> String {
+        format!("{PAYOUT_PREFIX}{epoch:020}")
     }
     pub fn earned(worker: &str) -> String {
         format!("{EARNED_PREFIX}{worker}")
@@ -96,6 +111,7 @@ pub fn default_work_params() -> UsefulWorkParams {
         useful_work_tax: Dec::ratio(20, 100).map_or_else(|_| String::new(), Dec::to_proto),
         epoch_blocks: 720,
         max_reward_per_fee: Dec::ONE.to_proto(),
+        payout_records_per_block: 200,
     }
 }
 

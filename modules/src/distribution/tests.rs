@@ -305,7 +305,16 @@ fn pool(net: &Net) -> u128 {
     net.balance(&Address::module(WORK_POOL))
 }
 
-/// The useful-work pool pays, at the epoch's end, work that other parties paid for, by
+/// Runs to the end of the current 10-block epoch and the block after it, where its payout
+/// runs (the epoch's end only closes it).
+fn finish_epoch(net: &mut Net) {
+    while !net.height.is_multiple_of(10) {
+        net.block(vec![]);
+    }
+    net.block(vec![]);
+}
+
+/// The useful-work pool pays, after the epoch's end, work that other parties paid for, by
 /// quality-weighted fees and at most `max_reward_per_fee` of them; work the worker paid for
 /// itself — directly, through its validator's operator, or to its own withdraw address —
 /// earns nothing, and an epoch of only such work leaves the pool untouched.
@@ -321,29 +330,26 @@ fn the_useful_work_pool_pays_others_work_and_ignores_self_dealing() {
     net.run(set_withdraw(&w2, &req), &w2).unwrap();
     record(&mut net, &w2, None, &req, 5_000_000_000, 10_000); // its own withdraw address
     net.run(set_withdraw(&w2, &w2), &w2).unwrap();
-    while net.height % 10 != 9 {
-        net.block(vec![]);
-    }
     let before = [w1.clone(), w2.clone(), w3.clone(), req.clone()].map(|a| net.balance(&a));
-    net.block(vec![]); // height 10: the payout
+    finish_epoch(&mut net);
     let last = state::last_payout(&mut net.kv()).unwrap().unwrap();
+    assert_eq!((last.epoch, last.paid.as_str(), last.workers), (1, "0", 0));
     assert_eq!(
-        (last.height, last.paid.as_str(), last.workers),
-        (10, "0", 0)
+        (last.height, last.carried.clone()),
+        (11, last.pot.clone()),
+        "all of the pot back"
     );
-    assert!(pool(&net) > 0 && last.carried == pool(&net).to_string());
+    assert!(last.pot.parse::<u128>().unwrap() > 0);
     for (a, b) in [&w1, &w2, &w3, &req].iter().zip(before) {
         assert_eq!(net.balance(a), b, "self-dealing drained nothing");
     }
     // Epoch 2: honest work. w1 and w2 earn the same fees from `req`, w2 at half quality:
-    // the pool is shared 2:1, and all of it is paid (the fees are far above it).
+    // the pot is shared 2:1, and all of it is paid (the fees are far above it).
     record(&mut net, &w1, None, &req, 1_000_000_000, 10_000);
     record(&mut net, &w2, None, &req, 1_000_000_000, 5_000);
-    while net.height % 10 != 9 {
-        net.block(vec![]);
-    }
+    assert_eq!(work::scores(&mut net.kv(), 2).unwrap().len(), 2);
     let before = [w1.clone(), w2.clone()].map(|a| net.balance(&a));
-    net.block(vec![]);
+    finish_epoch(&mut net);
     let paid: Vec<u128> = [&w1, &w2]
         .iter()
         .zip(before)
@@ -354,26 +360,86 @@ fn the_useful_work_pool_pays_others_work_and_ignores_self_dealing() {
         "2:1 by quality: {paid:?}"
     );
     let last = state::last_payout(&mut net.kv()).unwrap().unwrap();
+    assert_eq!((last.epoch, last.workers), (2, 2));
     assert_eq!(last.paid, (paid[0] + paid[1]).to_string());
-    assert!(pool(&net) < 3, "all paid but rounding: {}", pool(&net));
     assert!(
-        work::scores(&mut net.kv()).unwrap().is_empty(),
-        "a new epoch starts empty"
+        last.carried.parse::<u128>().unwrap() < 3,
+        "all paid but rounding: {last:?}"
     );
+    assert!(
+        work::scores(&mut net.kv(), 2).unwrap().is_empty(),
+        "the epoch's records are gone"
+    );
+    assert!(work::paying(&mut net.kv()).unwrap().is_empty());
     // Epoch 3: little work, a full pool: w3 (a validator's executor, paid by another party)
     // gets at most the fees it earned (max_reward_per_fee 1); the rest waits.
     record(&mut net, &w3, Some(0), &req, 1_000, 10_000);
-    while net.height % 10 != 9 {
-        net.block(vec![]);
-    }
     let (before, pool_before) = (net.balance(&w3), pool(&net));
-    net.block(vec![]);
+    finish_epoch(&mut net);
     assert_eq!(net.balance(&w3) - before, 1_000, "capped at its fees");
     assert!(
         pool(&net) > pool_before,
-        "the rest carried over (and this block's share added)"
+        "the rest carried over (and new blocks' shares added)"
     );
     assert_eq!(work::earned(&mut net.kv(), &w3).unwrap(), 1_000);
+}
+
+/// An epoch's end costs the same with any number of workers: it only closes the epoch; the
+/// payout then runs over the next blocks, `payout_records_per_block` records a block (a
+/// worker, or one of its requester marks), and pays everyone exactly once.
+#[test]
+fn the_payout_of_many_workers_is_spread_over_blocks() {
+    let mut net = Net::with_rewards(
+        4,
+        4,
+        10,
+        json!({}),
+        json!({"useful_work_tax": "0.5", "community_tax": "0", "epoch_blocks": 10,
+               "payout_records_per_block": 7, "max_reward_per_fee": "1000"}),
+    );
+    let workers: Vec<Address> = (0..12)
+        .map(|i| Address::module(&format!("worker {i}")))
+        .collect();
+    let requesters: Vec<Address> = (0..3)
+        .map(|i| Address::module(&format!("req {i}")))
+        .collect();
+    net.blocks(1);
+    for w in &workers {
+        for r in &requesters {
+            record(&mut net, w, None, r, 1_000, 10_000);
+        }
+    }
+    while net.height % 10 != 9 {
+        net.block(vec![]);
+    }
+    net.block(vec![]); // height 10: the epoch closes
+    assert_eq!(
+        work::paying(&mut net.kv()).unwrap().len(),
+        1,
+        "closed, not yet paid"
+    );
+    assert!(workers.iter().all(|w| net.balance(w) == 0));
+    // 12 workers × (3 marks + 1 record) = 48 records at 7 a block: 7 blocks.
+    let mut blocks = 0;
+    while !work::paying(&mut net.kv()).unwrap().is_empty() {
+        net.block(vec![]);
+        blocks += 1;
+        assert!(blocks <= 7, "the payout runs at 7 records a block");
+    }
+    assert_eq!(blocks, 7);
+    let paid: Vec<u128> = workers.iter().map(|w| net.balance(w)).collect();
+    assert!(
+        paid.iter().all(|p| *p > 0 && p.abs_diff(paid[0]) <= 1),
+        "equal work, equal pay: {paid:?}"
+    );
+    let last = state::last_payout(&mut net.kv()).unwrap().unwrap();
+    assert_eq!(last.workers, 12);
+    assert_eq!(last.paid, paid.iter().sum::<u128>().to_string());
+    let marks = crate::context::Kv::kv_scan_keys(
+        &mut net.kv(),
+        crate::distribution::state::state_key::WORK_PAIR_PREFIX,
+    );
+    assert!(marks.unwrap().is_empty(), "every requester mark deleted");
 }
 
 /// The amino JSON of each message, as cosmjs's converters write it (what Keplr signs).

@@ -5,6 +5,10 @@
 //! results; see the image module's quality). Each worker's payout is capped at
 //! `max_reward_per_fee` × those fees; what is not paid stays for the next epoch.
 //!
+//! An epoch's end only closes it (`close`: the pot set aside, the total score fixed); its
+//! workers are paid over the next blocks, at most `payout_records_per_block` records a block
+//! (`pay_some`), so no block's cost grows with the number of workers.
+//!
 //! Work the worker requested from itself earns nothing: a requester that is the worker, the
 //! operator of the worker's validator, or a withdraw address of either is its own party, and
 //! such work is counted (`self_dealt`) but never scored. The work modules report each paid
@@ -19,7 +23,7 @@ use crate::decimal::Dec;
 use crate::error::{AppError, AppResult};
 use crate::staking::state::key_of;
 use crate::value;
-use glia_proto::distribution::v1::{Payout, WorkScore};
+use glia_proto::distribution::v1::{Payout, UsefulWorkParams, WorkScore};
 use prost::Message;
 
 /// One paid result of useful work.
@@ -51,15 +55,10 @@ fn own_party(ctx: &mut Ctx<'_>, w: &Work<'_>) -> AppResult<Vec<Address>> {
     Ok(party)
 }
 
-fn score_of(kv: &mut impl Kv, worker: &Address) -> AppResult<WorkScore> {
-    Ok(
-        value::get(kv, &state_key::work(&key_of(worker)), "work score")?.unwrap_or_else(|| {
-            WorkScore {
-                worker: worker.to_bech32(),
-                ..Default::default()
-            }
-        }),
-    )
+/// The epoch work is being recorded for now (the first is 1).
+pub fn current_epoch(kv: &mut impl Kv) -> AppResult<u64> {
+    let n = value::amount(kv, state_key::WORK_EPOCH)?;
+    Ok(u64::try_from(n).unwrap_or(u64::MAX).max(1))
 }
 
 fn int(s: &str) -> AppResult<u128> {
@@ -81,8 +80,13 @@ pub fn record(ctx: &mut Ctx<'_>, w: Work<'_>) -> AppResult<()> {
     if w.paid == 0 {
         return Ok(());
     }
+    let epoch = current_epoch(ctx)?;
     let wk = key_of(w.worker);
-    let mut s = score_of(ctx, w.worker)?;
+    let key = state_key::work(epoch, &wk);
+    let mut s: WorkScore = value::get(ctx, &key, "work score")?.unwrap_or_else(|| WorkScore {
+        worker: w.worker.to_bech32(),
+        ..Default::default()
+    });
     let own = own_party(ctx, &w)?.contains(w.requester);
     if own {
         s.self_dealt = s.self_dealt.saturating_add(1);
@@ -97,13 +101,16 @@ pub fn record(ctx: &mut Ctx<'_>, w: Work<'_>) -> AppResult<()> {
         s.fees = add(&s.fees, w.paid)?;
         s.score = add(&s.score, weighted)?;
         s.items = s.items.saturating_add(1);
-        let pair = state_key::work_pair(&wk, &key_of(w.requester));
+        let pair = state_key::work_pair(epoch, &wk, &key_of(w.requester));
         if ctx.get(&pair)?.is_none() {
             ctx.put(pair, vec![])?;
             s.requesters = s.requesters.saturating_add(1);
         }
+        let tk = state_key::work_total(epoch);
+        let total = value::amount(ctx, &tk)?.saturating_add(weighted);
+        ctx.put(tk, value::encode_amount(total))?;
     }
-    ctx.put(state_key::work(&wk), s.encode_to_vec())?;
+    ctx.put(key, s.encode_to_vec())?;
     ctx.emit(
         "useful_work",
         &[
@@ -118,9 +125,9 @@ pub fn record(ctx: &mut Ctx<'_>, w: Work<'_>) -> AppResult<()> {
     Ok(())
 }
 
-/// This epoch's scores, in address order.
-pub fn scores(kv: &mut impl Kv) -> AppResult<Vec<WorkScore>> {
-    kv.kv_scan(state_key::WORK_PREFIX)?
+/// The epoch's scores recorded so far, in address order.
+pub fn scores(kv: &mut impl Kv, epoch: u64) -> AppResult<Vec<WorkScore>> {
+    kv.kv_scan(&state_key::works_of_epoch(epoch))?
         .into_iter()
         .map(|(_, v)| value::decode("work score", &v))
         .collect()
@@ -131,82 +138,154 @@ pub fn earned(kv: &mut impl Kv, worker: &Address) -> AppResult<u128> {
     value::amount(kv, &state_key::earned(&key_of(worker)))
 }
 
+/// The worker's record in the current epoch.
 pub fn current(kv: &mut impl Kv, worker: &Address) -> AppResult<Option<WorkScore>> {
-    value::get(kv, &state_key::work(&key_of(worker)), "work score")
+    let epoch = current_epoch(kv)?;
+    value::get(kv, &state_key::work(epoch, &key_of(worker)), "work score")
 }
 
-/// At the end of an epoch's last block: pays the pool out by score and starts a new epoch.
+/// Payouts of ended epochs still running, oldest first.
+pub fn paying(kv: &mut impl Kv) -> AppResult<Vec<Payout>> {
+    kv.kv_scan(state_key::PAYOUT_PREFIX)?
+        .into_iter()
+        .map(|(_, v)| value::decode("payout", &v))
+        .collect()
+}
+
+/// Every block: pay some of the ended epochs' workers; at an epoch's last block, close it.
 pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
     let p = state::work_params(ctx)?;
+    pay_some(ctx, &p)?;
     let height = ctx.block.height;
-    if height == 0 || height.checked_rem(p.epoch_blocks).is_none_or(|r| r != 0) {
-        return Ok(());
+    if height != 0 && height.checked_rem(p.epoch_blocks) == Some(0) {
+        close(ctx)?;
     }
+    Ok(())
+}
+
+/// Ends the current epoch: sets aside what the pool holds beyond the pots of payouts still
+/// running, fixes the epoch's total score, and starts the next epoch. Touches a handful of
+/// keys whatever the number of workers.
+fn close(ctx: &mut Ctx<'_>) -> AppResult<()> {
+    let epoch = current_epoch(ctx)?;
+    let mut reserved = 0u128;
+    for open in paying(ctx)? {
+        reserved = reserved.saturating_add(int(&open.pot)?.saturating_sub(int(&open.paid)?));
+    }
+    let pool = bank::api::balance(ctx, &Address::module(WORK_POOL), BASE_DENOM)?;
+    let total = value::amount(ctx, &state_key::work_total(epoch))?;
+    let payout = Payout {
+        height: 0,
+        epoch,
+        paid: "0".into(),
+        workers: 0,
+        carried: String::new(),
+        pot: pool.saturating_sub(reserved).to_string(),
+        total_score: total.to_string(),
+    };
+    ctx.put(state_key::payout(epoch), payout.encode_to_vec())?;
+    ctx.delete(state_key::work_total(epoch))?;
+    ctx.put(
+        state_key::WORK_EPOCH.into(),
+        value::encode_amount(u128::from(epoch.saturating_add(1))),
+    )?;
+    ctx.emit(
+        "useful_work_epoch",
+        &[
+            ("epoch", epoch.to_string()),
+            ("pot", Coin::new(BASE_DENOM, int(&payout.pot)?).to_string()),
+            ("total_score", total.to_string()),
+        ],
+    );
+    Ok(())
+}
+
+/// Pays the oldest running payouts' workers, at most `payout_records_per_block` records (a
+/// worker's score record or one of its requester marks) this block.
+fn pay_some(ctx: &mut Ctx<'_>, p: &UsefulWorkParams) -> AppResult<()> {
+    let mut budget = usize::try_from(p.payout_records_per_block.max(1)).unwrap_or(usize::MAX);
     let cap = state::dec_param(&p.max_reward_per_fee, "max_reward_per_fee")?;
     let pool_account = Address::module(WORK_POOL);
-    let pool = bank::api::balance(ctx, &pool_account, BASE_DENOM)?;
-    let all = scores(ctx)?;
-    let total = all.iter().try_fold(0u128, |t, s| {
-        int(&s.score)?
-            .checked_add(t)
-            .ok_or_else(|| AppError::overflow("total work score"))
-    })?;
-    let (mut paid, mut workers) = (0u128, 0u64);
-    for s in &all {
-        let score = int(&s.score)?;
-        if total == 0 || score == 0 || pool == 0 {
-            continue;
+    while budget > 0 {
+        let Some(key) = ctx
+            .kv_scan_keys_from(state_key::PAYOUT_PREFIX, state_key::PAYOUT_PREFIX, 1)?
+            .pop()
+        else {
+            return Ok(());
+        };
+        let mut payout: Payout = value::get(ctx, &key, "payout")?
+            .ok_or_else(|| AppError::internal(format!("payout {key} vanished")))?;
+        let (pot, total) = (int(&payout.pot)?, int(&payout.total_score)?);
+        let prefix = state_key::works_of_epoch(payout.epoch);
+        let workers = ctx.kv_scan_keys_from(&prefix, &prefix, budget)?;
+        for wkey in &workers {
+            let wk = &wkey[prefix.len()..];
+            // The worker's requester marks first, as many as the budget allows.
+            let pairs_prefix = state_key::pairs_of(payout.epoch, wk);
+            let pairs = ctx.kv_scan_keys_from(&pairs_prefix, &pairs_prefix, budget)?;
+            budget = budget.saturating_sub(pairs.len());
+            for k in pairs {
+                ctx.delete(k)?;
+            }
+            if budget == 0 {
+                break; // its marks may go on; it is paid next block
+            }
+            budget = budget.saturating_sub(1);
+            let s: WorkScore = value::get(ctx, wkey, "work score")?
+                .ok_or_else(|| AppError::internal(format!("work score {wkey} vanished")))?;
+            ctx.delete(wkey.clone())?;
+            let score = int(&s.score)?;
+            if total == 0 || score == 0 || pot == 0 {
+                continue;
+            }
+            let share = Dec::ratio(score, total)?.mul_int_floor(pot)?;
+            let pay = share.min(cap.mul_int_floor(int(&s.fees)?)?);
+            if pay == 0 {
+                continue;
+            }
+            let worker = Address::parse(&s.worker)
+                .map_err(|e| AppError::internal(format!("stored worker {}: {e}", s.worker)))?;
+            let to = state::withdraw_address(ctx, &worker)?;
+            bank::transfer(ctx, &pool_account, &to, &[Coin::new(BASE_DENOM, pay)])?;
+            let ek = state_key::earned(wk);
+            let before = value::amount(ctx, &ek)?;
+            ctx.put(ek, value::encode_amount(before.saturating_add(pay)))?;
+            payout.paid = add(&payout.paid, pay)?;
+            payout.workers = payout.workers.saturating_add(1);
+            ctx.emit(
+                "useful_work_reward",
+                &[
+                    ("epoch", payout.epoch.to_string()),
+                    ("worker", s.worker.clone()),
+                    ("recipient", to.to_bech32()),
+                    ("amount", Coin::new(BASE_DENOM, pay).to_string()),
+                    ("score", s.score.clone()),
+                    ("fees", s.fees.clone()),
+                ],
+            );
         }
-        let share = Dec::ratio(score, total)?.mul_int_floor(pool)?;
-        let pay = share.min(cap.mul_int_floor(int(&s.fees)?)?);
-        if pay == 0 {
-            continue;
+        let done = ctx.kv_scan_keys_from(&prefix, &prefix, 1)?.is_empty();
+        if !done {
+            ctx.put(key, payout.encode_to_vec())?;
+            return Ok(());
         }
-        let worker = Address::parse(&s.worker)
-            .map_err(|e| AppError::internal(format!("stored worker {}: {e}", s.worker)))?;
-        let to = state::withdraw_address(ctx, &worker)?;
-        bank::transfer(ctx, &pool_account, &to, &[Coin::new(BASE_DENOM, pay)])?;
-        let ek = state_key::earned(&key_of(&worker));
-        let before = value::amount(ctx, &ek)?;
-        ctx.put(ek, value::encode_amount(before.saturating_add(pay)))?;
-        paid = paid.saturating_add(pay);
-        workers = workers.saturating_add(1);
+        payout.height = ctx.block.height;
+        let carried = pot.saturating_sub(int(&payout.paid)?);
+        payout.carried = carried.to_string();
+        ctx.delete(key)?;
+        ctx.put(state_key::LAST_PAYOUT.into(), payout.encode_to_vec())?;
         ctx.emit(
-            "useful_work_reward",
+            "useful_work_payout",
             &[
-                ("worker", s.worker.clone()),
-                ("recipient", to.to_bech32()),
-                ("amount", Coin::new(BASE_DENOM, pay).to_string()),
-                ("score", s.score.clone()),
-                ("fees", s.fees.clone()),
+                ("epoch", payout.epoch.to_string()),
+                (
+                    "paid",
+                    Coin::new(BASE_DENOM, int(&payout.paid)?).to_string(),
+                ),
+                ("workers", payout.workers.to_string()),
+                ("carried", Coin::new(BASE_DENOM, carried).to_string()),
             ],
         );
     }
-    for prefix in [state_key::WORK_PREFIX, state_key::WORK_PAIR_PREFIX] {
-        for k in ctx.kv_scan_keys(prefix)? {
-            ctx.delete(k)?;
-        }
-    }
-    let epoch = height.checked_div(p.epoch_blocks).unwrap_or(0);
-    let payout = Payout {
-        height,
-        epoch,
-        paid: paid.to_string(),
-        workers,
-        carried: pool.saturating_sub(paid).to_string(),
-    };
-    ctx.put(state_key::LAST_PAYOUT.into(), payout.encode_to_vec())?;
-    ctx.emit(
-        "useful_work_payout",
-        &[
-            ("epoch", epoch.to_string()),
-            ("paid", Coin::new(BASE_DENOM, paid).to_string()),
-            ("workers", workers.to_string()),
-            (
-                "carried",
-                Coin::new(BASE_DENOM, pool.saturating_sub(paid)).to_string(),
-            ),
-        ],
-    );
     Ok(())
 }

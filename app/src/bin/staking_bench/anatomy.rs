@@ -47,7 +47,8 @@ pub fn replay(chain: &Chain, height: u64) -> Result<Anatomy> {
     let mut a = Anatomy::default();
     let mut ctx = Ctx::new(&view, GasMeter::infinite(), &block);
     let t = Instant::now();
-    work::scores(&mut ctx)?;
+    let epoch = work::current_epoch(&mut ctx)?;
+    work::scores(&mut ctx, epoch)?;
     a.scores_ms = ms(t);
     let mut ctx = Ctx::new(&view, GasMeter::infinite(), &block);
     let t = Instant::now();

@@ -228,7 +228,8 @@ impl Work {
     pub fn before_end(chain: &Chain) -> Result<Epoch> {
         let latest = chain.app.0.store.latest();
         let mut kv = ReadOnly(&latest);
-        let scores = glia_modules::distribution::work::scores(&mut kv)?;
+        let epoch = glia_modules::distribution::work::current_epoch(&mut kv)?;
+        let scores = glia_modules::distribution::work::scores(&mut kv, epoch)?;
         let (scores_n, pairs) = records(chain)?;
         Ok(Epoch {
             scores: scores_n,
