@@ -221,6 +221,9 @@ g["app_state"] = {} if app.startswith("kvstore") else {
     # An emission in proportion to the localnet's few million GLIA (about 2% a year at first),
     # so the APR wallets show from Inflation looks like a chain's.
     "mint": {"emission_cap": "1000000000000"},
+    # The useful-work pool closes an epoch every 30 blocks (about 30 s), so a localnet user
+    # (and the e2e tests) see executors and solvers paid from it within a minute.
+    "distribution": {"epoch_blocks": 30},
     # Test fixtures: a window short enough for the e2e tests to watch a stopped validator
     # jailed within a minute, and let back in 20 s later (tests/e2e/tests/localnet/
     # validators.rs); otherwise the SDK's defaults (100 blocks, half signed, 600 s jailed).

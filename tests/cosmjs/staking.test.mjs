@@ -1,7 +1,8 @@
 // Staking as wallets do it: delegate, redelegate and undelegate with cosmjs's own
 // SigningStargateClient, once with a direct signer and once with an amino-only signer (as
 // Keplr's built-in staking screens sign, SIGN_MODE_LEGACY_AMINO_JSON); every answer read back
-// through cosmjs's StakingExtension. Rewards go to a cold withdraw address (set with the amino
+// through cosmjs's StakingExtension (thousands of GLIA, so the localnet's small emission pays
+// whole uglia of rewards within a few blocks). Rewards go to a cold withdraw address (set with the amino
 // signer) and are withdrawn with both signers while the undelegation waits out its unbonding;
 // DistributionExtension and MintExtension read them. The undelegation is followed until it
 // pays out, to the uglia. Uses its own account (dev12), so it runs beside the other files.
@@ -92,17 +93,17 @@ it("delegate, redelegate, undelegate (direct and amino) and the payout after unb
     const [beforeA, beforeB] = [await delegated(q, del, a), await delegated(q, del, b)];
 
     for (const [kind, c] of [["direct", direct], ["amino", amino]]) {
-      const d = await c.signer.delegateTokens(del, a, coin(3_000_000), "auto", `${kind} delegate`);
+      const d = await c.signer.delegateTokens(del, a, coin(3_000_000_000), "auto", `${kind} delegate`);
       assert.equal(d.code, 0, d.rawLog);
       const r = await c.signer.signAndBroadcast(del, [{
         typeUrl: REDELEGATE,
-        value: { delegatorAddress: del, validatorSrcAddress: a, validatorDstAddress: b, amount: coin(1_000_000) },
+        value: { delegatorAddress: del, validatorSrcAddress: a, validatorDstAddress: b, amount: coin(1_000_000_000) },
       }], "auto", `${kind} redelegate`);
       assert.equal(r.code, 0, r.rawLog);
       t.diagnostic(`${kind}: delegate ${d.transactionHash}, redelegate ${r.transactionHash}`);
     }
-    assert.equal(await delegated(q, del, a), beforeA + 4_000_000n);
-    assert.equal(await delegated(q, del, b), beforeB + 2_000_000n);
+    assert.equal(await delegated(q, del, a), beforeA + 4_000_000_000n);
+    assert.equal(await delegated(q, del, b), beforeB + 2_000_000_000n);
     const { redelegationResponses } = await q.staking.redelegations(del, a, b);
     assert.equal(redelegationResponses[0].entries.length, 2, "one entry per redelegation");
 
@@ -114,11 +115,11 @@ it("delegate, redelegate, undelegate (direct and amino) and the payout after unb
     assert.match(String(hop.rawLog ?? hop.message), /redelegation into .* still in progress/);
 
     const balance0 = BigInt((await direct.signer.getBalance(del, net.denom)).amount);
-    const u = await amino.signer.undelegateTokens(del, b, coin(1_500_000), "auto", "amino undelegate");
+    const u = await amino.signer.undelegateTokens(del, b, coin(1_500_000_000), "auto", "amino undelegate");
     assert.equal(u.code, 0, u.rawLog);
     let fee = feeOf(u);
     const { unbond } = await q.staking.unbondingDelegation(del, b);
-    assert.equal(unbond.entries.at(-1).balance, "1500000");
+    assert.equal(unbond.entries.at(-1).balance, "1500000000");
     const done = Number(unbond.entries.at(-1).completionTime.seconds) * 1000;
     t.diagnostic(`undelegation completes at ${new Date(done).toISOString()}`);
 
@@ -155,6 +156,15 @@ it("delegate, redelegate, undelegate (direct and amino) and the payout after unb
       coldExpected += withdrawn(r);
       fee += feeOf(r);
     }
+    // Anyone funds the community pool (amino: cosmos-sdk/MsgFundCommunityPool).
+    const poolBefore = BigInt((await q.distribution.communityPool()).pool[0].amount);
+    const fund = await amino.signer.signAndBroadcast(del, [{
+      typeUrl: "/cosmos.distribution.v1beta1.MsgFundCommunityPool",
+      value: { amount: [coin(1_000)], depositor: del },
+    }], "auto", "amino fund community pool");
+    assert.equal(fund.code, 0, fund.rawLog);
+    fee += feeOf(fund) + 1_000n;
+    assert.ok(BigInt((await q.distribution.communityPool()).pool[0].amount) >= poolBefore + 1_000n * 10n ** 18n);
     const other = validators.map((v) => v.operatorAddress).sort()[2];
     const noDelegation = await direct.signer.withdrawRewards(del, other, "auto").catch((e) => e);
     assert.match(String(noDelegation.message), /has no delegation to/);
@@ -169,7 +179,7 @@ it("delegate, redelegate, undelegate (direct and amino) and the payout after unb
       if (after !== balance0 - fee) break;
       await sleep(1_000);
     }
-    assert.equal(after, balance0 - fee + 1_500_000n, "the undelegated tokens, to the uglia");
+    assert.equal(after, balance0 - fee + 1_500_000_000n, "the undelegated tokens, to the uglia");
   } finally {
     direct.signer.disconnect();
     amino.signer.disconnect();

@@ -9,5 +9,6 @@ mod endpoints;
 mod inference;
 mod neuro;
 mod rest;
+mod rewards;
 mod validators;
 mod z_crash_restart;
