@@ -53,15 +53,49 @@ pub(crate) fn coin(amount: u128) -> Option<ProtoCoin> {
     })
 }
 
-pub(crate) fn cons_key(i: usize) -> Vec<u8> {
+pub(crate) fn cons_signing_key(i: usize) -> ed25519_consensus::SigningKey {
     ed25519_consensus::SigningKey::from({
         let mut seed = [40u8; 32];
         seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
         seed
     })
-    .verification_key()
-    .to_bytes()
-    .to_vec()
+}
+
+pub(crate) fn cons_key(i: usize) -> Vec<u8> {
+    cons_signing_key(i).verification_key().to_bytes().to_vec()
+}
+
+/// The image model the rewards harness registers, and each genesis validator's executor.
+pub(crate) const MODEL: &str = "tiny";
+
+fn register_executor(i: usize, op: &Address) -> Any {
+    use glia_proto::inference::v1::{Device, HeldModel, MsgRegisterExecutor};
+    let chain = crate::beacon::LocalChain::new([i as u8 + 1; 32], 1, 10_000);
+    let mut msg = MsgRegisterExecutor {
+        operator: op.to_bech32(),
+        validator_pubkey: cons_key(i),
+        devices: vec![Device {
+            name: "cpu".into(),
+            memory_bytes: 1 << 30,
+            count: 1,
+        }],
+        models: vec![HeldModel {
+            model_id: MODEL.into(),
+            weights_sha256: "ab".repeat(32),
+        }],
+        blob_url: format!("http://127.0.0.1:{}", 1317 + i),
+        beacon_anchor: chain.anchor().to_vec(),
+        beacon_anchor_height: chain.anchor_height,
+        beacon_end_height: chain.end_height,
+        work_per_block: 20_000,
+        ..Default::default()
+    };
+    let sig = cons_signing_key(i).sign(&crate::inference::handler::register_sign_bytes(
+        "glia-test",
+        &msg,
+    ));
+    msg.validator_signature = sig.to_bytes().to_vec();
+    any(msg)
 }
 
 impl Net {
@@ -99,14 +133,30 @@ impl Net {
         let mut begin = vec![super::component::NAME];
         let mut end = vec![distribution::NAME, super::component::NAME];
         if rewards.is_some() {
-            // The emission, and jobs whose solvers are paid and do useful work.
+            // The emission; jobs whose solvers are paid; image tasks drawn to the validators'
+            // executors (which never answer here: they time out, are refunded, and the
+            // executors lose quality and are jailed).
             b = b
                 .with(crate::mint::component::Mint)
+                .with(crate::beacon::component::Beacon)
+                .with(crate::inference::component::Inference::default())
                 .with(crate::neuro::component::Neuro::default());
             begin.push(crate::mint::component::NAME);
-            end.insert(0, crate::neuro::component::NAME);
+            end.splice(
+                0..0,
+                [
+                    crate::inference::component::NAME,
+                    crate::neuro::component::NAME,
+                ],
+            );
         }
         begin.extend([distribution::NAME, crate::slashing::component::NAME]);
+        if rewards.is_some() {
+            begin.extend([
+                crate::beacon::component::NAME,
+                crate::inference::component::NAME,
+            ]);
+        }
         let app = b.begin_order(&begin).end_order(&end).build().unwrap();
         let ops: Vec<Address> = (0..n)
             .map(|i| Address::module(&format!("test operator {i}")))
@@ -141,9 +191,16 @@ impl Net {
             "slashing": {"signed_blocks_window": 10, "min_signed_per_window": "0.5",
                          "downtime_jail_seconds": 60},
         });
+        let with_rewards = rewards.is_some();
         if let Some((mint, distribution)) = rewards {
             sections["mint"] = mint;
             sections["distribution"] = distribution;
+            sections["inference"] = serde_json::json!({
+                "params": {"executor_jail_blocks": 20},
+                "models": [{
+                "id": MODEL, "family": "tiny", "weights_sha256": "ab".repeat(32),
+                "phash_threshold": 6, "price_per_step_megapixel": 1_000_000, "max_steps": 50,
+                "max_width": 512, "max_height": 512, "min_replicas": 1}]});
         }
         let mut net = Net {
             app,
@@ -161,6 +218,21 @@ impl Net {
             })
             .unwrap();
         assert_eq!(updates.len(), n.min(max_validators as usize));
+        if with_rewards {
+            // The genesis set signs from the second block on: then executors can register.
+            net.blocks(2);
+            let ops = net.ops.clone();
+            let msgs = ops
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| net.signing_power(*i) > 0)
+                .map(|(i, op)| (register_executor(i, op), op.clone()))
+                .collect();
+            let (results, _) = net.block(msgs);
+            for r in results {
+                r.expect("registering an executor");
+            }
+        }
         net
     }
 

@@ -1,6 +1,8 @@
 //! Random traffic: thousands of sends, delegations, undelegations, redelegations, cancels,
 //! new validators, unjails, reward and commission withdrawals, withdraw addresses, community
-//! pool deposits, SAT jobs submitted, solved (commit, then reveal) and paid, useful work paid
+//! pool deposits, SAT jobs submitted, solved (commit, then reveal) and paid, image tasks
+//! requested and drawn to executors that never answer (timed out, refunded, the executors
+//! penalised and jailed), useful work paid
 //! for (some of it self-dealt), missed blocks and double signs, through the router with the
 //! emission on, with every invariant (pools, shares, power
 //! index, distribution's account = what it owes, bank supply) checked after every block.
@@ -59,7 +61,7 @@ fn random_staking_traffic_keeps_every_invariant() {
     };
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let supply0 = crate::bank::state::supply(&mut net.kv(), "uglia").unwrap();
-    let mut ok = [0u32; 14];
+    let mut ok = [0u32; 15];
     let mut jobs: Vec<u64> = Vec::new();
     let mut reveals = [0u32; 2];
     // Commitments waiting for their reveal in the next block: (solver, job, x).
@@ -81,7 +83,7 @@ fn random_staking_traffic_keeps_every_invariant() {
             let v = rng.pick(&validators).clone();
             let w = rng.pick(&validators).clone();
             let amount = 1 + rng.below(30_000_000) as u128;
-            let kind = rng.below(14) as usize;
+            let kind = rng.below(15) as usize;
             let m = match kind {
                 0 => any(MsgSend {
                     from_address: who.to_bech32(),
@@ -155,6 +157,26 @@ fn random_staking_traffic_keeps_every_invariant() {
                     solution_reward: coin(amount / 100),
                     target_energy: String::new(),
                 }),
+                14 => {
+                    if net.ops.contains(&who) {
+                        continue; // validators' operators execute; users request
+                    }
+                    any(glia_proto::inference::v1::MsgGenerateImage {
+                        creator: who.to_bech32(),
+                        model_id: super::MODEL.into(),
+                        prompt: "a lighthouse at dusk".into(),
+                        negative_prompt: String::new(),
+                        width: 64,
+                        height: 64,
+                        steps: 4,
+                        guidance_scale: "7.5".into(),
+                        scheduler: 1,
+                        seeds: vec![rng.next()],
+                        replicas: 1 + rng.below(2) as u32,
+                        max_fee: coin(100_000_000),
+                        timeout_blocks: 0,
+                    })
+                }
                 13 => {
                     let Some(&job) = jobs.get(rng.below(jobs.len() as u64) as usize) else {
                         continue;
@@ -234,14 +256,14 @@ fn random_staking_traffic_keeps_every_invariant() {
                 claimed_energy: energy(&x),
                 salt: vec![7u8; 16],
             });
-            msgs.push((14, reveal, solver));
+            msgs.push((99, reveal, solver));
         }
         let kinds: Vec<usize> = msgs.iter().map(|(k, _, _)| *k).collect();
         let batch = msgs.into_iter().map(|(_, m, s)| (m, s)).collect();
         // `block_with` checks every invariant after the block and panics if one breaks.
         let (results, _) = net.block_with(batch, &absent, evidence);
         for (k, r) in kinds.iter().zip(&results) {
-            if *k == 14 {
+            if *k == 99 {
                 if let Err(e) = r {
                     if reveals[0] < 3 {
                         eprintln!("reveal refused: {}", e.log);
@@ -251,6 +273,11 @@ fn random_staking_traffic_keeps_every_invariant() {
                 continue;
             }
             tried += 1;
+            if let (14, Err(e)) = (*k, r) {
+                if ok[14] == 0 && tried < 200 {
+                    eprintln!("image task refused: {}", e.log);
+                }
+            }
             if r.is_ok() {
                 ok[*k] += 1;
                 if *k == 12 {
@@ -280,8 +307,30 @@ fn random_staking_traffic_keeps_every_invariant() {
         reveals[1] >= 20,
         "solutions revealed (failed, succeeded): {reveals:?}"
     );
+    let mut refunded = 0;
+    for (_, v) in crate::context::Kv::kv_scan(
+        &mut net.kv(),
+        crate::inference::state::state_key::TASKS_PREFIX,
+    )
+    .unwrap()
+    {
+        let t: glia_proto::inference::v1::Task = crate::value::decode("task", &v).unwrap();
+        if t.refunded.as_ref().is_some_and(|c| c.amount != "0") {
+            refunded += 1;
+        }
+    }
+    assert!(
+        refunded >= 10,
+        "image tasks timed out and were refunded: {refunded}"
+    );
+    let jailed = crate::inference::state::executors(&mut net.kv())
+        .unwrap()
+        .iter()
+        .filter(|(_, e)| e.times_jailed > 0)
+        .count();
+    assert!(jailed > 0, "silent executors were jailed");
     assert!(tried >= 3000, "{tried} messages");
-    eprintln!("succeeded by kind (send, delegate×2, undelegate, redelegate, cancel, create, unjail, withdraw, commission, withdraw address, fund pool, submit job, commit solution): {ok:?} of {tried}; reveals (failed, succeeded) {reveals:?}");
+    eprintln!("succeeded by kind (send, delegate×2, undelegate, redelegate, cancel, create, unjail, withdraw, commission, withdraw address, fund pool, submit job, commit solution, image task): {ok:?} of {tried}; reveals (failed, succeeded) {reveals:?}");
     for (k, n) in ok.iter().enumerate() {
         assert!(*n >= 5, "message kind {k} succeeded only {n} times: {ok:?}");
     }
