@@ -6,13 +6,15 @@
 //! Setup: a genesis of `--validators` gentx-like validators (of which `--bonded`, the
 //! `max_validators`, are bonded by power and the rest wait) and `--delegations` funded
 //! delegators, who then each delegate once in signed MsgDelegate txs, `--setup-block` to a
-//! block. Then at least 2 × `--epoch` measured blocks of four kinds: ordinary (no txs), a
-//! block of `--delegate-block` MsgDelegate txs from distinct delegators, a validator-set change
-//! (waiting validators pushed into the bonded set, bonded ones changing power), and the epoch
-//! end (`height % epoch == 0`, where distribution pays its epoch; otherwise an ordinary block).
-//! Before each epoch end, three blocks of useful work (`staking_bench/work.rs`): `--workers`
-//! solvers each paid by `--requesters-per-worker` requesters through real SAT jobs, so that
-//! the epoch end pays them all out of the useful-work pool and deletes the epoch's records.
+//! block. Then at least 2 × `--epoch` measured blocks: ordinary (no txs), a block of
+//! `--delegate-block` MsgDelegate txs from distinct delegators, a validator-set change (waiting
+//! validators pushed into the bonded set, bonded ones changing power), the epoch end
+//! (`height % epoch == 0`, where distribution closes the useful-work epoch) and the payout
+//! blocks after it (no txs: distribution pays `payout_records_per_block` of the closed
+//! epoch's records a block until all are paid). Before each epoch end, three blocks of useful
+//! work (`staking_bench/work.rs`): `--workers` solvers each paid by `--requesters-per-worker`
+//! requesters through real SAT jobs, so that the payout pays them all out of the useful-work
+//! pool and deletes the epoch's records. The run goes on until the last payout completes.
 //! Every block carries the last commit's votes of the whole signing set, as CometBFT sends
 //! them; signatures are verified as FinalizeBlock does for txs it has not seen in CheckTx.
 
@@ -20,26 +22,34 @@
 mod anatomy;
 #[path = "staking_bench/chain.rs"]
 mod chain;
+#[path = "staking_bench/report.rs"]
+mod report;
 #[path = "staking_bench/split.rs"]
 mod split;
 #[path = "staking_bench/work.rs"]
 mod work;
 
 use anyhow::{ensure, Result};
-use chain::{Chain, Kind, Sample, Setup, GLIA};
+use chain::{Chain, Kind, Setup, GLIA};
 use clap::Parser;
-use std::time::{Duration, Instant};
+use glia_modules::distribution::state::work_params;
+use glia_modules::ReadOnly;
+use std::time::Instant;
 use tracing_subscriber::prelude::*;
-use work::{Epoch, Work};
+use work::Work;
 
 #[derive(Parser)]
 struct Args {
-    /// Blocks per epoch: distribution pays out where `height % epoch == 0`.
+    /// Blocks per epoch: distribution closes the epoch where `height % epoch == 0` and pays
+    /// it out over the next blocks.
     #[arg(long, env = "GLIA_BENCH_EPOCH", default_value_t = 100)]
     epoch: u64,
-    /// Measured blocks (at least 2 × epoch).
+    /// Measured blocks (at least 2 × epoch; then on until the last payout completes).
     #[arg(long, default_value_t = 0)]
     blocks: u64,
+    /// Distribution's `payout_records_per_block` (default: the module's, 200).
+    #[arg(long)]
+    payout_per_block: Option<u32>,
     #[arg(long, default_value_t = 1000)]
     validators: usize,
     /// Staking's `max_validators`: the bonded set; the rest wait.
@@ -72,22 +82,6 @@ struct Args {
     /// work is self-dealt.
     #[arg(long, default_value_t = 10)]
     self_every: usize,
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
 }
 
 fn main() -> Result<()> {
@@ -129,6 +123,7 @@ fn main() -> Result<()> {
         bonded: a.bonded,
         delegators: a.delegations,
         epoch: a.epoch,
+        payout_per_block: a.payout_per_block,
         balances: work.as_ref().map(Work::balances).unwrap_or_default(),
     })?;
     if let Some(w) = &mut work {
@@ -160,24 +155,45 @@ fn main() -> Result<()> {
         t.elapsed().as_secs_f64()
     );
 
+    let per_block =
+        work_params(&mut ReadOnly(&chain.app.0.store.latest()))?.payout_records_per_block;
+
     // The three work blocks: 10 blocks before the epoch end, or from the epoch's second block.
+    // Delegation and set-change blocks are spread over the blocks left free (no work, no
+    // close, no payout running): the payout blocks carry no txs, so they time the payout.
     let work_at = if a.epoch >= 13 { a.epoch - 10 } else { 1 };
     let mut samples = Vec::new();
-    let mut epochs: Vec<(u64, Epoch, anatomy::Anatomy)> = Vec::new();
-    for i in 0..blocks {
+    let mut epochs: Vec<(work::Epoch, anatomy::Replay, Option<anatomy::PayoutPhases>)> = Vec::new();
+    let (mut i, mut free, mut jobs_at) = (0u64, 0u64, None);
+    loop {
+        let paying = work::paying(&chain)?;
+        if i >= blocks && paying.is_empty() {
+            break;
+        }
         let h = chain.height + 1;
         let at = h % a.epoch;
+        // Work starts only within the measured blocks; once started, it goes on.
+        let step = at.checked_sub(work_at).filter(|s| *s < 3);
+        let working = match step {
+            Some(0) => work.is_some() && i < blocks,
+            Some(s) => jobs_at == Some(h - s),
+            None => false,
+        };
         let kind = if at == 0 {
             Kind::EpochEnd
-        } else if work.is_some() && (work_at..work_at + 3).contains(&at) {
-            [Kind::Jobs, Kind::Commits, Kind::Reveals][(at - work_at) as usize]
-        } else if i % a.every == a.every / 2 {
-            Kind::Delegations
-        } else if i % a.every == 0 {
-            Kind::SetChange
+        } else if working {
+            [Kind::Jobs, Kind::Commits, Kind::Reveals][step.unwrap_or(0) as usize]
+        } else if !paying.is_empty() {
+            Kind::Payout
         } else {
-            Kind::Ordinary
+            free += 1;
+            match (free - 1) % a.every {
+                f if f == a.every / 2 => Kind::Delegations,
+                0 => Kind::SetChange,
+                _ => Kind::Ordinary,
+            }
         };
+        i += 1;
         let txs = match kind {
             Kind::Delegations => {
                 let items: Vec<(usize, u128)> = (0..a.delegate_block)
@@ -189,161 +205,53 @@ fn main() -> Result<()> {
             Kind::Jobs => work.as_mut().map(Work::submit_jobs).unwrap_or_default(),
             Kind::Commits => work.as_mut().map(Work::commits).unwrap_or_default(),
             Kind::Reveals => work.as_mut().map(Work::reveals).unwrap_or_default(),
-            Kind::Ordinary | Kind::EpochEnd => Vec::new(),
+            Kind::Ordinary | Kind::EpochEnd | Kind::Payout => Vec::new(),
         };
         let before = match kind {
-            Kind::EpochEnd => Some(Work::before_end(&chain)?),
+            Kind::EpochEnd => Some(Work::before_close(&chain)?),
             _ => None,
         };
         let mut s = chain.block(txs)?;
         s.kind = kind;
         s.split = capture.take();
+        samples.push(s);
+        for (e, _, phases) in epochs
+            .iter_mut()
+            .filter(|(e, ..)| paying.contains(&e.number))
+        {
+            Work::after_payout_block(&chain, e)?;
+            if phases.is_none() {
+                *phases = Some(anatomy::payout(&chain, h)?);
+            }
+        }
         if let Some(mut e) = before {
-            Work::after_end(&chain, &mut e)?;
-            epochs.push((h, e, anatomy::replay(&chain, h)?));
+            Work::after_close(&chain, &mut e)?;
+            epochs.push((e, anatomy::replay(&chain, h)?, None));
         }
         if kind == Kind::Jobs {
+            jobs_at = Some(h);
             if let Some(w) = &mut work {
                 w.read_jobs(&chain)?;
             }
         }
-        samples.push(s);
     }
-    report(&a, &setup, &samples, started.elapsed());
-    report_epochs(&samples, &epochs);
-    Ok(())
-}
-
-fn glia(n: u128) -> String {
-    format!("{:.1}", n as f64 / GLIA as f64)
-}
-
-fn report_epochs(samples: &[Sample], epochs: &[(u64, Epoch, anatomy::Anatomy)]) {
-    for (h, e, an) in epochs {
-        println!(
-            "epoch end at height {h}: before it, {} score records and {} pair keys ({} self-dealt \
-             results, not scored); the pool held {} GLIA and paid {} workers {} GLIA ({} carried); \
-             records left after it: {}",
-            e.scores,
-            e.pairs,
-            e.self_dealt,
-            glia(e.pool),
-            e.workers_paid,
-            glia(e.paid),
-            glia(e.carried),
-            e.left
-        );
-        if let Some(s) = samples.iter().find(|s| s.height == *h) {
-            println!(
-                "  FinalizeBlock {:.1} ms (execute {} ms, hash {} ms), {} keys written or \
-                 deleted, Commit {:.1} ms",
-                ms(s.finalize),
-                s.split.execute_ms,
-                s.split.hash_ms,
-                s.split.writes,
-                ms(s.commit)
-            );
-        }
-        let listed = an.scores_ms + an.score_keys_ms + an.pairs_ms;
-        println!(
-            "  the payout replayed alone: {:.1} ms ({} writes, {} deletes): reading the score \
-             records {:.1} ms, listing their keys {:.1} ms and the pair keys {:.1} ms (keys only, \
-             without values: {:.1} ms); the rest (transfers, records, deletes) {:.1} ms",
-            an.end_block_ms,
-            an.writes,
-            an.deletes,
-            an.scores_ms,
-            an.score_keys_ms,
-            an.pairs_ms,
-            an.pairs_keys_only_ms,
-            an.end_block_ms - listed
-        );
-    }
-}
-
-fn report(a: &Args, setup: &[Sample], samples: &[Sample], total: Duration) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let profile = if cfg!(debug_assertions) {
-        "dev"
-    } else {
-        "release"
-    };
-    let epoch_work = if a.workers == 0 {
-        "no useful work (--workers 0): the epoch end pays nobody".to_string()
-    } else {
+    let header = [
         format!(
-            "useful work per epoch: {} solvers, each paid by {} requesters through SAT jobs; \
-             every {}th solver's withdraw address is one of its requesters (self-dealt)",
-            a.workers, a.requesters_per_worker, a.self_every
-        )
-    };
-    println!(
-        "glia-staking-bench: {} validators ({} bonded), {} delegations set up, epoch {} blocks",
-        a.validators, a.bonded, a.delegations, a.epoch
-    );
-    println!(
-        "machine: {cores} cores, {}; profile: {profile}",
-        cpu_model()
-    );
-    println!("{epoch_work}");
-    println!();
-    println!(
-        "| block | blocks | txs | set updates | FinalizeBlock ms: min | median | max | Commit ms: median | keys written | execute ms | hash ms |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let row = |name: String, xs: Vec<&Sample>| {
-        if xs.is_empty() {
-            return;
-        }
-        let mut f: Vec<f64> = xs.iter().map(|s| ms(s.finalize)).collect();
-        let mut c: Vec<f64> = xs.iter().map(|s| ms(s.commit)).collect();
-        let mut u: Vec<usize> = xs.iter().map(|s| s.updates).collect();
-        f.sort_by(f64::total_cmp);
-        c.sort_by(f64::total_cmp);
-        u.sort_unstable();
-        let median = |g: fn(&split::Split) -> u64| {
-            let mut v: Vec<u64> = xs.iter().map(|s| g(&s.split)).collect();
-            v.sort_unstable();
-            v[v.len() / 2]
-        };
-        println!(
-            "| {name} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} |",
-            xs.len(),
-            xs[0].txs,
-            u[u.len() / 2],
-            f[0],
-            f[f.len() / 2],
-            f[f.len() - 1],
-            c[c.len() / 2],
-            median(|s| s.writes),
-            median(|s| s.execute_ms),
-            median(|s| s.hash_ms)
-        );
-    };
-    row("setup: MsgDelegate block".into(), setup.iter().collect());
-    for kind in [
-        Kind::Ordinary,
-        Kind::Delegations,
-        Kind::SetChange,
-        Kind::Jobs,
-        Kind::Commits,
-        Kind::Reveals,
-        Kind::EpochEnd,
-    ] {
-        row(
-            kind.name().into(),
-            samples.iter().filter(|s| s.kind == kind).collect(),
-        );
-    }
-    println!();
-    if let Some(s) = samples.iter().max_by_key(|s| s.finalize) {
-        println!(
-            "slowest measured block: height {} ({}), FinalizeBlock {:.1} ms, Commit {:.1} ms",
-            s.height,
-            s.kind.name(),
-            ms(s.finalize),
-            ms(s.commit)
-        );
-    }
-    println!("total run: {:.0} s", total.as_secs_f64());
+            "glia-staking-bench: {} validators ({} bonded), {} delegations set up, epoch {} \
+             blocks, payout_records_per_block {per_block}",
+            a.validators, a.bonded, a.delegations, a.epoch
+        ),
+        match a.workers {
+            0 => "no useful work (--workers 0): the payouts pay nobody".to_string(),
+            w => format!(
+                "useful work per epoch: {w} solvers, each paid by {} requesters through SAT \
+                 jobs; every {}th solver's withdraw address is one of its requesters \
+                 (self-dealt)",
+                a.requesters_per_worker, a.self_every
+            ),
+        },
+    ];
+    report::table(&header, &setup, &samples, started.elapsed());
+    report::epochs(&samples, &epochs, per_block);
+    Ok(())
 }

@@ -36,6 +36,8 @@ pub struct Setup {
     pub delegators: usize,
     /// Distribution's `epoch_blocks`, where the app has distribution.
     pub epoch: u64,
+    /// Distribution's `payout_records_per_block` (None: the module's default).
+    pub payout_per_block: Option<u32>,
     /// More funded accounts (bech32, uglia): the useful work's requesters and solvers, and
     /// the useful-work pool.
     pub balances: Vec<(String, u128)>,
@@ -76,7 +78,10 @@ pub enum Kind {
     Jobs,
     Commits,
     Reveals,
+    /// An epoch's last block, where distribution closes the epoch.
     EpochEnd,
+    /// A block (no txs) while an ended epoch's workers are being paid.
+    Payout,
 }
 
 impl Kind {
@@ -88,7 +93,8 @@ impl Kind {
             Kind::Jobs => "work: `MsgSubmitJob` ×10 per tx",
             Kind::Commits => "work: `MsgCommitSolution` ×10 per tx",
             Kind::Reveals => "work: reveals ×10 per tx (jobs settle)",
-            Kind::EpochEnd => "epoch end (no txs)",
+            Kind::EpochEnd => "epoch end: the close (no txs)",
+            Kind::Payout => "useful-work payout (no txs)",
         }
     }
 }
@@ -251,6 +257,9 @@ impl Chain {
         });
         if app.0.components.get("distribution").is_some() {
             genesis["distribution"] = serde_json::json!({"epoch_blocks": a.epoch});
+            if let Some(n) = a.payout_per_block {
+                genesis["distribution"]["payout_records_per_block"] = n.into();
+            }
         }
         let t = Instant::now();
         let init = app.init_chain(RequestInitChain {

@@ -3,8 +3,9 @@
 //! submits one tiny SAT job per solver it pays (one tx of `MsgSubmitJob`s), each solver commits
 //! to its jobs' solution in the next block and reveals it in the one after (one tx of each);
 //! every reveal meets the target, so the job settles at the end of that block, pays its solver
-//! and records the work with distribution (`record_work`). The epoch end then pays the
-//! useful-work pool out to every solver and deletes the epoch's score and pair records.
+//! and records the work with distribution (`record_work`). The epoch's last block closes it
+//! (distribution sets the pot aside) and the blocks after it pay the useful-work pool out to
+//! every solver, `payout_records_per_block` score and pair records a block, deleting them.
 //!
 //! Self-dealing: every `--self-every`-th solver's withdraw address is one of its requesters
 //! (set once, in setup), so the work that requester pays for is the solver's own party's:
@@ -15,7 +16,8 @@ use anyhow::{ensure, Context, Result};
 use glia_client::tx::any;
 use glia_modules::address::Address;
 use glia_modules::coins::{Coin, BASE_DENOM};
-use glia_modules::distribution::state::{state_key, WORK_POOL};
+use glia_modules::distribution::state::{self, state_key, WORK_POOL};
+use glia_modules::distribution::work;
 use glia_modules::neuro::msgs::solution_commitment;
 use glia_modules::neuro::problem::pack;
 use glia_modules::{Kv, ReadOnly};
@@ -41,32 +43,58 @@ pub struct Work {
     jobs: Vec<(usize, u64)>,
 }
 
-/// The epoch's records just before its end, and what the end paid.
+/// One measured epoch: its records before its last block, the payout the close set up, and
+/// what the payout paid over the blocks after it.
 #[derive(Default)]
 pub struct Epoch {
+    /// Distribution's number for it.
+    pub number: u64,
+    /// The height that closed it.
+    pub close: u64,
     pub scores: usize,
     pub pairs: usize,
     pub self_dealt: u64,
+    /// The pool's balance before the close.
     pub pool: u128,
+    /// The pot the close set aside.
+    pub pot: u128,
+    /// Payouts of older epochs still running when it closed (0 unless the epoch is too
+    /// short for a payout).
+    pub older_running: usize,
+    /// The blocks that paid it (heights).
+    pub payout_blocks: Vec<u64>,
+    /// The height where its payout completed (`last_payout`).
+    pub done: Option<u64>,
     pub workers_paid: u64,
     pub paid: u128,
     pub carried: u128,
-    /// Score and pair records left after the end (0: all deleted).
+    /// Its score and pair records left when its payout completed (0: all deleted).
     pub left: usize,
+    /// Whether the figures are from the payout's event, not `last_payout` (which a later
+    /// payout completed in the same block overwrote).
+    pub from_event: bool,
 }
 
 fn coin(n: u128) -> Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin> {
     Some(Coin::new(BASE_DENOM, n).to_proto())
 }
 
-/// Score and pair records in the committed store.
-fn records(chain: &Chain) -> Result<(usize, usize)> {
-    let latest = chain.app.0.store.latest();
-    let mut kv = ReadOnly(&latest);
+/// The epoch's score and pair records in the committed store.
+fn records(kv: &mut impl Kv, epoch: u64) -> Result<(usize, usize)> {
+    let pairs = format!("{}{epoch:020}/", state_key::WORK_PAIR_PREFIX);
     Ok((
-        kv.kv_scan_keys(state_key::WORK_PREFIX)?.len(),
-        kv.kv_scan_keys(state_key::WORK_PAIR_PREFIX)?.len(),
+        kv.kv_scan_keys(&state_key::works_of_epoch(epoch))?.len(),
+        kv.kv_scan_keys(&pairs)?.len(),
     ))
+}
+
+/// The epochs whose payout is running, in the committed store.
+pub fn paying(chain: &Chain) -> Result<Vec<u64>> {
+    let latest = chain.app.0.store.latest();
+    Ok(work::paying(&mut ReadOnly(&latest))?
+        .iter()
+        .map(|p| p.epoch)
+        .collect())
 }
 
 impl Work {
@@ -224,14 +252,15 @@ impl Work {
         })
     }
 
-    /// The records waiting for the epoch end, read from the committed store before it.
-    pub fn before_end(chain: &Chain) -> Result<Epoch> {
+    /// The records waiting for the epoch's close, read from the committed store before it.
+    pub fn before_close(chain: &Chain) -> Result<Epoch> {
         let latest = chain.app.0.store.latest();
         let mut kv = ReadOnly(&latest);
-        let epoch = glia_modules::distribution::work::current_epoch(&mut kv)?;
-        let scores = glia_modules::distribution::work::scores(&mut kv, epoch)?;
-        let (scores_n, pairs) = records(chain)?;
+        let number = work::current_epoch(&mut kv)?;
+        let scores = work::scores(&mut kv, number)?;
+        let (scores_n, pairs) = records(&mut kv, number)?;
         Ok(Epoch {
+            number,
             scores: scores_n,
             pairs,
             self_dealt: scores.iter().map(|s| s.self_dealt).sum(),
@@ -244,21 +273,78 @@ impl Work {
         })
     }
 
-    /// What the epoch end paid (distribution's `last_payout`), and the records it left.
-    pub fn after_end(chain: &Chain, e: &mut Epoch) -> Result<()> {
+    /// The payout the close set up (`work::paying`).
+    pub fn after_close(chain: &Chain, e: &mut Epoch) -> Result<()> {
         let latest = chain.app.0.store.latest();
-        let p = glia_modules::distribution::state::last_payout(&mut ReadOnly(&latest))?
-            .context("no useful-work payout recorded")?;
+        let mut kv = ReadOnly(&latest);
         ensure!(
-            p.height == chain.height,
-            "the last payout is from {}",
-            p.height
+            work::current_epoch(&mut kv)? == e.number + 1,
+            "the close did not start the next epoch"
         );
-        e.workers_paid = p.workers;
-        e.paid = p.paid.parse()?;
-        e.carried = p.carried.parse()?;
-        let (s, pairs) = records(chain)?;
-        e.left = s + pairs;
+        let running = work::paying(&mut kv)?;
+        let p = running
+            .iter()
+            .find(|p| p.epoch == e.number)
+            .context("the close set up no payout")?;
+        e.close = chain.height;
+        e.pot = p.pot.parse()?;
+        e.older_running = running.iter().filter(|p| p.epoch < e.number).count();
         Ok(())
     }
+
+    /// After a block that paid the epoch's workers: whether its payout completed there, and
+    /// if so what `last_payout` says it paid and the records it left.
+    pub fn after_payout_block(chain: &Chain, e: &mut Epoch) -> Result<()> {
+        let latest = chain.app.0.store.latest();
+        let mut kv = ReadOnly(&latest);
+        e.payout_blocks.push(chain.height);
+        if work::paying(&mut kv)?.iter().any(|p| p.epoch == e.number) {
+            return Ok(());
+        }
+        e.done = Some(chain.height);
+        let (s, pairs) = records(&mut kv, e.number)?;
+        e.left = s + pairs;
+        match state::last_payout(&mut kv)? {
+            Some(p) if p.epoch == e.number => {
+                ensure!(
+                    p.height == chain.height,
+                    "epoch {}'s payout at {}",
+                    p.epoch,
+                    p.height
+                );
+                e.workers_paid = p.workers;
+                e.paid = p.paid.parse()?;
+                e.carried = p.carried.parse()?;
+            }
+            // A later payout completed in the same block (epochs shorter than a payout):
+            // `last_payout` is that one's; this one's figures are in its event.
+            _ => {
+                let ev = chain
+                    .last
+                    .events
+                    .iter()
+                    .filter(|ev| ev.r#type == "useful_work_payout")
+                    .find(|ev| attr(ev, "epoch") == e.number.to_string())
+                    .context("the payout completed without its event")?;
+                e.from_event = true;
+                e.workers_paid = attr(ev, "workers").parse()?;
+                e.paid = uglia(&attr(ev, "paid"))?;
+                e.carried = uglia(&attr(ev, "carried"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn attr(ev: &tendermint_proto::v0_38::abci::Event, key: &str) -> String {
+    ev.attributes
+        .iter()
+        .find(|a| a.key == key)
+        .map(|a| a.value.clone())
+        .unwrap_or_default()
+}
+
+/// An amount of "<n>uglia".
+fn uglia(coin: &str) -> Result<u128> {
+    Ok(coin.trim_end_matches(BASE_DENOM).parse()?)
 }
