@@ -308,7 +308,16 @@ impl Application for App {
         let chain_id = ChainParams::load(&mut ReadOnly(&base))
             .unwrap_or_else(|e| internal_fatal("loading params", e))
             .chain_id;
-        let block = crate::block::block_context(&req, chain_id);
+        // The genesis state is committed with block 1: block 1's header has no app hash.
+        let last_app_hash = if height <= 1 {
+            Vec::new()
+        } else {
+            self.0
+                .store
+                .last_app_hash()
+                .unwrap_or_else(|e| internal_fatal("reading app hash", e))
+        };
+        let block = crate::block::block_context(&req, chain_id, last_app_hash);
         let txs: Vec<Vec<u8>> = req.txs.iter().map(|t| t.to_vec()).collect();
         // Timings are for the operator's log only; nothing in state depends on them.
         let started = std::time::Instant::now();

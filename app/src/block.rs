@@ -158,8 +158,13 @@ pub struct Executed {
     pub validator_updates: Vec<ValidatorUpdate>,
 }
 
-/// What begin and end of block see of a FinalizeBlock request.
-pub(crate) fn block_context(req: &RequestFinalizeBlock, chain_id: String) -> BlockContext {
+/// What begin and end of block see of a FinalizeBlock request (`last_app_hash`: the app hash
+/// of the block before, empty for the first).
+pub(crate) fn block_context(
+    req: &RequestFinalizeBlock,
+    chain_id: String,
+    last_app_hash: Vec<u8>,
+) -> BlockContext {
     let last_commit = req
         .decided_last_commit
         .as_ref()
@@ -208,6 +213,9 @@ pub(crate) fn block_context(req: &RequestFinalizeBlock, chain_id: String) -> Blo
             height: req.height.max(0) as u64,
             time_unix: req.time.as_ref().map_or(0, |t| t.seconds),
             proposer: hex::encode_upper(&req.proposer_address),
+            time_nanos: req.time.as_ref().map_or(0, |t| t.nanos),
+            next_validators_hash: req.next_validators_hash.to_vec(),
+            last_app_hash,
         },
         last_commit,
         misbehaviour,

@@ -15,6 +15,13 @@ pub struct BlockInfo {
     pub time_unix: i64,
     /// The proposer's consensus address (hex, upper case); empty where there is none.
     pub proposer: String,
+    /// The rest of the header FinalizeBlock tells (CometBFT 0.38 sends no header): the time's
+    /// nanoseconds, the next validators' hash, and the previous block's app hash (empty for
+    /// the first block). Staking's historical info and IBC's consensus states are built from
+    /// them.
+    pub time_nanos: i32,
+    pub next_validators_hash: Vec<u8>,
+    pub last_app_hash: Vec<u8>,
 }
 
 /// A gas-metered view of state with an event log.

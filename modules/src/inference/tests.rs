@@ -49,6 +49,7 @@ impl Net {
             height: self.height,
             time_unix: 0,
             proposer: self.proposer.clone(),
+            ..Default::default()
         };
         let mut ctx = Ctx::new(&self.store, GasMeter::infinite(), &block);
         let out = f(&mut ctx);

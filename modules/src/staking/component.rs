@@ -47,7 +47,8 @@ impl Component for Staking {
     /// The updates returned two blocks ago take effect in the signing set before anything
     /// else of the block reads it.
     fn begin_block(&self, ctx: &mut Ctx<'_>, block: &BlockContext) -> AppResult<()> {
-        set::apply_pending(ctx, block.info.height)
+        set::apply_pending(ctx, block.info.height)?;
+        super::historical::track(ctx)
     }
 
     fn end_block(&self, ctx: &mut Ctx<'_>, _block: &BlockContext) -> AppResult<()> {

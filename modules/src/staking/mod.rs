@@ -8,6 +8,7 @@ pub mod amino;
 pub mod component;
 pub mod delegation;
 pub mod errors;
+pub mod historical;
 pub mod invariants;
 pub mod lifecycle;
 pub mod msgs;

@@ -420,16 +420,18 @@ pub fn delegator_validator(
 
 /// Historical info is not kept yet: every height answers as a pruned one does in the SDK.
 pub fn historical_info(
-    _kv: &mut impl Kv,
+    kv: &mut impl Kv,
     req: QueryHistoricalInfoRequest,
 ) -> AppResult<QueryHistoricalInfoResponse> {
-    if req.height < 0 {
-        return Err(bad_argument("height cannot be negative"));
-    }
-    Err(not_found(format!(
-        "historical info for height {} not found",
-        req.height
-    )))
+    let height =
+        u64::try_from(req.height).map_err(|_| bad_argument("height cannot be negative"))?;
+    let hist = super::historical::get(kv, height)?.ok_or_else(|| {
+        not_found(format!(
+            "historical info for height {} not found",
+            req.height
+        ))
+    })?;
+    Ok(QueryHistoricalInfoResponse { hist: Some(hist) })
 }
 
 /// The tokens in the bonded and the not-bonded pools.

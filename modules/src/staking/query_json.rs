@@ -345,6 +345,8 @@ to_json! {
                 "chain_id": h.chain_id,
                 "height": h.height.to_string(),
                 "time": rfc3339(&h.time),
+                "next_validators_hash": base64::engine::general_purpose::STANDARD.encode(&h.next_validators_hash),
+                "app_hash": base64::engine::general_purpose::STANDARD.encode(&h.app_hash),
             })),
             "valset": validators_json(&h.valset)?,
         }))).transpose()?,

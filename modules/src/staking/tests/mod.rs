@@ -246,6 +246,7 @@ impl Net {
                 height: self.height,
                 time_unix: self.time,
                 proposer: String::new(),
+                ..Default::default()
             },
             ..Default::default()
         };

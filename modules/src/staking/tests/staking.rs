@@ -304,3 +304,40 @@ fn commission_changes_are_bounded_by_the_max_change_rate() {
         "0.110000000000000000"
     );
 }
+
+/// Every block records its header (as FinalizeBlock tells it) and the bonded set, for
+/// relayers and IBC light clients; entries older than `historical_entries` are dropped, and
+/// a height without one answers not found (code 38).
+#[test]
+fn historical_info_is_kept_for_the_last_entries() {
+    let mut net = Net::new(3, 0, 2);
+    net.step(|_, ctx, _| {
+        let mut p = state::params(ctx)?;
+        p.historical_entries = 3;
+        state::set_params(ctx, &p)
+    })
+    .unwrap();
+    net.blocks(6);
+    let h = net.height;
+    let q = |net: &Net, height: i64| {
+        super::super::query::historical_info(
+            &mut net.kv(),
+            glia_proto::cosmos::cosmos::staking::v1beta1::QueryHistoricalInfoRequest { height },
+        )
+    };
+    let info = q(&net, h as i64).unwrap().hist.unwrap();
+    let header = info.header.unwrap();
+    assert_eq!(
+        (header.height, header.chain_id.as_str()),
+        (h as i64, "glia-test")
+    );
+    assert_eq!(header.time.unwrap().seconds, net.time);
+    assert_eq!(info.valset.len(), 2, "the bonded set only (max 2 of 3)");
+    assert!(info.valset.iter().all(|v| v.status == status::BONDED));
+    for old in [h - 3, h - 4] {
+        let e = q(&net, old as i64).unwrap_err();
+        assert_eq!(e.code, 38, "{}", e.log);
+    }
+    assert!(q(&net, (h - 2) as i64).is_ok());
+    assert_eq!(q(&net, -1).unwrap_err().code, 18);
+}
