@@ -11,7 +11,7 @@ use crate::coins::BASE_DENOM;
 use crate::component::{QueryRoute, RestRoute};
 use crate::context::Kv;
 use crate::decimal::Dec;
-use crate::error::{AppError, AppResult, SDK};
+use crate::error::{AppError, AppResult};
 use crate::rest::{self, param};
 use crate::staking::state::{key_of, state_key as staking_keys};
 use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
@@ -37,29 +37,7 @@ use prost::Message;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-fn not_found(msg: impl std::fmt::Display) -> AppError {
-    AppError {
-        codespace: SDK,
-        code: 38,
-        log: format!("rpc error: code = NotFound desc = {msg}: key not found"),
-    }
-}
-
-fn delegator(s: &str) -> AppResult<Address> {
-    if s.is_empty() {
-        return Err(AppError::invalid_request("empty delegator address"));
-    }
-    Address::parse(s)
-        .map_err(|e| AppError::invalid_address(format!("invalid delegator address {s:?}: {e}")))
-}
-
-fn validator(s: &str) -> AppResult<Address> {
-    if s.is_empty() {
-        return Err(AppError::invalid_request("empty validator address"));
-    }
-    Address::parse_valoper(s)
-        .map_err(|e| AppError::invalid_address(format!("invalid validator address {s:?}: {e}")))
-}
+use crate::staking::query::{delegator, not_found, operator as validator};
 
 fn existing_validator(kv: &mut impl Kv, s: &str) -> AppResult<Address> {
     let op = validator(s)?;

@@ -56,7 +56,7 @@ pub fn routes() -> Vec<QueryRoute> {
 }
 
 /// The SDK's answer for what its querier reports as gRPC NotFound, as its ABCI query logs it.
-fn not_found(msg: impl std::fmt::Display) -> AppError {
+pub(crate) fn not_found(msg: impl std::fmt::Display) -> AppError {
     AppError {
         codespace: SDK,
         code: 38,
@@ -70,7 +70,7 @@ fn bad_argument(msg: impl std::fmt::Display) -> AppError {
 }
 
 /// A `glia1…` delegator address of a request.
-fn delegator(s: &str) -> AppResult<Address> {
+pub(crate) fn delegator(s: &str) -> AppResult<Address> {
     if s.is_empty() {
         return Err(bad_argument("delegator address cannot be empty"));
     }
@@ -79,7 +79,7 @@ fn delegator(s: &str) -> AppResult<Address> {
 }
 
 /// A `gliavaloper1…` validator address of a request.
-fn operator(s: &str) -> AppResult<Address> {
+pub(crate) fn operator(s: &str) -> AppResult<Address> {
     if s.is_empty() {
         return Err(bad_argument("validator address cannot be empty"));
     }
