@@ -12,7 +12,7 @@ GAS_PRICE=0.025uglia
 # and delegations, validators bonded at genesis; 4: the test fixtures' slashing params in
 # genesis). up.sh refuses to
 # resume a network written in another format instead of starting nodes that cannot read it.
-STATE_FORMAT=4
+STATE_FORMAT=5
 # The one build directory of every entry point (up.sh, tests/run.sh, the benchmarks, the
 # wrappers localnet/gliad etc.): cargo's own default, or CARGO_TARGET_DIR when set (.ci/run
 # sets it so fresh clones reuse one build).

@@ -26,6 +26,8 @@ export CARGO_TARGET_DIR="$GLIA_TARGET"
 
 step "tools (localnet/up.sh --install-only)"
 localnet/up.sh --install-only
+# simd and Hermes for the IBC step (cached in ~/go/bin and ~/.cargo/bin once built).
+localnet/install-ibc.sh
 add_tool_dirs
 # The cosmjs tests also need Node (localnet/up.sh does not): say so now, not after the build.
 node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
@@ -68,10 +70,10 @@ step "localnet: 4 validators (localnet/up.sh builds nothing: the build above is 
 export GLIA_RUN_DIR="$root/localnet/.run-e2e"
 export GLIA_CHECK_INVARIANTS=true
 export GLIA_NETWORK="$GLIA_RUN_DIR/network.json"
-cleanup() { localnet/down.sh --run-dir "$GLIA_RUN_DIR" || true; }
+cleanup() { localnet/ibc-down.sh || true; localnet/down.sh --run-dir "$GLIA_RUN_DIR" || true; }
 trap cleanup EXIT
 up_log="$CARGO_TARGET_DIR/e2e-up.log"
-localnet/up.sh --reset --validators 4 --accounts 18 --test-fixtures 2>&1 | tee "$up_log"
+localnet/up.sh --reset --validators 4 --accounts 20 --test-fixtures 2>&1 | tee "$up_log"
 if grep -q '^ *Compiling ' "$up_log"; then
   echo "one build: 0 passed, 1 failed (localnet/up.sh compiled again after the workspace build:"
   grep '^ *Compiling ' "$up_log" | head
@@ -82,7 +84,12 @@ echo "one build: 1 passed, 0 failed"
 export GLIAD="$CARGO_TARGET_DIR/debug/gliad"
 
 step "Rust end-to-end tests"
-cargo test -p glia-e2e --locked -- --test-threads=1
+cargo test -p glia-e2e --test localnet --locked -- --test-threads=1
+
+step "IBC: simd (ibc-go v8.8.0) beside the localnet, Hermes between them (localnet/ibc-up.sh)"
+localnet/ibc-up.sh
+cargo test -p glia-e2e --test ibc --locked -- --test-threads=1
+localnet/ibc-down.sh
 
 step "cosmjs tests"
 tests/cosmjs/run.sh

@@ -5,7 +5,7 @@ use crate::params::ChainParams;
 use glia_modules::component::{AppBuilder, Components, NodeSource};
 use glia_modules::error::AppResult;
 use glia_modules::{
-    auth, bank, beacon, distribution, inference, mint, neuro, slashing, staking, tendermint,
+    auth, bank, beacon, distribution, ibc, inference, mint, neuro, slashing, staking, tendermint,
     ReadOnly,
 };
 use std::sync::Arc;
@@ -28,6 +28,8 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
         .with(neuro::component::Neuro::new(bank::Escrow::new(
             neuro::MODULE_ACCOUNT,
         )))
+        // IBC core and ICS-20 on the provable `ibc` substore.
+        .with(ibc::Ibc)
         .with(tendermint::component::Tendermint::new(
             chain_id,
             node,
@@ -40,6 +42,8 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
             // The validator-set changes CometBFT applies at this height, first: the rest of the
             // block reads the signing set.
             staking::component::NAME,
+            // Glia's consensus state at this height, for counterparties' handshakes.
+            ibc::NAME,
             mint::component::NAME,
             // The emission and the last block's fees shared out before slashing changes stakes.
             distribution::component::NAME,

@@ -50,6 +50,9 @@ enum Cmd {
         #[arg(long, default_value = "dev")]
         prefix: String,
     },
+    /// Print the ICS-23 proof specs of Glia's store as a relayer's config takes them (Hermes's
+    /// `proof_specs`, a JSON list: the `ibc` substore, then the main tree).
+    IbcProofSpecs,
     /// Print the address of a mnemonic.
     Address {
         /// The BIP-39 words, quoted as one argument.
@@ -176,6 +179,11 @@ fn main() -> Result<()> {
     init_tracing();
     match Cli::parse().cmd {
         Cmd::Start(args) => start(args),
+        Cmd::IbcProofSpecs => {
+            let specs = [glia_modules::ibc::jmt_spec(), glia_modules::ibc::jmt_spec()];
+            println!("{}", serde_json::to_string(&specs)?);
+            Ok(())
+        }
         Cmd::DevAccounts {
             count,
             first,

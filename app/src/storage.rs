@@ -356,6 +356,16 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
     }
 
+    /// The proof spec IBC hands counterparties (and relayers' configs) is the store's own.
+    #[test]
+    fn ibc_proof_spec_is_the_stores() {
+        use prost::Message;
+        assert_eq!(
+            glia_modules::ibc::jmt_spec().encode_to_vec(),
+            cnidarium::ics23_spec().encode_to_vec()
+        );
+    }
+
     /// Range scans of committed state (main store and the `ibc` substore, after deletes in a
     /// later version) agree with the filtered full listing, at the latest and an older version.
     #[test]

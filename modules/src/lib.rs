@@ -25,6 +25,7 @@ pub mod decimal;
 pub mod distribution;
 pub mod error;
 pub mod gas;
+pub mod ibc;
 pub mod inference;
 pub mod mint;
 pub mod neuro;

@@ -23,3 +23,16 @@ pub use state::{consensus_address, validator, validators, ConsensusAddress, Vali
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+/// Staking's unbonding time, in seconds (IBC light clients of Glia must trust for less).
+pub fn unbonding_seconds(kv: &mut impl crate::context::Kv) -> crate::error::AppResult<u64> {
+    let p = state::params(kv)?;
+    Ok(p.unbonding_time
+        .map_or(0, |d| u64::try_from(d.seconds).unwrap_or(0)))
+}
+
+/// How many recent heights' headers are kept (historical info, and IBC's own consensus
+/// states, which counterparties' connection handshakes check).
+pub fn historical_entries(kv: &mut impl crate::context::Kv) -> crate::error::AppResult<u64> {
+    Ok(u64::from(state::params(kv)?.historical_entries))
+}

@@ -1,0 +1,35 @@
+//! ICS-26 routing: which application answers a port.
+
+use super::transfer::{Transfer, PORT as TRANSFER_PORT};
+use ibc::core::host::types::identifiers::PortId;
+use ibc::core::router::module::Module;
+use ibc::core::router::router::Router as IbcRouter;
+use ibc::core::router::types::module::ModuleId;
+
+/// The applications bound to ports, for one message.
+pub struct Router<'s, 'c, 'a> {
+    pub transfer: Transfer<'s, 'c, 'a>,
+}
+
+impl IbcRouter for Router<'_, '_, '_> {
+    fn get_route(&self, id: &ModuleId) -> Option<&dyn Module> {
+        match id.to_string().as_str() {
+            TRANSFER_PORT => Some(&self.transfer),
+            _ => None,
+        }
+    }
+
+    fn get_route_mut(&mut self, id: &ModuleId) -> Option<&mut dyn Module> {
+        match id.to_string().as_str() {
+            TRANSFER_PORT => Some(&mut self.transfer),
+            _ => None,
+        }
+    }
+
+    fn lookup_module(&self, port: &PortId) -> Option<ModuleId> {
+        match port.as_str() {
+            TRANSFER_PORT => Some(ModuleId::new(TRANSFER_PORT.to_string())),
+            _ => None,
+        }
+    }
+}

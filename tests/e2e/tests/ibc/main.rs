@@ -1,0 +1,361 @@
+//! IBC between Glia's localnet and a Cosmos SDK chain (ibc-go v8.8.0's simd), relayed by
+//! Hermes, as `localnet/ibc-up.sh` sets them up (tests/run.sh's IBC step). Glia is driven with
+//! its own signer, simd with simd's own CLI, and every balance is checked exactly on both sides.
+
+use anyhow::{anyhow, bail, Context, Result};
+use glia_client::tx::any;
+use glia_e2e::{deliver, event_attr, Network, Rpc, Wallet};
+use ibc_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use ibc_proto::ibc::applications::transfer::v1::{
+    MsgTransfer, QueryDenomTraceRequest, QueryDenomTraceResponse,
+};
+use ibc_proto::ibc::core::client::v1::Height;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The IBC section of network.json and the pieces of the test.
+struct Ibc {
+    net: Network,
+    rpc: Rpc,
+    user: Wallet,
+    glia_channel: String,
+    simd_channel: String,
+    simd_home: String,
+    simd_rpc: String,
+    simd_rest: String,
+    simd_user: String,
+}
+
+fn simd_bin() -> String {
+    std::env::var("SIMD").unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_default();
+        let p = PathBuf::from(home).join("go/bin/simd");
+        if p.exists() {
+            p.display().to_string()
+        } else {
+            "simd".into()
+        }
+    })
+}
+
+impl Ibc {
+    fn load() -> Result<Ibc> {
+        let net = Network::load()?;
+        let text = std::fs::read_to_string(&net.path)?;
+        let j: Value = serde_json::from_str(&text)?;
+        let ibc = j.get("ibc").context(
+            "network.json has no ibc section: run localnet/ibc-up.sh (tests/run.sh does)",
+        )?;
+        let s = |v: &Value| {
+            v.as_str()
+                .map(str::to_string)
+                .context("a string in network.json's ibc section")
+        };
+        let user_name = net.accounts[net.accounts.len() - 2].name.clone();
+        let user = net.wallet(&user_name)?;
+        let simd_home = s(&ibc["counterparty"]["home"])?;
+        let mut me = Ibc {
+            rpc: net.node(0),
+            user,
+            glia_channel: s(&ibc["transfer"]["glia"]["channel"])?,
+            simd_channel: s(&ibc["transfer"]["simd"]["channel"])?,
+            simd_rpc: s(&ibc["counterparty"]["rpc"])?,
+            simd_rest: s(&ibc["counterparty"]["rest"])?,
+            simd_home,
+            simd_user: String::new(),
+            net,
+        };
+        me.simd_user = me
+            .simd(&["keys", "show", "user", "-a", "--keyring-backend", "test"])?
+            .trim()
+            .to_string();
+        Ok(me)
+    }
+
+    /// Runs simd's CLI against the simd chain's home; its stdout.
+    fn simd(&self, args: &[&str]) -> Result<String> {
+        let out = Command::new(simd_bin())
+            .args(args)
+            .args(["--home", &self.simd_home])
+            .output()
+            .context("running simd")?;
+        if !out.status.success() {
+            bail!("simd {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// A simd tx from the `user` key, waited for; its result JSON.
+    fn simd_tx(&self, args: &[&str]) -> Result<Value> {
+        let node = self.simd_rpc.replace("http://", "tcp://");
+        let mut all: Vec<&str> = vec!["tx"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&[
+            "--from",
+            "user",
+            "--keyring-backend",
+            "test",
+            "--chain-id",
+            "simd-local-1",
+            "--node",
+            &node,
+            "--yes",
+            "--output",
+            "json",
+            "--gas",
+            "400000",
+        ]);
+        let out: Value = serde_json::from_str(&self.simd(&all)?)?;
+        if out["code"].as_u64() != Some(0) {
+            bail!("simd tx refused: {out}");
+        }
+        let hash = out["txhash"].as_str().context("txhash")?.to_string();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = self.simd(&["query", "tx", &hash, "--node", &node, "--output", "json"]) {
+                let v: Value = serde_json::from_str(&r)?;
+                if v["code"].as_u64() != Some(0) {
+                    bail!("simd tx failed: {v}");
+                }
+                return Ok(v);
+            }
+            if Instant::now() > deadline {
+                bail!("simd tx {hash} not committed in 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    fn simd_balance(&self, addr: &str, denom: &str) -> Result<u128> {
+        let url = format!(
+            "{}/cosmos/bank/v1beta1/balances/{addr}/by_denom?denom={denom}",
+            self.simd_rest
+        );
+        let v: Value = ureq::get(&url).call()?.into_json()?;
+        Ok(v["balance"]["amount"].as_str().unwrap_or("0").parse()?)
+    }
+
+    fn simd_height(&self) -> Result<u64> {
+        Rpc::new(&self.simd_rpc).height()
+    }
+
+    /// Sends `amount` of `denom` from the Glia user to `receiver` on simd.
+    fn send_from_glia(
+        &self,
+        denom: &str,
+        amount: u128,
+        receiver: &str,
+        timeout_height: u64,
+    ) -> Result<Value> {
+        let mut p = self.user.params(&self.net, &self.rpc)?;
+        p.gas_limit = 400_000;
+        p.fee = vec![glia_modules::coins::Coin::new("uglia", 10_000)];
+        let msg = MsgTransfer {
+            source_port: "transfer".into(),
+            source_channel: self.glia_channel.clone(),
+            token: Some(ProtoCoin {
+                denom: denom.into(),
+                amount: amount.to_string(),
+            }),
+            sender: self.user.address(),
+            receiver: receiver.into(),
+            timeout_height: Some(Height {
+                revision_number: 1,
+                revision_height: timeout_height,
+            }),
+            timeout_timestamp: 0,
+            memo: String::new(),
+        };
+        let r = deliver(&self.rpc, &self.user.sign(vec![any(&msg)], &p))?;
+        if r["tx_result"]["code"] != 0 {
+            bail!("MsgTransfer failed: {r}");
+        }
+        Ok(r)
+    }
+}
+
+/// `ibc/<SHA-256 of the trace>`, as both chains name a voucher.
+fn voucher(trace: &str) -> String {
+    format!(
+        "ibc/{}",
+        hex::encode_upper(Sha256::digest(trace.as_bytes()))
+    )
+}
+
+fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> Result<bool>) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if f()? {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(anyhow!("{what}: not within {secs} s"));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// uglia to simd and back, stake to Glia and back: escrow, vouchers minted and burnt, denom
+/// traces on both query paths, balances exact on both chains after every leg.
+#[test]
+fn ics20_round_trip_glia_and_simd() -> Result<()> {
+    let t = Ibc::load()?;
+    let glia_voucher_on_simd = voucher(&format!("transfer/{}/uglia", t.simd_channel));
+    let stake_on_glia = voucher(&format!("transfer/{}/stake", t.glia_channel));
+    let escrow = {
+        let r: ibc_proto::ibc::applications::transfer::v1::QueryEscrowAddressResponse =
+            t.rpc.query(
+                "/ibc.applications.transfer.v1.Query/EscrowAddress",
+                &ibc_proto::ibc::applications::transfer::v1::QueryEscrowAddressRequest {
+                    port_id: "transfer".into(),
+                    channel_id: t.glia_channel.clone(),
+                },
+            )?;
+        r.escrow_address
+    };
+    let me = t.user.address();
+
+    // 1. Glia -> simd: 1,000,000 uglia escrowed, a voucher minted on simd.
+    let (u0, e0, v0) = (
+        t.rpc.balance(&me, "uglia")?,
+        t.rpc.balance(&escrow, "uglia")?,
+        t.simd_balance(&t.simd_user, &glia_voucher_on_simd)?,
+    );
+    let r = t.send_from_glia("uglia", 1_000_000, &t.simd_user, t.simd_height()? + 1000)?;
+    assert!(
+        event_attr(&r, "message", "module").contains(&"ibc_channel".to_string()),
+        "{r}"
+    );
+    assert_eq!(
+        event_attr(&r, "send_packet", "packet_src_channel"),
+        vec![t.glia_channel.clone()]
+    );
+    assert_eq!(t.rpc.balance(&me, "uglia")?, u0 - 1_000_000 - 10_000);
+    assert_eq!(t.rpc.balance(&escrow, "uglia")?, e0 + 1_000_000);
+    wait_for("the voucher on simd", 90, || {
+        Ok(t.simd_balance(&t.simd_user, &glia_voucher_on_simd)? == v0 + 1_000_000)
+    })?;
+
+    // 2. simd -> Glia: 777 stake, a voucher minted on Glia with its trace queryable.
+    let s0 = t.rpc.balance(&me, &stake_on_glia)?;
+    t.simd_tx(&[
+        "ibc-transfer",
+        "transfer",
+        "transfer",
+        &t.simd_channel,
+        &me,
+        "777stake",
+    ])?;
+    wait_for("the stake voucher on Glia", 90, || {
+        Ok(t.rpc.balance(&me, &stake_on_glia)? == s0 + 777)
+    })?;
+    let trace: QueryDenomTraceResponse = t.rpc.query(
+        "/ibc.applications.transfer.v1.Query/DenomTrace",
+        &QueryDenomTraceRequest {
+            hash: stake_on_glia.trim_start_matches("ibc/").into(),
+        },
+    )?;
+    let trace = trace.denom_trace.context("a denom trace")?;
+    assert_eq!(
+        (trace.path.as_str(), trace.base_denom.as_str()),
+        (format!("transfer/{}", t.glia_channel).as_str(), "stake")
+    );
+    let rest = t.net.rest[0].clone();
+    let v10: Value = ureq::get(&format!(
+        "{rest}/ibc/apps/transfer/v1/denoms/{}",
+        stake_on_glia.trim_start_matches("ibc/")
+    ))
+    .call()?
+    .into_json()?;
+    assert_eq!(v10["denom"]["base"], "stake", "{v10}");
+    assert_eq!(
+        v10["denom"]["trace"][0]["channel_id"],
+        t.glia_channel.as_str(),
+        "{v10}"
+    );
+
+    // 3. The stake voucher back to simd: burnt on Glia, unescrowed on simd.
+    let st0 = t.simd_balance(&t.simd_user, "stake")?;
+    t.send_from_glia(&stake_on_glia, 300, &t.simd_user, t.simd_height()? + 1000)?;
+    assert_eq!(t.rpc.balance(&me, &stake_on_glia)?, s0 + 477);
+    wait_for("stake back on simd", 90, || {
+        Ok(t.simd_balance(&t.simd_user, "stake")? == st0 + 300)
+    })?;
+
+    // 4. The uglia voucher back to Glia: out of escrow to the user.
+    let u1 = t.rpc.balance(&me, "uglia")?;
+    t.simd_tx(&[
+        "ibc-transfer",
+        "transfer",
+        "transfer",
+        &t.simd_channel,
+        &me,
+        &format!("400000{glia_voucher_on_simd}"),
+    ])?;
+    wait_for("uglia back on Glia", 90, || {
+        Ok(t.rpc.balance(&me, "uglia")? == u1 + 400_000)
+    })?;
+    assert_eq!(t.rpc.balance(&escrow, "uglia")?, e0 + 600_000);
+    assert_eq!(
+        t.simd_balance(&t.simd_user, &glia_voucher_on_simd)?,
+        v0 + 600_000
+    );
+    Ok(())
+}
+
+/// A packet whose timeout height has passed on simd before it is relayed is timed out back
+/// on Glia: the escrowed coins return to the sender (only the fee is spent).
+#[test]
+fn a_timed_out_transfer_refunds_the_sender() -> Result<()> {
+    let t = Ibc::load()?;
+    let me = t.user.address();
+    // simd's height right now: by the time Hermes relays, simd is past it.
+    let h = t.simd_height()?;
+    let u0 = t.rpc.balance(&me, "uglia")?;
+    t.send_from_glia("uglia", 55_555, &t.simd_user, h + 1)?;
+    assert_eq!(t.rpc.balance(&me, "uglia")?, u0 - 55_555 - 10_000);
+    wait_for("the refund on Glia", 120, || {
+        Ok(t.rpc.balance(&me, "uglia")? == u0 - 10_000)
+    })?;
+    Ok(())
+}
+
+/// Hermes stopped with a packet in flight (sent while it was down), then started again:
+/// clearing on start relays it, and nothing is lost or paid twice.
+#[test]
+fn restarting_hermes_mid_flow_loses_no_packet() -> Result<()> {
+    let t = Ibc::load()?;
+    let run = t.net.run_dir();
+    let pids = std::fs::read_to_string(run.join("ibc/pids")).context("ibc pids")?;
+    let hermes: Vec<&str> = pids
+        .lines()
+        .filter_map(|l| l.strip_prefix("hermes "))
+        .collect();
+    let pid = *hermes.last().context("hermes is not running")?;
+    // The whole process group (start_proc gives it its own session).
+    Command::new("kill")
+        .args(["-TERM", "--", &format!("-{pid}")])
+        .status()?;
+    std::thread::sleep(Duration::from_secs(2));
+    let denom = voucher(&format!("transfer/{}/uglia", t.simd_channel));
+    let v0 = t.simd_balance(&t.simd_user, &denom)?;
+    t.send_from_glia("uglia", 4242, &t.simd_user, t.simd_height()? + 1000)?;
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(
+        t.simd_balance(&t.simd_user, &denom)?,
+        v0,
+        "relayed with Hermes down?"
+    );
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let st = Command::new(root.join("localnet/ibc-up.sh"))
+        .env("GLIA_RUN_DIR", &run)
+        .status()?;
+    assert!(st.success(), "ibc-up.sh could not restart hermes");
+    wait_for("the packet after Hermes restarted", 120, || {
+        Ok(t.simd_balance(&t.simd_user, &denom)? == v0 + 4242)
+    })?;
+    Ok(())
+}
