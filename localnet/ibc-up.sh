@@ -103,9 +103,9 @@ enabled = true
 refresh = true
 misbehaviour = false
 [mode.connections]
-enabled = false
+enabled = true
 [mode.channels]
-enabled = false
+enabled = true
 [mode.packets]
 enabled = true
 clear_interval = 20

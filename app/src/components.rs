@@ -29,7 +29,7 @@ pub fn glia(node: Arc<dyn NodeSource>) -> Components {
             neuro::MODULE_ACCOUNT,
         )))
         // IBC core and ICS-20 on the provable `ibc` substore.
-        .with(ibc::Ibc)
+        .with(ibc::Ibc::default())
         .with(tendermint::component::Tendermint::new(
             chain_id,
             node,

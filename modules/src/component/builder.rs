@@ -37,6 +37,7 @@ impl AppBuilder {
     /// Checks the composition (unique names, type URLs and query paths; known names in the
     /// orders) and builds the router. A mistake here is the app's, found at start-up.
     pub fn build(mut self) -> Result<Components, String> {
+        let router = MsgRouter::default();
         let info = BuildInfo {
             module_accounts: self
                 .components
@@ -44,6 +45,7 @@ impl AppBuilder {
                 .flat_map(|c| c.module_accounts())
                 .map(Address::module)
                 .collect(),
+            router: router.clone(),
         };
         for c in &mut self.components {
             c.on_build(&info);
@@ -82,19 +84,66 @@ impl AppBuilder {
         };
         let begin = order(self.begin)?;
         let end = order(self.end)?;
-        Ok(Components {
+        let inner = Arc::new(Inner {
             components,
             messages,
             queries,
             begin,
             end,
-        })
+        });
+        router
+            .0
+            .set(Arc::downgrade(&inner))
+            .map_err(|_| "the router was bound twice".to_string())?;
+        Ok(Components(inner))
+    }
+}
+
+/// The composed app's message router, as components get it at build time (an interchain
+/// account's host runs the messages a packet carries through it). It holds the app weakly, so
+/// a component keeping it makes no reference cycle.
+#[derive(Clone, Default)]
+pub struct MsgRouter(Arc<std::sync::OnceLock<std::sync::Weak<Inner>>>);
+
+impl std::fmt::Debug for MsgRouter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MsgRouter")
+    }
+}
+
+impl MsgRouter {
+    /// [`Components::dispatch`] on the app this router belongs to.
+    pub fn dispatch(&self, ctx: &mut Ctx<'_>, any: &Any, signer: &Address) -> AppResult<Any> {
+        let app = self
+            .0
+            .get()
+            .and_then(std::sync::Weak::upgrade)
+            .ok_or_else(|| AppError::internal("the message router is not bound to an app"))?;
+        Components(app).dispatch(ctx, any, signer)
+    }
+
+    /// Whether some component handles `type_url`.
+    pub fn handles(&self, type_url: &str) -> bool {
+        self.0
+            .get()
+            .and_then(std::sync::Weak::upgrade)
+            .is_some_and(|app| app.messages.contains_key(type_url))
     }
 }
 
 /// The composed app: every component, the message and query routers, the block order.
 #[derive(Clone)]
-pub struct Components {
+pub struct Components(Arc<Inner>);
+
+impl std::ops::Deref for Components {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// What [`Components`] shares among its clones.
+pub struct Inner {
     components: Vec<Arc<dyn Component>>,
     messages: BTreeMap<String, usize>,
     queries: BTreeMap<&'static str, QueryRoute>,

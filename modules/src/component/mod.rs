@@ -209,6 +209,8 @@ impl NodeSource for NoNode {
 pub struct BuildInfo {
     /// Every component's module accounts: no user message may send to them.
     pub module_accounts: Vec<Address>,
+    /// The app's message router.
+    pub router: MsgRouter,
 }
 
 /// A module. Every method but `name` has a default that does nothing, so a component states
@@ -323,7 +325,7 @@ pub fn genesis_json<T: serde::Serialize>(name: &str, g: &T) -> AppResult<serde_j
 }
 
 mod builder;
-pub use builder::{AppBuilder, Components, RoutedMsg};
+pub use builder::{AppBuilder, Components, MsgRouter, RoutedMsg};
 
 #[cfg(test)]
 mod tests;

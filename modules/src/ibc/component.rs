@@ -7,8 +7,10 @@ use super::router::Router;
 use super::state::keys;
 use super::transfer::{self, Params, Transfer};
 use crate::address::Address;
+use super::ica::{HostParams, IcaHost};
 use crate::component::{
-    genesis_json, genesis_section, BlockContext, Component, DecodedMsg, GenesisInfo, QueryRoute,
+    genesis_json, genesis_section, BlockContext, BuildInfo, Component, DecodedMsg, GenesisInfo,
+    MsgRouter, QueryRoute,
 };
 use crate::context::{Ctx, Kv, ReadOnly};
 use crate::error::{AppError, AppResult};
@@ -55,7 +57,10 @@ pub fn transfer_error(e: impl std::fmt::Display) -> AppError {
 }
 
 #[derive(Default)]
-pub struct Ibc;
+pub struct Ibc {
+    /// The app's message router (an interchain account's messages run through it).
+    router: MsgRouter,
+}
 
 /// What a decoded IBC message is.
 enum IbcMsg {
@@ -123,26 +128,29 @@ fn parse_signer(s: &str) -> AppResult<Address> {
     Address::parse(s).map_err(|e| AppError::invalid_address(format!("signer {s:?}: {e}")))
 }
 
-pub fn params(kv: &mut impl Kv) -> AppResult<Params> {
+/// ICS-20's and the ICS-27 host's params.
+pub fn params(kv: &mut impl Kv) -> AppResult<Genesis> {
     match kv.kv_get(keys::PARAMS)? {
-        None => Ok(Params::default()),
+        None => Ok(Genesis::default()),
         Some(b) => {
             serde_json::from_slice(&b).map_err(|e| AppError::internal(format!("IBC params: {e}")))
         }
     }
 }
 
-/// The genesis section: ICS-20's params.
+/// The genesis section: ICS-20's and the ICS-27 host's params.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Genesis {
     pub transfer: Params,
+    pub ica_host: HostParams,
 }
 
 /// Runs an IBC handler over the message's context: the host, the router, and the first store
 /// error (out of gas) preferred over the handler's wrapping of it.
 pub fn with_host<T>(
     ctx: &mut Ctx<'_>,
+    msg_router: &MsgRouter,
     f: impl FnOnce(&mut Host<'_, '_, '_>, &mut Router<'_, '_, '_>) -> AppResult<T>,
 ) -> AppResult<T> {
     let chain_id = ChainId::new(&ctx.block.chain_id)
@@ -159,7 +167,12 @@ pub fn with_host<T>(
     let mut router = Router {
         transfer: Transfer {
             shared: &shared,
-            params: p,
+            params: p.transfer,
+        },
+        ica_host: IcaHost {
+            shared: &shared,
+            params: p.ica_host,
+            router: msg_router.clone(),
         },
     };
     let r = f(&mut host, &mut router);
@@ -181,7 +194,7 @@ impl Ibc {
         }
         let msg = MsgTransfer::try_from(raw).map_err(transfer_error)?;
         let seq_path = SeqSendPath::new(&msg.port_id_on_a, &msg.chan_id_on_a);
-        with_host(ctx, |host, router| {
+        with_host(ctx, &self.router, |host, router| {
             let sequence = host
                 .get_next_sequence_send(&seq_path)
                 .map_err(|e| transfer_error(format!("channel {}: {e}", msg.chan_id_on_a)))?;
@@ -216,10 +229,11 @@ impl Component for Ibc {
     }
 
     fn export_genesis(&self, kv: &mut ReadOnly<'_>) -> AppResult<Option<serde_json::Value>> {
-        let g = Genesis {
-            transfer: params(kv)?,
-        };
-        genesis_json(NAME, &g).map(Some)
+        genesis_json(NAME, &params(kv)?).map(Some)
+    }
+
+    fn on_build(&mut self, app: &BuildInfo) {
+        self.router = app.router.clone();
     }
 
     fn begin_block(&self, ctx: &mut Ctx<'_>, _block: &BlockContext) -> AppResult<()> {
@@ -264,7 +278,7 @@ impl Component for Ibc {
             IbcMsg::Core(env) => {
                 let env = (**env).clone();
                 let url = envelope_type_url(&env);
-                with_host(ctx, |host, router| {
+                with_host(ctx, &self.router, |host, router| {
                     ibc::core::entrypoint::dispatch(host, router, env).map_err(handler_error)
                 })?;
                 Ok(Any {

@@ -7,6 +7,7 @@
 pub mod component;
 pub mod events;
 pub mod host;
+pub mod ica;
 pub mod query;
 pub mod router;
 pub mod state;

@@ -447,7 +447,7 @@ pub fn routes() -> Vec<QueryRoute> {
         }),
         // ICS-20
         QueryRoute::new("/ibc.applications.transfer.v1.Query/Params", |kv, _: tq::QueryParamsRequest| {
-            let p = super::component::params(kv)?;
+            let p = super::component::params(kv)?.transfer;
             Ok(tq::QueryParamsResponse { params: Some(tq::Params { send_enabled: p.send_enabled, receive_enabled: p.receive_enabled }) })
         })
         .with_rest(RestRoute {

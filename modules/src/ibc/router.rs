@@ -1,5 +1,6 @@
 //! ICS-26 routing: which application answers a port.
 
+use super::ica::{IcaHost, HOST_PORT};
 use super::transfer::{Transfer, PORT as TRANSFER_PORT};
 use ibc::core::host::types::identifiers::PortId;
 use ibc::core::router::module::Module;
@@ -9,12 +10,14 @@ use ibc::core::router::types::module::ModuleId;
 /// The applications bound to ports, for one message.
 pub struct Router<'s, 'c, 'a> {
     pub transfer: Transfer<'s, 'c, 'a>,
+    pub ica_host: IcaHost<'s, 'c, 'a>,
 }
 
 impl IbcRouter for Router<'_, '_, '_> {
     fn get_route(&self, id: &ModuleId) -> Option<&dyn Module> {
         match id.to_string().as_str() {
             TRANSFER_PORT => Some(&self.transfer),
+            HOST_PORT => Some(&self.ica_host),
             _ => None,
         }
     }
@@ -22,6 +25,7 @@ impl IbcRouter for Router<'_, '_, '_> {
     fn get_route_mut(&mut self, id: &ModuleId) -> Option<&mut dyn Module> {
         match id.to_string().as_str() {
             TRANSFER_PORT => Some(&mut self.transfer),
+            HOST_PORT => Some(&mut self.ica_host),
             _ => None,
         }
     }
@@ -29,6 +33,7 @@ impl IbcRouter for Router<'_, '_, '_> {
     fn lookup_module(&self, port: &PortId) -> Option<ModuleId> {
         match port.as_str() {
             TRANSFER_PORT => Some(ModuleId::new(TRANSFER_PORT.to_string())),
+            HOST_PORT => Some(ModuleId::new(HOST_PORT.to_string())),
             _ => None,
         }
     }
