@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # localnet/ibc-up.sh — Glia's localnet, a Cosmos SDK chain (ibc-go v8.8.0's simd) beside it, and
-# Hermes relaying between them: clients, a connection and an ICS-20 channel, then `hermes
-# start`. Resumes what is already there. See localnet/README.md ("IBC").
+# Hermes relaying between them: clients, a connection, an ICS-20 channel and interchain-account
+# channels both ways (simd's user controls an account on Glia, Glia's on simd), then `hermes start`. Resumes what is already there. See localnet/README.md ("IBC").
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -11,8 +11,8 @@ usage: localnet/ibc-up.sh [up.sh options]
 
 Starts (or resumes) Glia's localnet with localnet/up.sh (options go to it), installs simd and
 Hermes when missing (localnet/install-ibc.sh), starts a one-validator simd chain
-`simd-local-1`, opens a Glia <-> simd connection and a transfer channel with Hermes, and starts
-Hermes. Writes the endpoints into network.json's `ibc` section and prints them.
+`simd-local-1`, opens a Glia <-> simd connection and a transfer channel with Hermes, starts
+Hermes, and registers interchain accounts both ways (ICS-27, unordered channels). Writes the endpoints into network.json's `ibc` section and prints them.
 Stop with localnet/ibc-down.sh (the Glia localnet keeps running; localnet/down.sh stops it).
 
 Accounts: the relayer is the last development account (dev<N-1>) on Glia and the same key on
@@ -125,7 +125,10 @@ id = '$CHAIN_ID'
 type = 'CosmosSdk'
 rpc_addr = '$GLIA_RPC'
 grpc_addr = 'http://$GLIA_GRPC'
-event_source = { mode = 'push', url = '${GLIA_RPC/http/ws}/websocket', batch_delay = '200ms' }
+# Pull mode reads each block's block_results, FinalizeBlock's events included: Glia writes the
+# acknowledgements of interchain-account requests when they settle, in FinalizeBlock, and
+# Hermes 1.10's websocket source takes only send_packet and channel events from block events.
+event_source = { mode = 'pull', interval = '500ms', max_retries = 4 }
 rpc_timeout = '10s'
 account_prefix = 'glia'
 key_name = 'relayer'
@@ -202,16 +205,62 @@ if ! running hermes; then
   start_proc hermes "$RUN_DIR/hermes.log" "$HERMES" --config "$HCFG" start
 fi
 
-python3 - "$GLIA_NET" "$STATE" "$SIMD_CHAIN" "$SIMD_RPC_PORT" "$SIMD_GRPC_PORT" "$SIMD_API_PORT" "$HCFG" "$SIMD_HOME" <<'PY'
+# Interchain accounts both ways, for the user account of both chains (dev<N-2> on Glia, `user`
+# on simd): its account on Glia, controlled from simd, and its account on simd, from Glia.
+ICA="$RUN_DIR/ica.json"
+if [[ ! -f $ICA ]]; then
+  GCONN="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["glia"]["connection"])' "$STATE")"
+  SCONN="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["simd"]["connection"])' "$STATE")"
+  USER_SIMD="$(S keys show user -a --keyring-backend test)"
+  USER_GLIA="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["accounts"][-2]["address"])' "$GLIA_NET")"
+  GREST="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rest"][0])' "$GLIA_NET")"
+  addr_of() { python3 -c 'import json,sys; print(json.load(sys.stdin).get("address",""))' 2>/dev/null || true; }
+  ica_on_glia() { S q interchain-accounts controller interchain-account "$USER_SIMD" "$SCONN" \
+    --node "tcp://127.0.0.1:$SIMD_RPC_PORT" -o json 2>/dev/null | addr_of || true; }
+  ica_on_simd() { curl -sf "$GREST/ibc/apps/interchain_accounts/controller/v1/owners/$USER_GLIA/connections/$GCONN" | addr_of || true; }
+  on_glia="$(ica_on_glia)" on_simd="$(ica_on_simd)"
+  log "registering interchain accounts: simd's user on Glia, Glia's $USER_GLIA on simd"
+  # The metadata is given in full: simapp's controller stack has ICS-29's fee middleware above
+  # it, which wraps an empty version in fee metadata that a host without fees (Glia) refuses;
+  # and simd's CLI reads an empty --version as its own build version (0.38.x).
+  MD="{\"version\":\"ics27-1\",\"controller_connection_id\":\"$SCONN\",\"host_connection_id\":\"$GCONN\",\"address\":\"\",\"encoding\":\"proto3\",\"tx_type\":\"sdk_multi_msg\"}"
+  if [[ -z $on_glia ]]; then
+    S tx interchain-accounts controller register "$SCONN" --version "$MD" --ordering ORDER_UNORDERED --from user \
+      --keyring-backend test --chain-id "$SIMD_CHAIN" --node "tcp://127.0.0.1:$SIMD_RPC_PORT" --yes \
+      --gas 400000 >>"$RUN_DIR/hermes-setup.log" 2>&1 || die "simd refused to register an interchain account; see $(rel "$RUN_DIR/hermes-setup.log")"
+  fi
+  if [[ -z $on_simd ]]; then
+    GLIA_NETWORK="$GLIA_NET" "$LOCALNET/gliad" tx ica register --connection "$GCONN" --ordering unordered \
+      --mnemonic-file <(printf '%s\n' "$USER_MN") >>"$RUN_DIR/hermes-setup.log" 2>&1 ||
+      die "Glia refused to register an interchain account; see $(rel "$RUN_DIR/hermes-setup.log")"
+  fi
+  for _ in $(seq "${GLIA_IBC_TIMEOUT:-300}"); do
+    [[ -z $on_glia ]] && on_glia="$(ica_on_glia)"
+    [[ -z $on_simd ]] && on_simd="$(ica_on_simd)"
+    [[ -n $on_glia && -n $on_simd ]] && break
+    sleep 1
+  done
+  [[ -n $on_glia && -n $on_simd ]] || die "the interchain-account handshakes did not finish (Glia: ${on_glia:-none}, simd: ${on_simd:-none}); see $(rel "$RUN_DIR/hermes.log")"
+  python3 - "$ICA" "$USER_SIMD" "$SCONN" "$on_glia" "$USER_GLIA" "$GCONN" "$on_simd" <<'PY'
 import json, sys
-net, state, chain, rpc, grpc, api, hcfg, home = sys.argv[1:]
+f, so, sc, sa, go, gc, ga = sys.argv[1:]
+json.dump({"on_glia": {"owner": so, "controller_connection": sc, "address": sa},
+           "on_simd": {"owner": go, "controller_connection": gc, "address": ga}}, open(f, "w"), indent=2)
+PY
+fi
+
+python3 - "$GLIA_NET" "$STATE" "$SIMD_CHAIN" "$SIMD_RPC_PORT" "$SIMD_GRPC_PORT" "$SIMD_API_PORT" "$HCFG" "$SIMD_HOME" "$ICA" <<'PY'
+import json, sys
+net, state, chain, rpc, grpc, api, hcfg, home, ica = sys.argv[1:]
 n = json.load(open(net))
 s = json.load(open(state))
+i = json.load(open(ica))
 n["ibc"] = {
     "counterparty": {"chain_id": chain, "rpc": f"http://127.0.0.1:{rpc}", "grpc": f"127.0.0.1:{grpc}",
                      "rest": f"http://127.0.0.1:{api}", "denom": "stake", "bech32_prefix": "cosmos",
                      "home": home, "keyring_backend": "test"},
     "transfer": {"glia": s["glia"], "simd": s["simd"]},
+    "interchain_accounts": i,
     "relayer": {"hermes_config": hcfg, "glia_account": n["accounts"][-1]["address"]},
 }
 json.dump(n, open(net, "w"), indent=2)
@@ -219,6 +268,8 @@ print(f"""
 IBC is up:
   simd ({chain})   RPC http://127.0.0.1:{rpc}   gRPC 127.0.0.1:{grpc}   REST http://127.0.0.1:{api}
   transfer channel  Glia {s['glia']['channel']} ({s['glia']['connection']})  <->  simd {s['simd']['channel']} ({s['simd']['connection']})
+  ICS-27            {i['on_glia']['owner']} (simd) controls {i['on_glia']['address']} on Glia
+                    {i['on_simd']['owner']} (Glia) controls {i['on_simd']['address']} on simd
   hermes            config {hcfg}
 Written to network.json's "ibc" section. Stop with localnet/ibc-down.sh.""")
 PY

@@ -157,6 +157,19 @@ enum TxModule {
         #[command(subcommand)]
         cmd: NeuroTx,
     },
+    /// Interchain accounts this chain controls on others (ICS-27).
+    Ica {
+        #[command(subcommand)]
+        cmd: IcaTx,
+    },
+}
+
+#[derive(Subcommand)]
+enum IcaTx {
+    /// Open an interchain account on the chain at the other end of a connection.
+    Register(gliad::cli::ica::RegisterArgs),
+    /// Send packet data (ibc-go's JSON) for your interchain account to run.
+    SendTx(gliad::cli::ica::SendTxArgs),
 }
 
 #[derive(Subcommand)]
@@ -195,6 +208,12 @@ fn main() -> Result<()> {
                     cmd: InferenceTx::GenerateImage(args),
                 },
         } => gliad::cli::inference::generate_image(args),
+        Cmd::Tx {
+            module: TxModule::Ica { cmd },
+        } => match cmd {
+            IcaTx::Register(a) => gliad::cli::ica::register(a),
+            IcaTx::SendTx(a) => gliad::cli::ica::send_tx(a),
+        },
         Cmd::Tx {
             module: TxModule::Neuro { cmd },
         } => match cmd {

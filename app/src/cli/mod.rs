@@ -2,6 +2,7 @@
 //! `gen`): they talk to a chain like any client, through `glia-client`, and sign with the
 //! key and gas price `signer` resolves.
 
+pub mod ica;
 pub mod inference;
 pub mod neuro;
 pub mod signer;

@@ -180,6 +180,13 @@ impl std::fmt::Debug for RoutedMsg {
 }
 
 impl Components {
+    /// A message router bound to this app (what components get in [`BuildInfo`]).
+    pub fn msg_router(&self) -> MsgRouter {
+        let cell = std::sync::OnceLock::new();
+        let _ = cell.set(Arc::downgrade(&self.0));
+        MsgRouter(Arc::new(cell))
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &dyn Component> {
         self.components.iter().map(|c| c.as_ref())
     }

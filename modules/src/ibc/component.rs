@@ -2,12 +2,13 @@
 //! the core messages dispatched to ibc-rs, `MsgTransfer`, and the `ibc.core.*` and transfer
 //! queries relayers and wallets call.
 
+use super::controller::{self, IcaController};
 use super::host::{self, Host, Shared};
+use super::ica::{HostParams, IcaHost};
 use super::router::Router;
 use super::state::keys;
 use super::transfer::{self, Params, Transfer};
 use crate::address::Address;
-use super::ica::{HostParams, IcaHost};
 use crate::component::{
     genesis_json, genesis_section, BlockContext, BuildInfo, Component, DecodedMsg, GenesisInfo,
     MsgRouter, QueryRoute,
@@ -16,14 +17,25 @@ use crate::context::{Ctx, Kv, ReadOnly};
 use crate::error::{AppError, AppResult};
 use glia_proto::cosmos::Any;
 use ibc::apps::transfer::types::msgs::transfer::MsgTransfer;
+use ibc::core::channel::types::channel::Order;
+use ibc::core::channel::types::msgs::MsgChannelOpenInit;
 use ibc::core::channel::types::msgs::{ChannelMsg, PacketMsg};
+use ibc::core::channel::types::packet::Packet;
+use ibc::core::channel::types::timeout::{TimeoutHeight, TimeoutTimestamp};
+use ibc::core::channel::types::Version;
 use ibc::core::client::types::msgs::ClientMsg;
 use ibc::core::connection::types::msgs::ConnectionMsg;
 use ibc::core::handler::types::error::HandlerError;
 use ibc::core::handler::types::msgs::MsgEnvelope;
 use ibc::core::host::types::identifiers::ChainId;
+use ibc::core::host::types::identifiers::{ConnectionId, PortId};
 use ibc::core::host::types::path::SeqSendPath;
 use ibc::core::host::ValidationContext;
+use ibc::primitives::Timestamp;
+use ibc_proto::ibc::applications::interchain_accounts::controller::v1::{
+    MsgRegisterInterchainAccount, MsgRegisterInterchainAccountResponse, MsgSendTx,
+    MsgSendTxResponse,
+};
 use ibc_proto::ibc::apps::transfer::v1::{MsgTransfer as RawMsgTransfer, MsgTransferResponse};
 use prost::{Message, Name};
 use std::time::Duration;
@@ -66,6 +78,26 @@ pub struct Ibc {
 enum IbcMsg {
     Core(Box<MsgEnvelope>),
     Transfer(RawMsgTransfer),
+    Register(MsgRegisterInterchainAccount),
+    SendTx(MsgSendTx),
+}
+
+/// The controller's messages (ibc-go's names).
+const REGISTER_URL: &str =
+    "/ibc.applications.interchain_accounts.controller.v1.MsgRegisterInterchainAccount";
+const SEND_TX_URL: &str = "/ibc.applications.interchain_accounts.controller.v1.MsgSendTx";
+
+pub fn ica_error(code: u32, log: impl Into<String>) -> AppError {
+    AppError {
+        codespace: "interchainaccounts",
+        code,
+        log: log.into(),
+    }
+}
+
+fn parse_connection(s: &str) -> AppResult<ConnectionId> {
+    s.parse()
+        .map_err(|e| ica_error(2, format!("connection id {s:?}: {e}")))
 }
 
 #[allow(deprecated)] // MsgSubmitMisbehaviour still has a signer to check
@@ -174,6 +206,7 @@ pub fn with_host<T>(
             params: p.ica_host,
             router: msg_router.clone(),
         },
+        ica_controller: IcaController { shared: &shared },
     };
     let r = f(&mut host, &mut router);
     match shared.take_error() {
@@ -211,6 +244,145 @@ impl Ibc {
     }
 }
 
+impl Ibc {
+    /// Opens a channel from the owner's controller port to the host's `icahost` (ibc-go's
+    /// `MsgRegisterInterchainAccount`); Hermes completes the handshake and the host's answer
+    /// names the account.
+    fn register(&self, ctx: &mut Ctx<'_>, m: MsgRegisterInterchainAccount) -> AppResult<Any> {
+        let conn = parse_connection(&m.connection_id)?;
+        let port_s = controller::port_of(&m.owner);
+        let port: PortId = port_s
+            .parse()
+            .map_err(|e| ica_error(3, format!("controller port {port_s:?}: {e}")))?;
+        let version = if m.version.is_empty() {
+            let md = controller::default_metadata(ctx, conn.as_str())?;
+            serde_json::to_string(&md).map_err(AppError::internal)?
+        } else {
+            m.version.clone()
+        };
+        // ibc-go v8.8: unordered unless the owner asks otherwise.
+        let ordering = match m.ordering {
+            0 | 1 => Order::Unordered,
+            2 => Order::Ordered,
+            o => {
+                return Err(ica_error(
+                    4,
+                    format!("ordering {o} is not ORDERED (2) or UNORDERED (1)"),
+                ))
+            }
+        };
+        let host_port: PortId = super::ica::HOST_PORT.parse().map_err(AppError::internal)?;
+        let open = MsgChannelOpenInit {
+            port_id_on_a: port.clone(),
+            connection_hops_on_a: vec![conn],
+            port_id_on_b: host_port,
+            ordering,
+            signer: m.owner.clone().into(),
+            version_proposal: Version::new(version),
+        };
+        with_host(ctx, &self.router, |host, router| {
+            let n = host
+                .channel_counter()
+                .map_err(|e| AppError::internal(e.to_string()))?;
+            ibc::core::entrypoint::dispatch(
+                host,
+                router,
+                MsgEnvelope::Channel(ChannelMsg::OpenInit(open)),
+            )
+            .map_err(handler_error)?;
+            Ok(Any {
+                type_url: format!("{REGISTER_URL}Response"),
+                value: MsgRegisterInterchainAccountResponse {
+                    channel_id: format!("channel-{n}"),
+                    port_id: port_s.clone(),
+                }
+                .encode_to_vec(),
+            })
+        })
+    }
+
+    /// Sends packet data for the owner's interchain account to run (ibc-go's `MsgSendTx`).
+    fn send_tx(&self, ctx: &mut Ctx<'_>, m: MsgSendTx) -> AppResult<Any> {
+        let port_s = controller::port_of(&m.owner);
+        let channel =
+            controller::active_channel(ctx, &m.connection_id, &m.owner)?.ok_or_else(|| {
+                ica_error(
+                    5,
+                    format!(
+                        "{} has no interchain account on {}: register one first",
+                        m.owner, m.connection_id
+                    ),
+                )
+            })?;
+        let raw_channel = ctx
+            .get(&super::state::path(format!(
+                "channelEnds/ports/{port_s}/channels/{channel}"
+            )))?
+            .ok_or_else(|| AppError::internal(format!("channel {channel} is gone")))?;
+        let end = ibc_proto::ibc::core::channel::v1::Channel::decode(raw_channel.as_slice())
+            .map_err(AppError::internal)?;
+        if end.state != ibc_proto::ibc::core::channel::v1::State::Open as i32 {
+            return Err(ica_error(
+                6,
+                format!("the interchain-account channel {channel} is not open; register again to reopen it"),
+            ));
+        }
+        let data = m
+            .packet_data
+            .ok_or_else(|| ica_error(7, "packet_data is empty"))?;
+        if data.r#type != 1 || data.data.is_empty() {
+            return Err(ica_error(
+                7,
+                "packet_data must be TYPE_EXECUTE_TX with data",
+            ));
+        }
+        if m.relative_timeout == 0 {
+            return Err(ica_error(8, "relative_timeout (nanoseconds) must be set"));
+        }
+        let json = serde_json::json!({
+            "type": "TYPE_EXECUTE_TX",
+            "data": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &data.data),
+            "memo": data.memo,
+        })
+        .to_string();
+        let now = ctx.block.time_unix.max(0) as u64;
+        let now_ns = now
+            .checked_mul(1_000_000_000)
+            .and_then(|s| s.checked_add(u64::try_from(ctx.block.time_nanos.max(0)).ok()?))
+            .ok_or_else(|| AppError::overflow("block time"))?;
+        let timeout = now_ns
+            .checked_add(m.relative_timeout)
+            .ok_or_else(|| ica_error(8, "relative_timeout overflows"))?;
+        let port: PortId = port_s.parse().map_err(AppError::internal)?;
+        let chan_id = channel.parse().map_err(AppError::internal)?;
+        let cp = end.counterparty.unwrap_or_default();
+        with_host(ctx, &self.router, |host, _| {
+            let seq = host
+                .get_next_sequence_send(&SeqSendPath::new(&port, &chan_id))
+                .map_err(|e| AppError::internal(e.to_string()))?;
+            let packet = Packet {
+                seq_on_a: seq,
+                port_id_on_a: port.clone(),
+                chan_id_on_a: chan_id.clone(),
+                port_id_on_b: cp.port_id.parse().map_err(AppError::internal)?,
+                chan_id_on_b: cp.channel_id.parse().map_err(AppError::internal)?,
+                data: json.into_bytes(),
+                timeout_height_on_b: TimeoutHeight::Never,
+                timeout_timestamp_on_b: TimeoutTimestamp::At(Timestamp::from_nanoseconds(timeout)),
+            };
+            ibc::core::channel::handler::send_packet(host, packet)
+                .map_err(|e| ica_error(9, e.to_string()))?;
+            Ok(Any {
+                type_url: format!("{SEND_TX_URL}Response"),
+                value: MsgSendTxResponse {
+                    sequence: seq.value(),
+                }
+                .encode_to_vec(),
+            })
+        })
+    }
+}
+
 impl Component for Ibc {
     fn name(&self) -> &'static str {
         NAME
@@ -223,8 +395,7 @@ impl Component for Ibc {
         section: Option<&serde_json::Value>,
     ) -> AppResult<()> {
         let g: Genesis = genesis_section(NAME, section)?;
-        let bytes =
-            serde_json::to_vec(&g.transfer).map_err(|e| AppError::internal(e.to_string()))?;
+        let bytes = serde_json::to_vec(&g).map_err(|e| AppError::internal(e.to_string()))?;
         ctx.put(keys::PARAMS.to_string(), bytes)
     }
 
@@ -244,6 +415,8 @@ impl Component for Ibc {
     fn msg_type_urls(&self) -> Vec<String> {
         let mut v: Vec<String> = CORE_MSGS.iter().map(|s| s.to_string()).collect();
         v.push(RawMsgTransfer::type_url());
+        v.push(REGISTER_URL.into());
+        v.push(SEND_TX_URL.into());
         v
     }
 
@@ -258,6 +431,23 @@ impl Component for Ibc {
                 IbcMsgBox(IbcMsg::Transfer(raw)),
                 vec![signer],
             ));
+        }
+        if any.type_url == REGISTER_URL {
+            let m = MsgRegisterInterchainAccount::decode(any.value.as_slice())
+                .map_err(|e| AppError::tx_decode(format!("MsgRegisterInterchainAccount: {e}")))?;
+            let signer = parse_signer(&m.owner)?;
+            parse_connection(&m.connection_id)?;
+            return Ok(DecodedMsg::new(
+                IbcMsgBox(IbcMsg::Register(m)),
+                vec![signer],
+            ));
+        }
+        if any.type_url == SEND_TX_URL {
+            let m = MsgSendTx::decode(any.value.as_slice())
+                .map_err(|e| AppError::tx_decode(format!("MsgSendTx: {e}")))?;
+            let signer = parse_signer(&m.owner)?;
+            parse_connection(&m.connection_id)?;
+            return Ok(DecodedMsg::new(IbcMsgBox(IbcMsg::SendTx(m)), vec![signer]));
         }
         let ibc_any = ibc::primitives::proto::Any {
             type_url: any.type_url.clone(),
@@ -275,6 +465,8 @@ impl Component for Ibc {
     fn execute_msg(&self, ctx: &mut Ctx<'_>, msg: &DecodedMsg) -> AppResult<Any> {
         match &msg.get::<IbcMsgBox>()?.0 {
             IbcMsg::Transfer(raw) => self.transfer(ctx, raw.clone()),
+            IbcMsg::Register(m) => self.register(ctx, m.clone()),
+            IbcMsg::SendTx(m) => self.send_tx(ctx, m.clone()),
             IbcMsg::Core(env) => {
                 let env = (**env).clone();
                 let url = envelope_type_url(&env);

@@ -119,6 +119,114 @@ pub mod ica_keys {
         format!("ibc/glia/ica/active/{connection}/{port}")
     }
     pub const ACCOUNTS: &str = "ibc/glia/ica/account/";
+    /// A packet whose acknowledgement waits for the requests it made to settle.
+    pub fn pending(port: &str, channel: &str, sequence: u64) -> String {
+        format!("ibc/glia/ica/pending/{port}/{channel}/{sequence:020}")
+    }
+    /// A task or job an interchain account requested, naming its pending packet.
+    pub fn request(kind: &str, id: u64) -> String {
+        format!("ibc/glia/ica/request/{kind}/{id:020}")
+    }
+    pub const PENDING: &str = "ibc/glia/ica/pending/";
+}
+
+/// What a task's or job's request through an interchain account is called in state.
+pub const TASK: &str = "task";
+pub const JOB: &str = "job";
+
+/// The acknowledgement of a packet that made requests still running on Glia: written when the
+/// last of them settles (an asynchronous acknowledgement).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PendingAck {
+    /// The packet as received (`ibc.core.channel.v1.Packet`).
+    #[prost(bytes = "vec", tag = "1")]
+    pub packet: Vec<u8>,
+    /// The messages' responses, then each settled request's results.
+    #[prost(message, repeated, tag = "2")]
+    pub responses: Vec<Any>,
+    /// Requests not yet settled.
+    #[prost(uint32, tag = "3")]
+    pub waiting: u32,
+    /// Why the first failed request failed (the acknowledgement is then an error).
+    #[prost(string, tag = "4")]
+    pub error: String,
+}
+
+/// The tasks and jobs a packet's responses say were created: what its acknowledgement waits for.
+fn requests_of(responses: &[Any]) -> Vec<(&'static str, u64)> {
+    use glia_proto::inference::v1::MsgGenerateImageResponse;
+    use glia_proto::neuro::v1::MsgSubmitJobResponse;
+    responses
+        .iter()
+        .filter_map(|r| match r.type_url.as_str() {
+            "/glia.inference.v1.MsgGenerateImageResponse" => {
+                MsgGenerateImageResponse::decode(r.value.as_slice())
+                    .ok()
+                    .map(|m| (TASK, m.task_id))
+            }
+            "/glia.neuro.v1.MsgSubmitJobResponse" => {
+                MsgSubmitJobResponse::decode(r.value.as_slice())
+                    .ok()
+                    .map(|m| (JOB, m.job_id))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Called where a task or job settles (`kind` is [`TASK`] or [`JOB`]): when an interchain
+/// account requested it, its result (`Ok`: the settled record's `Any`s) or why it failed
+/// joins its packet's pending acknowledgement, which is written once nothing else is pending.
+/// One read when nobody requested it over IBC (`outcome` is then not called).
+pub fn request_settled(
+    ctx: &mut crate::context::Ctx<'_>,
+    kind: &str,
+    id: u64,
+    outcome: impl FnOnce(&mut crate::context::Ctx<'_>) -> AppResult<Result<Vec<Any>, String>>,
+) -> AppResult<()> {
+    let rkey = ica_keys::request(kind, id);
+    let Some(pkey) = ctx.get(&rkey)? else {
+        return Ok(());
+    };
+    let outcome = outcome(ctx)?;
+    ctx.delete(rkey)?;
+    let pkey = String::from_utf8(pkey).map_err(AppError::internal)?;
+    let bytes = ctx
+        .get(&pkey)?
+        .ok_or_else(|| AppError::internal(format!("{kind} {id} names {pkey}, which is gone")))?;
+    let mut p = PendingAck::decode(bytes.as_slice()).map_err(AppError::internal)?;
+    match outcome {
+        Ok(results) => p.responses.extend(results),
+        Err(reason) if p.error.is_empty() => p.error = format!("{kind} {id}: {reason}"),
+        Err(_) => {}
+    }
+    p.waiting = p.waiting.saturating_sub(1);
+    if p.waiting > 0 {
+        return ctx.put(pkey, p.encode_to_vec());
+    }
+    ctx.delete(pkey)?;
+    let ack = if p.error.is_empty() {
+        result_ack(p.responses)
+    } else {
+        error_ack(&p.error)
+    };
+    write_ack(ctx, &p.packet, ack)
+}
+
+/// Writes a received packet's acknowledgement now: its commitment and the
+/// `write_acknowledgement` event relayers pick up.
+fn write_ack(ctx: &mut crate::context::Ctx<'_>, raw: &[u8], ack: Vec<u8>) -> AppResult<()> {
+    use ibc::core::channel::handler::{
+        commit_packet_acknowledgment, emit_packet_acknowledgement_event,
+    };
+    let raw = ibc_proto::ibc::core::channel::v1::Packet::decode(raw).map_err(AppError::internal)?;
+    let packet = Packet::try_from(raw).map_err(AppError::internal)?;
+    let ack = Acknowledgement::try_from(ack).map_err(AppError::internal)?;
+    super::component::with_host(ctx, &MsgRouter::default(), |host, _| {
+        commit_packet_acknowledgment(host, &packet, &ack)
+            .and_then(|()| emit_packet_acknowledgement_event(host, packet, ack))
+            .map_err(|e| AppError::internal(format!("writing an acknowledgement: {e}")))
+    })
 }
 
 /// The interchain account registered for a controller port on a connection, if any.
@@ -144,7 +252,9 @@ pub fn result_ack(responses: Vec<Any>) -> Vec<u8> {
 
 /// An error acknowledgement that says why.
 pub fn error_ack(reason: &str) -> Vec<u8> {
-    serde_json::json!({ "error": reason }).to_string().into_bytes()
+    serde_json::json!({ "error": reason })
+        .to_string()
+        .into_bytes()
 }
 
 fn chan_err(msg: impl std::fmt::Display) -> ChannelError {
@@ -181,13 +291,18 @@ impl IcaHost<'_, '_, '_> {
             return Err(chan_err("interchain accounts are disabled on this host"));
         }
         if port.as_str() != HOST_PORT {
-            return Err(chan_err(format!("the host's port is {HOST_PORT}, not {port}")));
+            return Err(chan_err(format!(
+                "the host's port is {HOST_PORT}, not {port}"
+            )));
         }
         if !matches!(order, Order::Ordered | Order::Unordered) {
-            return Err(chan_err("an interchain-account channel is ordered or unordered"));
+            return Err(chan_err(
+                "an interchain-account channel is ordered or unordered",
+            ));
         }
         let cport = cp.port_id.as_str();
-        if !cport.starts_with(CONTROLLER_PORT_PREFIX) || cport.len() == CONTROLLER_PORT_PREFIX.len() {
+        if !cport.starts_with(CONTROLLER_PORT_PREFIX) || cport.len() == CONTROLLER_PORT_PREFIX.len()
+        {
             return Err(chan_err(format!(
                 "the controller's port must be {CONTROLLER_PORT_PREFIX}<owner>, not {cport}"
             )));
@@ -195,13 +310,22 @@ impl IcaHost<'_, '_, '_> {
         let md: Metadata = serde_json::from_str(version.as_str())
             .map_err(|e| chan_err(format!("the channel version is not ICS-27 metadata: {e}")))?;
         if md.version != VERSION {
-            return Err(chan_err(format!("ICS-27 version {:?} is not {VERSION}", md.version)));
+            return Err(chan_err(format!(
+                "ICS-27 version {:?} is not {VERSION}",
+                md.version
+            )));
         }
         if md.encoding != ENCODING_PROTO3 {
-            return Err(chan_err(format!("encoding {:?} is not supported (only {ENCODING_PROTO3})", md.encoding)));
+            return Err(chan_err(format!(
+                "encoding {:?} is not supported (only {ENCODING_PROTO3})",
+                md.encoding
+            )));
         }
         if md.tx_type != TX_TYPE {
-            return Err(chan_err(format!("tx type {:?} is not {TX_TYPE}", md.tx_type)));
+            return Err(chan_err(format!(
+                "tx type {:?} is not {TX_TYPE}",
+                md.tx_type
+            )));
         }
         let conn = hops
             .first()
@@ -220,7 +344,10 @@ impl IcaHost<'_, '_, '_> {
                 .ok_or_else(|| chan_err(format!("connection {conn} does not exist")))?;
             Message::decode(b.as_slice()).map_err(|e| chan_err(e.to_string()))?
         };
-        let counterparty_conn = end.counterparty.map(|c| c.connection_id).unwrap_or_default();
+        let counterparty_conn = end
+            .counterparty
+            .map(|c| c.connection_id)
+            .unwrap_or_default();
         if md.controller_connection_id != counterparty_conn {
             return Err(chan_err(format!(
                 "the metadata names controller connection {:?}, but {conn}'s counterparty is {counterparty_conn:?}",
@@ -243,7 +370,11 @@ impl IcaHost<'_, '_, '_> {
             let ch = String::from_utf8_lossy(&ch).into_owned();
             let open = self
                 .shared
-                .with(|ctx| ctx.get(&path(format!("channelEnds/ports/{HOST_PORT}/channels/{ch}"))))
+                .with(|ctx| {
+                    ctx.get(&path(format!(
+                        "channelEnds/ports/{HOST_PORT}/channels/{ch}"
+                    )))
+                })
                 .map_err(|e| chan_err(e.to_string()))?
                 .and_then(|b| ibc_proto::ibc::core::channel::v1::Channel::decode(b.as_slice()).ok())
                 .is_some_and(|c| c.state == ibc_proto::ibc::core::channel::v1::State::Open as i32);
@@ -262,18 +393,28 @@ impl IcaHost<'_, '_, '_> {
         ))
     }
 
-    /// Runs a packet's messages as the account; the responses, or why it failed.
-    fn execute(&mut self, packet: &Packet) -> Result<Vec<Any>, String> {
+    /// Runs a packet's messages as the account; the responses and whether the channel is
+    /// unordered, or why it failed.
+    fn execute(&mut self, packet: &Packet) -> Result<(Vec<Any>, bool), String> {
         let port = packet.port_id_on_a.as_str().to_string();
         let channel = packet.chan_id_on_b.as_str().to_string();
-        let conn = self
+        let (conn, unordered) = self
             .shared
             .with(|ctx| {
-                let b = ctx.get(&path(format!("channelEnds/ports/{HOST_PORT}/channels/{channel}")))?;
+                let b = ctx.get(&path(format!(
+                    "channelEnds/ports/{HOST_PORT}/channels/{channel}"
+                )))?;
                 let ch = b
-                    .and_then(|b| ibc_proto::ibc::core::channel::v1::Channel::decode(b.as_slice()).ok())
+                    .and_then(|b| {
+                        ibc_proto::ibc::core::channel::v1::Channel::decode(b.as_slice()).ok()
+                    })
                     .ok_or_else(|| AppError::internal("the packet's channel is gone"))?;
-                Ok(ch.connection_hops.first().cloned().unwrap_or_default())
+                let unordered =
+                    ch.ordering == ibc_proto::ibc::core::channel::v1::Order::Unordered as i32;
+                Ok((
+                    ch.connection_hops.first().cloned().unwrap_or_default(),
+                    unordered,
+                ))
             })
             .map_err(|e| e.to_string())?;
         let account = self
@@ -284,7 +425,10 @@ impl IcaHost<'_, '_, '_> {
         let data: PacketData = serde_json::from_slice(packet.data.as_slice())
             .map_err(|e| format!("the packet data is not ICS-27 packet data: {e}"))?;
         if data.kind != "TYPE_EXECUTE_TX" {
-            return Err(format!("packet type {:?} is not TYPE_EXECUTE_TX", data.kind));
+            return Err(format!(
+                "packet type {:?} is not TYPE_EXECUTE_TX",
+                data.kind
+            ));
         }
         let bytes = B64
             .decode(&data.data)
@@ -301,7 +445,10 @@ impl IcaHost<'_, '_, '_> {
                 .iter()
                 .any(|a| a == "*" || a == &m.type_url);
             if !allowed {
-                return Err(format!("message type {} is not allowed on this host", m.type_url));
+                return Err(format!(
+                    "message type {} is not allowed on this host",
+                    m.type_url
+                ));
             }
         }
         let router = self.router.clone();
@@ -324,7 +471,7 @@ impl IcaHost<'_, '_, '_> {
                             ..e
                         })?);
                     }
-                    Ok(out)
+                    Ok((out, unordered))
                 })
             })
             .map_err(|e| {
@@ -332,10 +479,53 @@ impl IcaHost<'_, '_, '_> {
                 // a message's own error is this packet's answer.
                 let taken = self.shared.take_error();
                 match taken {
-                    Some(err) => format!("codespace {} code {}: {}", err.codespace, err.code, err.log),
+                    Some(err) => {
+                        format!("codespace {} code {}: {}", err.codespace, err.code, err.log)
+                    }
                     None => e.to_string(),
                 }
             })
+    }
+}
+
+impl IcaHost<'_, '_, '_> {
+    /// Keeps the packet's acknowledgement until the tasks and jobs it requested settle.
+    fn defer(&self, packet: &Packet, responses: Vec<Any>) -> Result<(), String> {
+        let requests = requests_of(&responses);
+        let pkey = ica_keys::pending(
+            packet.port_id_on_b.as_str(),
+            packet.chan_id_on_b.as_str(),
+            packet.seq_on_a.value(),
+        );
+        let pending = PendingAck {
+            packet: ibc_proto::ibc::core::channel::v1::Packet::from(packet.clone()).encode_to_vec(),
+            responses,
+            waiting: u32::try_from(requests.len()).unwrap_or(u32::MAX),
+            error: String::new(),
+        };
+        self.shared
+            .with(|ctx| {
+                for (kind, id) in &requests {
+                    ctx.put(ica_keys::request(kind, *id), pkey.clone().into_bytes())?;
+                }
+                ctx.emit(
+                    "interchain_account_request",
+                    &[
+                        ("packet_sequence", packet.seq_on_a.value().to_string()),
+                        ("packet_dst_channel", packet.chan_id_on_b.to_string()),
+                        (
+                            "requests",
+                            requests
+                                .iter()
+                                .map(|(k, id)| format!("{k}/{id}"))
+                                .collect::<Vec<_>>()
+                                .join(","),
+                        ),
+                    ],
+                );
+                ctx.put(pkey.clone(), pending.encode_to_vec())
+            })
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -349,7 +539,9 @@ impl Module for IcaHost<'_, '_, '_> {
         _: &Counterparty,
         _: &Version,
     ) -> Result<Version, ChannelError> {
-        Err(chan_err("the interchain-account host does not open channels; its controller does"))
+        Err(chan_err(
+            "the interchain-account host does not open channels; its controller does",
+        ))
     }
 
     fn on_chan_open_init_execute(
@@ -361,7 +553,9 @@ impl Module for IcaHost<'_, '_, '_> {
         _: &Counterparty,
         _: &Version,
     ) -> Result<(ModuleExtras, Version), ChannelError> {
-        Err(chan_err("the interchain-account host does not open channels; its controller does"))
+        Err(chan_err(
+            "the interchain-account host does not open channels; its controller does",
+        ))
     }
 
     fn on_chan_open_try_validate(
@@ -392,8 +586,14 @@ impl Module for IcaHost<'_, '_, '_> {
         self.shared
             .with(|ctx| {
                 crate::auth::ensure_account(ctx, &address)?;
-                ctx.put(ica_keys::account(&conn, &cport), address.to_bech32().into_bytes())?;
-                ctx.put(ica_keys::active(&conn, &cport), channel.to_string().into_bytes())?;
+                ctx.put(
+                    ica_keys::account(&conn, &cport),
+                    address.to_bech32().into_bytes(),
+                )?;
+                ctx.put(
+                    ica_keys::active(&conn, &cport),
+                    channel.to_string().into_bytes(),
+                )?;
                 ctx.emit(
                     "interchain_account_registered",
                     &[
@@ -412,20 +612,42 @@ impl Module for IcaHost<'_, '_, '_> {
         ))
     }
 
-    fn on_chan_open_ack_validate(&self, _: &PortId, _: &ChannelId, _: &Version) -> Result<(), ChannelError> {
-        Err(chan_err("the interchain-account host never sends ChanOpenAck"))
+    fn on_chan_open_ack_validate(
+        &self,
+        _: &PortId,
+        _: &ChannelId,
+        _: &Version,
+    ) -> Result<(), ChannelError> {
+        Err(chan_err(
+            "the interchain-account host never sends ChanOpenAck",
+        ))
     }
 
-    fn on_chan_open_ack_execute(&mut self, _: &PortId, _: &ChannelId, _: &Version) -> Result<ModuleExtras, ChannelError> {
-        Err(chan_err("the interchain-account host never sends ChanOpenAck"))
+    fn on_chan_open_ack_execute(
+        &mut self,
+        _: &PortId,
+        _: &ChannelId,
+        _: &Version,
+    ) -> Result<ModuleExtras, ChannelError> {
+        Err(chan_err(
+            "the interchain-account host never sends ChanOpenAck",
+        ))
     }
 
     fn on_chan_close_init_validate(&self, _: &PortId, _: &ChannelId) -> Result<(), ChannelError> {
-        Err(chan_err("an interchain-account channel cannot be closed by its host"))
+        Err(chan_err(
+            "an interchain-account channel cannot be closed by its host",
+        ))
     }
 
-    fn on_chan_close_init_execute(&mut self, _: &PortId, _: &ChannelId) -> Result<ModuleExtras, ChannelError> {
-        Err(chan_err("an interchain-account channel cannot be closed by its host"))
+    fn on_chan_close_init_execute(
+        &mut self,
+        _: &PortId,
+        _: &ChannelId,
+    ) -> Result<ModuleExtras, ChannelError> {
+        Err(chan_err(
+            "an interchain-account channel cannot be closed by its host",
+        ))
     }
 
     fn on_recv_packet_execute(
@@ -434,14 +656,27 @@ impl Module for IcaHost<'_, '_, '_> {
         _relayer: &Signer,
     ) -> (ModuleExtras, Option<Acknowledgement>) {
         let ack = match self.execute(packet) {
-            Ok(responses) => result_ack(responses),
+            // Requests that settle later answer later, on an unordered channel (an ordered
+            // one would hold every later acknowledgement behind this one).
+            Ok((responses, true)) if !requests_of(&responses).is_empty() => {
+                match self.defer(packet, responses) {
+                    Ok(()) => return (ModuleExtras::empty(), None),
+                    Err(e) => error_ack(&e),
+                }
+            }
+            Ok((responses, _)) => result_ack(responses),
             Err(reason) => error_ack(&reason),
         };
         let ack = Acknowledgement::try_from(ack).expect("a JSON acknowledgement is never empty");
         (ModuleExtras::empty(), Some(ack))
     }
 
-    fn on_acknowledgement_packet_validate(&self, _: &Packet, _: &Acknowledgement, _: &Signer) -> Result<(), ChannelError> {
+    fn on_acknowledgement_packet_validate(
+        &self,
+        _: &Packet,
+        _: &Acknowledgement,
+        _: &Signer,
+    ) -> Result<(), ChannelError> {
         Err(chan_err("the interchain-account host sends no packets"))
     }
 
@@ -451,14 +686,24 @@ impl Module for IcaHost<'_, '_, '_> {
         _: &Acknowledgement,
         _: &Signer,
     ) -> (ModuleExtras, Result<(), ChannelError>) {
-        (ModuleExtras::empty(), Err(chan_err("the interchain-account host sends no packets")))
+        (
+            ModuleExtras::empty(),
+            Err(chan_err("the interchain-account host sends no packets")),
+        )
     }
 
     fn on_timeout_packet_validate(&self, _: &Packet, _: &Signer) -> Result<(), ChannelError> {
         Err(chan_err("the interchain-account host sends no packets"))
     }
 
-    fn on_timeout_packet_execute(&mut self, _: &Packet, _: &Signer) -> (ModuleExtras, Result<(), ChannelError>) {
-        (ModuleExtras::empty(), Err(chan_err("the interchain-account host sends no packets")))
+    fn on_timeout_packet_execute(
+        &mut self,
+        _: &Packet,
+        _: &Signer,
+    ) -> (ModuleExtras, Result<(), ChannelError>) {
+        (
+            ModuleExtras::empty(),
+            Err(chan_err("the interchain-account host sends no packets")),
+        )
     }
 }

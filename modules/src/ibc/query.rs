@@ -14,6 +14,8 @@ use crate::rest;
 use ibc_proto::cosmos::base::query::v1beta1::PageResponse;
 use ibc_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use ibc_proto::google::protobuf::Any;
+use ibc_proto::ibc::applications::interchain_accounts::controller::v1 as icac;
+use ibc_proto::ibc::applications::interchain_accounts::host::v1 as icah;
 use ibc_proto::ibc::applications::transfer::v1 as tq;
 use ibc_proto::ibc::core::channel::v1 as chq;
 use ibc_proto::ibc::core::client::v1 as clq;
@@ -509,6 +511,40 @@ pub fn routes() -> Vec<QueryRoute> {
         QueryRoute::new("/ibc.applications.transfer.v1.Query/TotalEscrowForDenom", |kv, r: tq::QueryTotalEscrowForDenomRequest| {
             let amt = state::get_u128(kv, &keys::escrow_total(&r.denom))?;
             Ok(tq::QueryTotalEscrowForDenomResponse { amount: Some(ProtoCoin { denom: r.denom, amount: amt.to_string() }) })
+        }),
+        // ICS-27
+        QueryRoute::new("/ibc.applications.interchain_accounts.controller.v1.Query/InterchainAccount", |kv, r: icac::QueryInterchainAccountRequest| {
+            let address = super::controller::account(kv, &r.connection_id, &r.owner)?.ok_or_else(|| AppError {
+                codespace: "interchainaccounts",
+                code: 10,
+                log: format!("{} has no interchain account on {} (yet: the host names it when the handshake completes)", r.owner, r.connection_id),
+            })?;
+            Ok(icac::QueryInterchainAccountResponse { address })
+        })
+        .with_rest(RestRoute {
+            pattern: "/ibc/apps/interchain_accounts/controller/v1/owners/:owner/connections/:connection_id",
+            request: |m| Ok(icac::QueryInterchainAccountRequest { owner: rest::param(m, "owner")?.to_string(), connection_id: rest::param(m, "connection_id")?.to_string() }.encode_to_vec()),
+            json: |b| Ok(json!({"address": rest::decode::<icac::QueryInterchainAccountResponse>(b)?.address})),
+        }),
+        QueryRoute::new("/ibc.applications.interchain_accounts.controller.v1.Query/Params", |_kv, _: icac::QueryParamsRequest| {
+            Ok(icac::QueryParamsResponse { params: Some(icac::Params { controller_enabled: true }) })
+        })
+        .with_rest(RestRoute {
+            pattern: "/ibc/apps/interchain_accounts/controller/v1/params",
+            request: |_| Ok(icac::QueryParamsRequest {}.encode_to_vec()),
+            json: |_| Ok(json!({"params": {"controller_enabled": true}})),
+        }),
+        QueryRoute::new("/ibc.applications.interchain_accounts.host.v1.Query/Params", |kv, _: icah::QueryParamsRequest| {
+            let p = super::component::params(kv)?.ica_host;
+            Ok(icah::QueryParamsResponse { params: Some(icah::Params { host_enabled: p.host_enabled, allow_messages: p.allow_messages }) })
+        })
+        .with_rest(RestRoute {
+            pattern: "/ibc/apps/interchain_accounts/host/v1/params",
+            request: |_| Ok(icah::QueryParamsRequest {}.encode_to_vec()),
+            json: |b| {
+                let p = rest::decode::<icah::QueryParamsResponse>(b)?.params.unwrap_or_default();
+                Ok(json!({"params": {"host_enabled": p.host_enabled, "allow_messages": p.allow_messages}}))
+            },
         }),
     ]
 }

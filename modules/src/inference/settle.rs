@@ -472,5 +472,18 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params, bank: &Escrow) -> 
         &format!("{paid}{BASE_DENOM}"),
         &format!("{refund}{BASE_DENOM}"),
     );
-    Ok(())
+    // A task an interchain account requested answers its packet: the settled task (hashes,
+    // blob URLs), or why no image came.
+    let outcome = if status == TaskStatus::Refunded {
+        Err(format!(
+            "no image was agreed by height {} (refunded {refund}{BASE_DENOM})",
+            ctx.block.height
+        ))
+    } else {
+        Ok(vec![glia_proto::cosmos::Any {
+            type_url: "/glia.inference.v1.Task".into(),
+            value: prost::Message::encode_to_vec(&*task),
+        }])
+    };
+    crate::ibc::ica::request_settled(ctx, crate::ibc::ica::TASK, task.id, |_| Ok(outcome))
 }

@@ -225,7 +225,36 @@ fn refund(ctx: &mut Ctx<'_>, job: &mut Job, bank: &Escrow) -> AppResult<()> {
         &Coin::new(BASE_DENOM, amount(&job.reward_paid)?).to_string(),
         &Coin::new(BASE_DENOM, left).to_string(),
     );
-    Ok(())
+    ica_outcome(ctx, job)
+}
+
+/// A job an interchain account posted answers its packet: the closed job and its best
+/// solution (assignment and energy) when one was found, else why it closed without one.
+fn ica_outcome(ctx: &mut Ctx<'_>, job: &Job) -> AppResult<()> {
+    crate::ibc::ica::request_settled(ctx, crate::ibc::ica::JOB, job.id, |ctx| {
+        let found = job.has_best
+            && (job.status == JobStatus::Solved as i32 || job.status == JobStatus::Expired as i32);
+        if !found {
+            return Ok(Err(format!(
+                "closed {} at height {} without a solution",
+                status_name(job.status).trim_start_matches("JOB_STATUS_"),
+                job.closed_height
+            )));
+        }
+        let best = state::solutions(ctx, job.id)?
+            .into_iter()
+            .map(|(_, s)| s)
+            .find(|s| s.rank == job.best_rank && s.energy == job.best_energy);
+        let mut out = vec![glia_proto::cosmos::Any {
+            type_url: "/glia.neuro.v1.Job".into(),
+            value: prost::Message::encode_to_vec(job),
+        }];
+        out.extend(best.map(|s| glia_proto::cosmos::Any {
+            type_url: "/glia.neuro.v1.Solution".into(),
+            value: prost::Message::encode_to_vec(&s),
+        }));
+        Ok(Ok(out))
+    })
 }
 
 pub fn end_block(ctx: &mut Ctx<'_>, bank: &Escrow) -> AppResult<()> {

@@ -16,6 +16,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod ica;
+
 /// The IBC section of network.json and the pieces of the test.
 struct Ibc {
     net: Network,
