@@ -293,9 +293,12 @@ impl ClientExecutionContext for Host<'_, '_, '_> {
         p: ClientConsensusStatePath,
         consensus_state: TmConsensusState,
     ) -> Result<(), HostError> {
+        // Never an empty value in the `ibc` substore: a non-existence proof carries its
+        // neighbours' leaves, and ibc-go's ICS-23 refuses a leaf without a value ("leaf op
+        // needs value"), so one empty neighbour made receipts' absence unprovable to it.
         self.shared.put(
             keys::cs_height(p.client_id.as_str(), p.revision_number, p.revision_height),
-            Vec::new(),
+            vec![1],
         )?;
         self.shared
             .put(path(p), Protobuf::<Any>::encode_vec(consensus_state))

@@ -325,6 +325,45 @@ fn a_timed_out_transfer_refunds_the_sender() -> Result<()> {
     Ok(())
 }
 
+/// The other way: a packet from simd whose timeout height on Glia has passed is timed out on
+/// simd, which must verify Glia's proof that no receipt exists (an ICS-23 non-existence proof
+/// of Glia's store, checked by ibc-go): the stake comes back to the sender on simd.
+#[test]
+fn a_timed_out_transfer_from_simd_is_refunded_there() -> Result<()> {
+    let t = Ibc::load()?;
+    let me = t.user.address();
+    let stake_on_glia = voucher(&format!("transfer/{}/stake", t.glia_channel));
+    let (s0, g0) = (
+        t.simd_balance(&t.simd_user, "stake")?,
+        t.rpc.balance(&me, &stake_on_glia)?,
+    );
+    // Glia's next height: the packet cannot be received before it passes.
+    let timeout = format!("1-{}", t.rpc.height()? + 1);
+    t.simd_tx(&[
+        "ibc-transfer",
+        "transfer",
+        "transfer",
+        &t.simd_channel,
+        &me,
+        "3131stake",
+        "--absolute-timeouts",
+        "--packet-timeout-height",
+        &timeout,
+        "--packet-timeout-timestamp",
+        "0",
+    ])?;
+    assert_eq!(t.simd_balance(&t.simd_user, "stake")?, s0 - 3131);
+    wait_for("the refund on simd", 120, || {
+        Ok(t.simd_balance(&t.simd_user, "stake")? == s0)
+    })?;
+    assert_eq!(
+        t.rpc.balance(&me, &stake_on_glia)?,
+        g0,
+        "received after all?"
+    );
+    Ok(())
+}
+
 /// Hermes stopped with a packet in flight (sent while it was down), then started again:
 /// clearing on start relays it, and nothing is lost or paid twice.
 #[test]
