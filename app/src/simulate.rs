@@ -1,4 +1,7 @@
-//! `cosmos.tx.v1beta1.Service/Simulate`: the gas a tx would use, over the latest state.
+//! `cosmos.tx.v1beta1.Service/Simulate`: the gas a tx would use, over the mempool's state
+//! (the last commit plus the txs admitted since), as the Cosmos SDK simulates over its check
+//! state: a relayer that splits a client update and the packets it proves into two txs
+//! simulates the second while the first is still in the mempool.
 
 use crate::app::App;
 use crate::tx::ante::Env;
@@ -10,7 +13,7 @@ use glia_proto::cosmos::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse}
 use prost::Message;
 
 impl App {
-    /// `cosmos.tx.v1beta1.Service/Simulate` over the latest committed state.
+    /// `cosmos.tx.v1beta1.Service/Simulate` over the mempool's state.
     pub fn simulate(&self, data: &[u8]) -> AppResult<Vec<u8>> {
         let req = SimulateRequest::decode(data).map_err(|e| {
             AppError::invalid_request(format!("cannot decode SimulateRequest: {e}"))
@@ -47,7 +50,14 @@ impl App {
             block: &block,
             components: &self.0.components,
         };
-        let out = run_tx(&latest, &tx, Mode::Simulate, &env);
+        // The txs admitted since the last commit, read as CheckTx reads them; nothing is kept.
+        let check = self.0.check.lock().expect("check lock");
+        let view = glia_modules::store::Layered {
+            base: &latest,
+            changes: &check,
+        };
+        let out = run_tx(&view, &tx, Mode::Simulate, &env);
+        drop(check);
         if !out.is_ok() {
             return Err(AppError {
                 codespace: if out.codespace == "sdk" {

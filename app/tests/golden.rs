@@ -38,7 +38,8 @@ use tendermint_abci::Application;
 use tendermint_proto::google::protobuf::Timestamp;
 use tendermint_proto::v0_38::abci::{
     response_process_proposal::ProposalStatus, ExtendedCommitInfo, ExtendedVoteInfo,
-    RequestFinalizeBlock, RequestInitChain, RequestProcessProposal, ValidatorUpdate,
+    RequestCheckTx, RequestFinalizeBlock, RequestInitChain, RequestProcessProposal,
+    ValidatorUpdate,
 };
 use tendermint_proto::v0_38::crypto::{public_key::Sum, PublicKey};
 use tendermint_proto::v0_38::types::{
@@ -70,7 +71,11 @@ fn val_address(k: &ed25519_consensus::SigningKey) -> Vec<u8> {
 
 impl Chain {
     fn new(funded: &[&Key]) -> Chain {
-        let dir = std::env::temp_dir().join(format!("glia-golden-{}", std::process::id()));
+        Chain::named("golden", funded)
+    }
+
+    fn named(name: &str, funded: &[&Key]) -> Chain {
+        let dir = std::env::temp_dir().join(format!("glia-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -489,4 +494,65 @@ fn the_golden_chain_keeps_its_app_hashes_and_answers() {
         assert_eq!(got, want, "line {} of tests/golden/chain.txt", i + 1);
     }
     assert_eq!(c.record.lines().count(), want.lines().count());
+}
+
+/// Simulate reads the mempool's state, as the Cosmos SDK's check state: a tx that spends what
+/// a tx admitted by CheckTx (not yet in a block) brings simulates as it will run. Relayers
+/// depend on it: Hermes sends a client update and the packets it proves as two txs and
+/// simulates the second while the first waits in the mempool. Nothing simulated is kept.
+#[test]
+fn simulate_sees_the_txs_admitted_to_the_mempool() {
+    use glia_proto::cosmos::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
+    let alice = Key::from_seed(b"mempool alice");
+    let bob = Key::from_seed(b"mempool bob");
+    let mut c = Chain::named("simulate-mempool", &[&alice, &bob]);
+    let simulate = |c: &Chain, tx: Vec<u8>| {
+        c.app
+            .query(
+                "/cosmos.tx.v1beta1.Service/Simulate",
+                &SimulateRequest {
+                    tx_bytes: tx,
+                    ..Default::default()
+                }
+                .encode_to_vec(),
+                0,
+            )
+            .map(|(v, _)| SimulateResponse::decode(v.as_slice()).unwrap())
+    };
+    // Bob spends more than his committed balance (10^9): only Alice's pending send covers it.
+    let bobs = c.sign(
+        &bob,
+        vec![msg_send(
+            &bob,
+            &alice.address.to_bech32(),
+            &[Coin::new(DENOM, 1_500_000_000)],
+        )],
+    );
+    let e = simulate(&c, bobs.clone()).unwrap_err();
+    assert!(e.log.contains("insufficient"), "{}", e.log);
+    let alices = c.sign(
+        &alice,
+        vec![msg_send(
+            &alice,
+            &bob.address.to_bech32(),
+            &[Coin::new(DENOM, 900_000_000)],
+        )],
+    );
+    let r = c.app.check_tx(RequestCheckTx {
+        tx: alices.clone().into(),
+        ..Default::default()
+    });
+    assert_eq!(r.code, 0, "{}", r.log);
+    let sim = simulate(&c, bobs.clone()).unwrap_or_else(|e| panic!("{}", e.log));
+    assert!(sim.gas_info.unwrap().gas_used > 0);
+    // Simulating kept nothing: the same tx simulates the same, and Bob's committed balance
+    // is unchanged until a block includes Alice's send.
+    simulate(&c, bobs).unwrap();
+    let bal = glia_modules::bank::state::balance(
+        &mut ReadOnly(&c.app.0.store.latest()),
+        &bob.address,
+        DENOM,
+    )
+    .unwrap();
+    assert_eq!(bal, 1_000_000_000);
 }
