@@ -36,36 +36,10 @@ if [[ ${1:-} == --down ]]; then
 fi
 
 mkdir -p "$PEER"
-if [[ ! -f $HOME2/config/genesis.json ]]; then
-  relayer_mn="$(cat "$IBC_RUN/hermes/relayer.mnemonic")"
-  user_mn="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["accounts"][-2]["mnemonic"])' "$MAIN_NET")"
-  S2 init simd-node-2 --chain-id "$CHAIN2" --default-denom stake >/dev/null 2>&1
-  S2 keys add validator --keyring-backend test >/dev/null 2>&1
-  echo "$relayer_mn" | S2 keys add relayer --recover --keyring-backend test >/dev/null 2>&1
-  echo "$user_mn" | S2 keys add user --recover --keyring-backend test >/dev/null 2>&1
-  for k in validator relayer user; do
-    S2 genesis add-genesis-account "$(S2 keys show "$k" -a --keyring-backend test)" 100000000000000stake --keyring-backend test
-  done
-  S2 genesis gentx validator 1000000000stake --chain-id "$CHAIN2" --keyring-backend test >/dev/null 2>&1
-  S2 genesis collect-gentxs >/dev/null 2>&1
-  # Ports and block time as simd-local-1's (ibc-up.sh), shifted by 1000.
-  python3 - "$HOME2" <<'PY'
-import re, sys
-home = sys.argv[1]
-c = open(f"{home}/config/config.toml").read()
-c = re.sub(r'laddr = "tcp://127.0.0.1:26657"', 'laddr = "tcp://127.0.0.1:28657"', c)
-c = re.sub(r'laddr = "tcp://0.0.0.0:26656"', 'laddr = "tcp://127.0.0.1:28656"', c)
-c = re.sub(r'proxy_app = "tcp://127.0.0.1:26658"', 'proxy_app = "tcp://127.0.0.1:28658"', c)
-c = re.sub(r'timeout_commit = "[^"]*"', 'timeout_commit = "1s"', c)
-c = re.sub(r'pprof_laddr = "[^"]*"', 'pprof_laddr = ""', c)
-open(f"{home}/config/config.toml", "w").write(c)
-a = open(f"{home}/config/app.toml").read()
-a = re.sub(r'minimum-gas-prices = "[^"]*"', 'minimum-gas-prices = "0stake"', a)
-a = re.sub(r'address = "localhost:9090"', 'address = "127.0.0.1:9390"', a)
-a = re.sub(r'address = "tcp://localhost:1317"', 'address = "tcp://127.0.0.1:1517"', a)
-open(f"{home}/config/app.toml", "w").write(a)
-PY
-fi
+relayer_mn="$(cat "$IBC_RUN/hermes/relayer.mnemonic")"
+user_mn="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["accounts"][-2]["mnemonic"])' "$MAIN_NET")"
+# simd-local-1's ports (ibc-up.sh) shifted by 1000.
+make_simd_chain "$HOME2" "$CHAIN2" 28657 28656 28658 9390 1517 "$relayer_mn" "$user_mn"
 
 stop_peer
 main="$(main_hermes_pid)"

@@ -49,38 +49,8 @@ HERMES_HOME="$RUN_DIR/hermes"
 HCFG="$HERMES_HOME/config.toml"
 S() { "$SIMD" --home "$SIMD_HOME" "$@"; }
 
-if [[ ! -f $SIMD_HOME/config/genesis.json ]]; then
-  log "making simd chain $SIMD_CHAIN in $(rel "$SIMD_HOME")"
-  rm -rf "$SIMD_HOME"
-  S init simd-node --chain-id "$SIMD_CHAIN" --default-denom stake >/dev/null 2>&1
-  S keys add validator --keyring-backend test >/dev/null 2>&1
-  echo "$RELAYER_MN" | S keys add relayer --recover --keyring-backend test >/dev/null 2>&1
-  echo "$USER_MN" | S keys add user --recover --keyring-backend test >/dev/null 2>&1
-  for k in validator relayer user; do
-    S genesis add-genesis-account "$(S keys show "$k" -a --keyring-backend test)" 100000000000000stake --keyring-backend test
-  done
-  S genesis gentx validator 1000000000stake --chain-id "$SIMD_CHAIN" --keyring-backend test >/dev/null 2>&1
-  S genesis collect-gentxs >/dev/null 2>&1
-  python3 - "$SIMD_HOME" "$SIMD_RPC_PORT" "$SIMD_P2P_PORT" "$SIMD_GRPC_PORT" "$SIMD_API_PORT" <<'PY'
-import re, sys
-home, rpc, p2p, grpc, api = sys.argv[1:]
-c = open(f"{home}/config/config.toml").read()
-c = re.sub(r'laddr = "tcp://127.0.0.1:26657"', f'laddr = "tcp://127.0.0.1:{rpc}"', c)
-c = re.sub(r'laddr = "tcp://0.0.0.0:26656"', f'laddr = "tcp://127.0.0.1:{p2p}"', c)
-c = re.sub(r'proxy_app = "tcp://127.0.0.1:26658"', 'proxy_app = "tcp://127.0.0.1:27658"', c)
-c = re.sub(r'timeout_commit = "[^"]*"', 'timeout_commit = "1s"', c)
-c = re.sub(r'pprof_laddr = "[^"]*"', 'pprof_laddr = ""', c)
-c = re.sub(r'prometheus = true', 'prometheus = false', c)
-open(f"{home}/config/config.toml", "w").write(c)
-a = open(f"{home}/config/app.toml").read()
-a = re.sub(r'minimum-gas-prices = "[^"]*"', 'minimum-gas-prices = "0stake"', a)
-a = re.sub(r'address = "localhost:9090"', f'address = "127.0.0.1:{grpc}"', a)
-a = re.sub(r'address = "tcp://localhost:1317"', f'address = "tcp://127.0.0.1:{api}"', a)
-a = re.sub(r'(\[api\][^\[]*?enable = )false', r'\1true', a, flags=re.S)
-a = re.sub(r'enabled-unsafe-cors = false', 'enabled-unsafe-cors = true', a)
-open(f"{home}/config/app.toml", "w").write(a)
-PY
-fi
+make_simd_chain "$SIMD_HOME" "$SIMD_CHAIN" "$SIMD_RPC_PORT" "$SIMD_P2P_PORT" 27658 "$SIMD_GRPC_PORT" \
+  "$SIMD_API_PORT" "$RELAYER_MN" "$USER_MN"
 
 running() { [[ -f $PIDS ]] && grep -q "^$1 " "$PIDS" && pid_ours "$(awk -v n="$1" '$1==n{print $2}' "$PIDS" | tail -1)"; }
 if ! running simd; then

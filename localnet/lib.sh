@@ -253,6 +253,46 @@ what next ($g is the gliad built here; --from signs as an account above):
 NEXT
 }
 
+# make_simd_chain HOME CHAIN RPC P2P PROXY GRPC API RELAYER_MN USER_MN: a one-validator simd chain
+# (ibc-go's simapp, $SIMD) in HOME unless one is there: keys validator, relayer and user (the
+# last two from the mnemonics), each funded with stake; 1 s blocks, free gas, the listeners on
+# the given ports, REST on with CORS. Used by ibc-up.sh and its benchmark's peer (ibc-peer.sh).
+make_simd_chain() {
+  local home=$1 chain=$2 rpc=$3 p2p=$4 proxy=$5 grpc=$6 api=$7 relayer_mn=$8 user_mn=$9 k
+  [[ -f $home/config/genesis.json ]] && return 0
+  log "making simd chain $chain in $(rel "$home")"
+  rm -rf "$home"
+  _simd() { "$SIMD" --home "$home" "$@"; }
+  _simd init "$chain-node" --chain-id "$chain" --default-denom stake >/dev/null 2>&1
+  _simd keys add validator --keyring-backend test >/dev/null 2>&1
+  echo "$relayer_mn" | _simd keys add relayer --recover --keyring-backend test >/dev/null 2>&1
+  echo "$user_mn" | _simd keys add user --recover --keyring-backend test >/dev/null 2>&1
+  for k in validator relayer user; do
+    _simd genesis add-genesis-account "$(_simd keys show "$k" -a --keyring-backend test)" 100000000000000stake --keyring-backend test
+  done
+  _simd genesis gentx validator 1000000000stake --chain-id "$chain" --keyring-backend test >/dev/null 2>&1
+  _simd genesis collect-gentxs >/dev/null 2>&1
+  python3 - "$home" "$rpc" "$p2p" "$proxy" "$grpc" "$api" <<'PY'
+import re, sys
+home, rpc, p2p, proxy, grpc, api = sys.argv[1:]
+c = open(f"{home}/config/config.toml").read()
+c = re.sub(r'laddr = "tcp://127.0.0.1:26657"', f'laddr = "tcp://127.0.0.1:{rpc}"', c)
+c = re.sub(r'laddr = "tcp://0.0.0.0:26656"', f'laddr = "tcp://127.0.0.1:{p2p}"', c)
+c = re.sub(r'proxy_app = "tcp://127.0.0.1:26658"', f'proxy_app = "tcp://127.0.0.1:{proxy}"', c)
+c = re.sub(r'timeout_commit = "[^"]*"', 'timeout_commit = "1s"', c)
+c = re.sub(r'pprof_laddr = "[^"]*"', 'pprof_laddr = ""', c)
+c = re.sub(r'prometheus = true', 'prometheus = false', c)
+open(f"{home}/config/config.toml", "w").write(c)
+a = open(f"{home}/config/app.toml").read()
+a = re.sub(r'minimum-gas-prices = "[^"]*"', 'minimum-gas-prices = "0stake"', a)
+a = re.sub(r'address = "localhost:9090"', f'address = "127.0.0.1:{grpc}"', a)
+a = re.sub(r'address = "tcp://localhost:1317"', f'address = "tcp://127.0.0.1:{api}"', a)
+a = re.sub(r'(\[api\][^\[]*?enable = )false', r'\1true', a, flags=re.S)
+a = re.sub(r'enabled-unsafe-cors = false', 'enabled-unsafe-cors = true', a)
+open(f"{home}/config/app.toml", "w").write(a)
+PY
+}
+
 # print_endpoints: human summary of network.json.
 print_endpoints() {
   python3 - "$NETJSON" "$(rel "$RUN_DIR")" <<'PY'
