@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# localnet/bench.sh [--rate R] [--seconds S] [--senders N] [--apps "gliad kvstore kvstore-socket"]
-#                   [--cometbft PATH] [--rounds K]
+# localnet/bench.sh [--rate R] [--seconds S] [--senders N]
+#                   [--apps "gliad simd kvstore kvstore-socket"] [--cometbft PATH] [--rounds K]
 # End-to-end throughput: the same open-loop load (glia-loadgen) against a 4-validator gliad
-# localnet and against CometBFT's kvstore app on the same topology, one network after the other
-# on this machine; prints committed tx/s, broadcast and inclusion latency p50/p99 and block
-# intervals side by side. Two kvstore peers: the built-in one (inside the cometbft process) and
-# the same app served over the ABCI socket by CometBFT's abci-cli, which pays the transport
-# gliad pays. Uses its own run dirs, so a developer's localnet/.run is left alone (but the ports
-# must be free: stop it first). --cometbft runs every network on another build of the pinned
+# localnet and against its peers on the same topology, one network after the other on this
+# machine; prints committed tx/s, broadcast and inclusion latency p50/p99 and block intervals
+# side by side. The peers: simd (ibc-go v8.8.0's simapp, the Cosmos SDK chain a user would
+# otherwise pick: Cosmos SDK v0.50.9 with CometBFT v0.38.11 inside the simd process; the same
+# signed MsgSends, in its denom and address prefix), CometBFT's built-in kvstore (inside the
+# cometbft process) and the same kvstore app served over the ABCI socket by CometBFT's abci-cli,
+# which pays the transport gliad pays. Uses its own run dirs, so a developer's localnet/.run is
+# left alone (but the ports must be free: stop it first). --cometbft runs every network on another build of the pinned
 # version (localnet/cometbft-flushfix.sh). --rounds K repeats the networks in turn K times
 # (app A, app B, A, B, ...) and prints each round's ratios and their median: a 2-core machine's
 # speed drifts within an hour, so only networks measured next to each other compare.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-RATE=1500 SECONDS_=20 SENDERS=48 APPS="gliad kvstore kvstore-socket" ROUNDS=1
+RATE=1500 SECONDS_=20 SENDERS=48 APPS="gliad simd kvstore kvstore-socket" ROUNDS=1
 while (($#)); do
   case $1 in
     --rate) RATE=$2; shift 2 ;;
@@ -55,7 +57,8 @@ runs = [{a: json.load(open(f"{out}/{a}-r{k}.json")) for a in apps} for k in rang
 r = runs[-1]
 f = r[apps[0]]
 print(f"\n4 validators on one machine, offered {f['offered_rate']} tx/s for {f['seconds']} s by {f['senders']} senders")
-names = {"gliad": "gliad (signed MsgSend)", "kvstore": "kvstore (built in)", "kvstore-socket": "kvstore (ABCI socket)"}
+names = {"gliad": "gliad (signed MsgSend)", "simd": "simd (signed MsgSend)",
+         "kvstore": "kvstore (built in)", "kvstore-socket": "kvstore (ABCI socket)"}
 rows = [("", *[names.get(a, a) for a in apps]),
         ("offered / admitted", *[f"{r[a]['offered']} / {r[a]['admitted']}" for a in apps]),
         ("committed", *[str(r[a]["committed"]) for a in apps]),
@@ -66,10 +69,11 @@ rows = [("", *[names.get(a, a) for a in apps]),
         ("committed tx/s by 10 s", *[" ".join(f"{x:.0f}" for x in r[a].get("committed_tps_by_10s", [])) for a in apps])]
 def cpu(a, per_tx):
     c = r[a].get("cpu_s", {})
-    parts = [c.get("cometbft", 0.0), sum(v for g, v in c.items() if g not in ("cometbft", "loadgen")), c.get("loadgen", 0.0)]
+    parts = [c.get("cometbft"), sum(v for g, v in c.items() if g not in ("cometbft", "loadgen")), c.get("loadgen", 0.0)]
+    # simd: CometBFT runs inside the app's process, so its CPU is in the app's column.
     if per_tx:
-        return " / ".join(f"{1000 * v / max(r[a]['committed'], 1):.2f}" for v in parts)
-    return " / ".join(f"{v / r[a].get('cpu_window_s', 1):.2f}" for v in parts)
+        return " / ".join("-" if v is None else f"{1000 * v / max(r[a]['committed'], 1):.2f}" for v in parts)
+    return " / ".join("-" if v is None else f"{v / r[a].get('cpu_window_s', 1):.2f}" for v in parts)
 rows += [("CPU cores: comet / app / loadgen", *[cpu(a, False) for a in apps]),
          ("CPU ms per tx: comet / app / lg", *[cpu(a, True) for a in apps])]
 if rounds > 1:

@@ -4,10 +4,17 @@
 #   - simd: ibc-go v8.8.0's simapp (a Cosmos SDK chain with ICS-20 and interchain accounts),
 #     built from the wrapper module in localnet/simd (go install refuses ibc-go's replace line);
 #   - hermes 1.10.5 (cargo install; 1.12 and later download proving keys at build time).
-# Both land in ~/go/bin and ~/.cargo/bin, which CI caches.
+# Both land in ~/go/bin and ~/.cargo/bin, which CI caches. `--only simd` installs simd alone
+# (localnet/up.sh --app simd, the benchmark's Cosmos SDK peer, needs no relayer).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 add_tool_dirs
+ONLY=
+case ${1:-} in
+  "") ;;
+  --only) [[ ${2:-} == simd ]] || die "install-ibc.sh: --only takes simd"; ONLY=simd ;;
+  *) die "install-ibc.sh: unknown option '$1' (usage: install-ibc.sh [--only simd])" ;;
+esac
 
 SIMD_VERSION=v8.8.0
 HERMES_VERSION=1.10.5
@@ -24,6 +31,7 @@ if ! simd_ok || [[ ! -f $stamp ]]; then
   touch "$stamp"
 fi
 
+[[ $ONLY != simd ]] || exit 0
 if ! command -v hermes >/dev/null || [[ "$(hermes version 2>/dev/null)" != *"$HERMES_VERSION"* ]]; then
   log "installing hermes $HERMES_VERSION (cargo install, about 20 minutes on 2 cores the first time)"
   cargo install "ibc-relayer-cli@$HERMES_VERSION" --bin hermes --locked --quiet ||

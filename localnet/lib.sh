@@ -272,9 +272,9 @@ make_simd_chain() {
   done
   _simd genesis gentx validator 1000000000stake --chain-id "$chain" --keyring-backend test >/dev/null 2>&1
   _simd genesis collect-gentxs >/dev/null 2>&1
-  python3 - "$home" "$rpc" "$p2p" "$proxy" "$grpc" "$api" <<'PY'
+  python3 - "$home" "$rpc" "$p2p" "$proxy" <<'PY'
 import re, sys
-home, rpc, p2p, proxy, grpc, api = sys.argv[1:]
+home, rpc, p2p, proxy = sys.argv[1:]
 c = open(f"{home}/config/config.toml").read()
 c = re.sub(r'laddr = "tcp://127.0.0.1:26657"', f'laddr = "tcp://127.0.0.1:{rpc}"', c)
 c = re.sub(r'laddr = "tcp://0.0.0.0:26656"', f'laddr = "tcp://127.0.0.1:{p2p}"', c)
@@ -283,8 +283,77 @@ c = re.sub(r'timeout_commit = "[^"]*"', 'timeout_commit = "1s"', c)
 c = re.sub(r'pprof_laddr = "[^"]*"', 'pprof_laddr = ""', c)
 c = re.sub(r'prometheus = true', 'prometheus = false', c)
 open(f"{home}/config/config.toml", "w").write(c)
+PY
+  simd_app_config "$home" "$grpc" "$api" 0stake
+}
+
+# ensure_simd: ibc-go v8.8.0's simapp, the Cosmos SDK chain of the IBC network and of the
+# benchmark (localnet/install-ibc.sh --only simd builds it when missing).
+ensure_simd() {
+  "$LOCALNET/install-ibc.sh" --only simd
+  SIMD="${SIMD:-$HOME/go/bin/simd}"; export SIMD
+}
+
+# rehrp_accounts HRP: reads dev-accounts' JSON array and prints it with each address spelt
+# under another bech32 prefix (the same key, so the same 20 bytes: a simd chain's accounts).
+rehrp_accounts() {
+  python3 -c '
+import json, sys
+CH = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+def polymod(v):
+    c = 1
+    for x in v:
+        b = c >> 25; c = (c & 0x1FFFFFF) << 5 ^ x
+        for i, g in enumerate((0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)):
+            c ^= g if (b >> i) & 1 else 0
+    return c
+def rehrp(addr, hrp):  # BIP-173: the data part without its checksum, checksummed under hrp
+    data = [CH.index(ch) for ch in addr[addr.rindex("1") + 1:]][:-6]
+    m = polymod([ord(x) >> 5 for x in hrp] + [0] + [ord(x) & 31 for x in hrp] + data + [0] * 6) ^ 1
+    return hrp + "1" + "".join(CH[d] for d in data) + "".join(CH[(m >> 5 * (5 - i)) & 31] for i in range(6))
+accounts = json.load(sys.stdin)
+for a in accounts:
+    a["address"] = rehrp(a["address"], sys.argv[1])
+print(json.dumps(accounts))
+' "$1"
+}
+
+# make_simd_validators RUN N CHAIN ACCOUNTS_JSON: the genesis of an N-validator simd network in
+# RUN/node0..: each node's validator key (keyring "test" in its home) funded and self-bonded by
+# a gentx (100,000 stake of 1,000,000, as gliad's operators), and every account in ACCOUNTS_JSON
+# (cosmos addresses) funded like a Glia development account. Configs are left to the caller.
+make_simd_validators() {
+  local run=$1 n=$2 chain=$3 accounts=$4 i home addr h0="$1/node0"
+  for ((i = 0; i < n; i++)); do
+    home="$run/node$i"
+    "$SIMD" init "node$i" --chain-id "$chain" --default-denom stake --home "$home" >/dev/null 2>&1 \
+      || die "simd init failed in $(rel "$home")"
+    "$SIMD" keys add validator --keyring-backend test --home "$home" >/dev/null 2>&1
+    addr="$("$SIMD" keys show validator -a --keyring-backend test --home "$home")"
+    "$SIMD" genesis add-genesis-account "$addr" 1000000000000stake --home "$h0"
+  done
+  for addr in $(python3 -c 'import json,sys; print(" ".join(a["address"] for a in json.loads(sys.argv[1])))' "$accounts"); do
+    "$SIMD" genesis add-genesis-account "$addr" 1000000000000stake --home "$h0"
+  done
+  mkdir -p "$h0/config/gentx"
+  for ((i = 0; i < n; i++)); do
+    home="$run/node$i"
+    ((i == 0)) || cp "$h0/config/genesis.json" "$home/config/genesis.json"
+    "$SIMD" genesis gentx validator 100000000000stake --chain-id "$chain" --keyring-backend test \
+      --home "$home" --output-document "$h0/config/gentx/gentx-node$i.json" >/dev/null 2>&1 \
+      || die "simd genesis gentx failed for node$i"
+  done
+  "$SIMD" genesis collect-gentxs --home "$h0" >/dev/null 2>&1 || die "simd genesis collect-gentxs failed"
+}
+
+# simd_app_config HOME GRPC API MIN_GAS_PRICE: a simd node's app.toml: gRPC and REST (on, with
+# CORS) on the given ports, the minimum gas price its mempool asks.
+simd_app_config() {
+  python3 - "$@" <<'PY'
+import re, sys
+home, grpc, api, gas = sys.argv[1:]
 a = open(f"{home}/config/app.toml").read()
-a = re.sub(r'minimum-gas-prices = "[^"]*"', 'minimum-gas-prices = "0stake"', a)
+a = re.sub(r'minimum-gas-prices = "[^"]*"', f'minimum-gas-prices = "{gas}"', a)
 a = re.sub(r'address = "localhost:9090"', f'address = "127.0.0.1:{grpc}"', a)
 a = re.sub(r'address = "tcp://localhost:1317"', f'address = "tcp://127.0.0.1:{api}"', a)
 a = re.sub(r'(\[api\][^\[]*?enable = )false', r'\1true', a, flags=re.S)
@@ -307,7 +376,8 @@ w = [max(len(r[c]) for r in rows) for c in range(5)]
 for r in rows: print("  ".join(x.ljust(w[c]) for c, x in enumerate(r)).rstrip())
 if n.get("web"): print(f"web      {n['web']}   blobs {n['blobs'][0]} ...   gas price {n['gas_price']}")
 for a in n["accounts"]: print(f"account  {a['name']:6} {a['address']}")
-print(f"logs     {run}/nodeI/cometbft.log" + (f", {run}/nodeI/gliad.log" if n["app"] == "gliad" else ""))
+print(f"logs     {run}/nodeI/simd.log" if n["app"] == "simd" else
+      f"logs     {run}/nodeI/cometbft.log" + (f", {run}/nodeI/gliad.log" if n["app"] == "gliad" else ""))
 print(f"stop     localnet/down.sh" + ("" if run == "localnet/.run" else f" --run-dir {run}"))
 PY
 }

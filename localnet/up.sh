@@ -18,8 +18,10 @@ options:
   --accounts N       funded development accounts dev0..dev(N-1) of a new network (default 4;
                      ignored when resuming)
   --reset            delete the existing network in the run dir and make a new one
-  --app APP          gliad (default), kvstore (CometBFT's built-in app) or kvstore-socket
-                     (the same app over the ABCI socket); the kvstore apps are benchmark peers
+  --app APP          gliad (default); the benchmark peers: simd (ibc-go v8.8.0's simapp, a
+                     Cosmos SDK chain: validators bonded by gentxs, the development accounts
+                     funded in stake, bech32 prefix cosmos), kvstore (CometBFT's built-in app)
+                     or kvstore-socket (the same app over the ABCI socket)
   --test-fixtures    tests/run.sh's faults: node 3's executor inverts its images, a model
                      tiny-unserved is held only by nodes 2 and 3, and slashing watches a
                      20-block window (half signed) and jails for 20 s
@@ -41,7 +43,7 @@ while (($#)); do
   case $1 in
     --validators) [[ $# -ge 2 ]] || bad_usage "--validators needs a number"; N=$2; NSET=1; shift 2 ;;
     --accounts) [[ $# -ge 2 ]] || bad_usage "--accounts needs a number"; ACCOUNTS=$2; ASET=1; shift 2 ;;
-    --app) [[ $# -ge 2 ]] || bad_usage "--app needs gliad, kvstore or kvstore-socket"; APP=$2; shift 2 ;;
+    --app) [[ $# -ge 2 ]] || bad_usage "--app needs gliad, simd, kvstore or kvstore-socket"; APP=$2; shift 2 ;;
     --reset) RESET=1; shift ;;
     --test-fixtures) FIXTURES=1; shift ;;
     --install-only) INSTALL_ONLY=1; shift ;;
@@ -51,7 +53,9 @@ while (($#)); do
 done
 # kvstore: CometBFT's built-in app, inside the cometbft process; kvstore-socket: the same app
 # served by CometBFT's abci-cli over the ABCI socket, as gliad is (both are benchmark peers).
-[[ $APP == gliad || $APP == kvstore || $APP == kvstore-socket ]] || bad_usage "--app must be gliad, kvstore or kvstore-socket, not '$APP'"
+[[ $APP == gliad || $APP == simd || $APP == kvstore || $APP == kvstore-socket ]] || bad_usage "--app must be gliad, simd, kvstore or kvstore-socket, not '$APP'"
+# simd: a chain of its own, in its own denom and address prefix.
+[[ $APP != simd ]] || { CHAIN_ID=simd-local-1 DENOM=stake GAS_PRICE=0.025stake; }
 [[ $N =~ ^[1-9][0-9]*$ ]] || bad_usage "--validators takes a number from 1, not '$N'"
 [[ $ACCOUNTS =~ ^[0-9]+$ ]] || bad_usage "--accounts takes a number, not '$ACCOUNTS'"
 
@@ -60,7 +64,7 @@ done
 ((INSTALL_ONLY == 0)) || exit 0
 # install-deps may have found the toolchains outside PATH.
 add_tool_dirs
-[[ $APP == kvstore* && -z ${GLIA_RUN_DIR:-} ]] && set_run_dir "$LOCALNET/.run-$APP"
+[[ $APP != gliad && -z ${GLIA_RUN_DIR:-} ]] && set_run_dir "$LOCALNET/.run-$APP"
 
 # One up.sh at a time (both networks share the same ports).
 exec 9<"$LOCALNET"; flock -n 9 || die "another localnet/up.sh is running"
@@ -88,7 +92,7 @@ for ((i = 0; i < N; i++)); do
   b=$((26656 + 10 * i))
   for p in $b $((b + 1)) $((b + 2)) $((b + 4)) $((9090 + 10 * i)) $((1317 + 10 * i)); do
     [[ $APP == kvstore* ]] && ((p < 26000)) && continue
-    [[ $APP == kvstore ]] && ((p == b + 2)) && continue
+    [[ $APP == kvstore || $APP == simd ]] && ((p == b + 2)) && continue
     # Just after stopping our own network, give the kernel a moment to release its ports.
     for ((w = 0; w < 25 && STOPPED == 1; w++)); do port_open "$p" || break; sleep 0.2; done
     port_open "$p" && die "port 127.0.0.1:$p is in use: another network or program holds it (stop a network with localnet/down.sh [--run-dir DIR]; 'ss -ltnp' names the program)"
@@ -96,20 +100,28 @@ for ((i = 0; i < N; i++)); do
 done
 
 ensure_cometbft
-[[ $APP == gliad ]] && ensure_gliad
+[[ $APP == gliad || $APP == simd ]] && ensure_gliad  # simd: for the development accounts
+[[ $APP == simd ]] && ensure_simd
 [[ $APP == kvstore-socket ]] && ensure_abci_cli
 
 if [[ $MODE == fresh ]]; then
   log "creating a $N-validator $APP network in $(rel "$RUN_DIR")"
   rm -rf "$RUN_DIR"; mkdir -p "$(dirname "$RUN_DIR")"
-  "$COMETBFT" testnet --v "$N" --o "$RUN_DIR" --populate-persistent-peers --starting-ip-address 127.0.0.1 >/dev/null
+  if [[ $APP == simd ]]; then
+    # The same development accounts (same keys), spelt cosmos1...; simd makes its own homes.
+    ACCOUNTS_JSON="$("$GLIAD" dev-accounts --count "$ACCOUNTS" | rehrp_accounts cosmos)" || die "dev-accounts failed"
+    OPERATORS_JSON='[]' TINY_SHA256=''
+    make_simd_validators "$RUN_DIR" "$N" "$CHAIN_ID" "$ACCOUNTS_JSON"
+  else
+    "$COMETBFT" testnet --v "$N" --o "$RUN_DIR" --populate-persistent-peers --starting-ip-address 127.0.0.1 >/dev/null
+  fi
   if [[ $APP == gliad ]]; then
     ACCOUNTS_JSON="$("$GLIAD" dev-accounts --count "$ACCOUNTS")" || die "'$GLIAD dev-accounts --count $ACCOUNTS' failed"
     # Each validator's operator account: registers its executor and is paid for its work.
     OPERATORS_JSON="$("$GLIAD" dev-accounts --count "$N" --first 1000 --prefix operator)" || die "dev-accounts failed"
     # The embedded tiny model: weights generated from a fixed seed, registered in genesis.
     TINY_SHA256="$("$GLIAD" tiny-model --out "$RUN_DIR/models/tiny")" || die "writing the tiny model failed"
-  else
+  elif [[ $APP == kvstore* ]]; then
     ACCOUNTS_JSON='[]' OPERATORS_JSON='[]' TINY_SHA256=''
   fi
   IDS=(); for ((i = 0; i < N; i++)); do IDS+=("$("$COMETBFT" show-node-id --home "$RUN_DIR/node$i")"); done
@@ -163,16 +175,19 @@ for i in range(n):
 
 g = json.load(open(f"{run}/node0/config/genesis.json"))
 g["chain_id"] = os.environ["CHAIN_ID"]
+# The Cosmos SDK's genesis (simd) keeps CometBFT's consensus params under consensus.params.
+cparams = g["consensus"]["params"] if app == "simd" else g["consensus_params"]
 # GLIA_BLOCK_MAX_BYTES shrinks blocks (tests/full-blocks.sh: every proposal is full); evidence
 # must fit in a block, so its budget shrinks with it.
 max_bytes = int(os.environ.get("GLIA_BLOCK_MAX_BYTES", "4194304"))
 # A block asks at most 1e9 gas (20 txs at max_tx_gas): FinalizeBlock's work is bounded, and
 # every node enforces it in ProcessProposal.
-g["consensus_params"]["block"].update(max_bytes=str(max_bytes), max_gas="1000000000")
+cparams["block"].update(max_bytes=str(max_bytes), max_gas="1000000000")
 if "GLIA_BLOCK_MAX_BYTES" in os.environ:
-    ev = g["consensus_params"]["evidence"]
+    ev = cparams["evidence"]
     ev["max_bytes"] = str(min(int(ev["max_bytes"]), max_bytes // 8))
-g["consensus_params"].setdefault("abci", {})["vote_extensions_enable_height"] = "1"
+if app == "gliad":
+    cparams.setdefault("abci", {})["vote_extensions_enable_height"] = "1"
 accounts = json.loads(os.environ["ACCOUNTS_JSON"])
 assert isinstance(accounts, list) and all({"name", "address", "mnemonic"} <= set(a) for a in accounts), \
     "dev-accounts must print a JSON array of {name, address, mnemonic}"
@@ -201,9 +216,10 @@ gentxs = [{"operator": op["address"],
            "commission_rate": "0.1", "commission_max_rate": "0.2", "commission_max_change_rate": "0.01"}
           for i, op in enumerate(operators)]
 # CometBFT takes the first validator set from InitChain's answer, as a Cosmos SDK chain's.
-if not app.startswith("kvstore"):
+if app == "gliad":
     g["validators"] = []
-g["app_state"] = {} if app.startswith("kvstore") else {
+# simd's app state is its own (made by make_simd_validators); kvstore has none.
+g["app_state"] = g["app_state"] if app == "simd" else {} if app.startswith("kvstore") else {
     "params": small["params"],
     "bank": {"balances": [
         {"address": a["address"], "coins": [{"denom": os.environ["DENOM"], "amount": "1000000000000"}]}
@@ -278,7 +294,12 @@ fi
 EXTRA=(); [[ $APP == kvstore ]] && EXTRA=(--proxy_app=kvstore)
 for ((i = 0; i < N; i++)); do
   home="$RUN_DIR/node$i"
-  start_proc "cometbft$i" "$home/cometbft.log" "$COMETBFT" start --home "$home" "${EXTRA[@]}"
+  if [[ $APP == simd ]]; then  # CometBFT runs inside simd
+    [[ $MODE == resume ]] || simd_app_config "$home" $((9090 + 10 * i)) $((1317 + 10 * i)) "$GAS_PRICE"
+    start_proc "simd$i" "$home/simd.log" "$SIMD" start --home "$home"
+  else
+    start_proc "cometbft$i" "$home/cometbft.log" "$COMETBFT" start --home "$home" "${EXTRA[@]}"
+  fi
 done
 wait_blocks "$N" "$MODE" "${GLIA_UP_TIMEOUT:-90}"
 trap - EXIT
@@ -288,11 +309,13 @@ if [[ $MODE == fresh ]]; then
 import json, os, sys
 path, n, app, run, gas = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 g = app == "gliad"
+sdk = g or app == "simd"  # the chains with gRPC and REST
 net = {
-    "chain_id": os.environ["CHAIN_ID"], "denom": os.environ["DENOM"], "bech32_prefix": "glia",
+    "chain_id": os.environ["CHAIN_ID"], "denom": os.environ["DENOM"],
+    "bech32_prefix": "cosmos" if app == "simd" else "glia",
     "rpc": [f"http://127.0.0.1:{26657 + 10 * i}" for i in range(n)],
-    "grpc": [f"127.0.0.1:{9090 + 10 * i}" for i in range(n)] if g else [],
-    "rest": [f"http://127.0.0.1:{1317 + 10 * i}" for i in range(n)] if g else [],
+    "grpc": [f"127.0.0.1:{9090 + 10 * i}" for i in range(n)] if sdk else [],
+    "rest": [f"http://127.0.0.1:{1317 + 10 * i}" for i in range(n)] if sdk else [],
     "blobs": [f"http://127.0.0.1:{1317 + 10 * i}/blobs" for i in range(n)] if g else [],
     "gas_price": gas, "web": "http://127.0.0.1:1317/" if g else "",
     "metrics": [f"http://127.0.0.1:{26660 + 10 * i}/metrics" for i in range(n)],

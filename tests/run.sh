@@ -13,7 +13,9 @@
 #   6. the READMEs: every shell block runs as written against a fresh localnet (tests/readme.py);
 #   7. full blocks: a network with 16 KiB blocks under a load deeper than a block
 #      (tests/full-blocks.sh);
-#   8. every network is stopped whatever happens.
+#   8. the benchmark's Cosmos SDK peer: a 4-validator simd network carries the load generator's
+#      signed sends (tests/bench-peers.sh);
+#   9. every network is stopped whatever happens.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -121,3 +123,6 @@ GLIA_RUN_DIR="$root/localnet/.run-readme" python3 tests/readme.py README.md loca
 
 step "full blocks: every proposer's mempool holds more than a block (its own network)"
 tests/full-blocks.sh
+
+step "benchmark peer: a 4-validator simd network carries signed sends (its own network)"
+tests/bench-peers.sh

@@ -1,5 +1,7 @@
 //! glia-loadgen: offers a fixed rate of signed bank sends (or, for comparison, kvstore txs of
-//! the same size) to a localnet, then reports committed tx/s and inclusion latency.
+//! the same size) to a localnet, then reports committed tx/s and inclusion latency. The signed
+//! sends go to gliad or to simd (a Cosmos SDK chain: the profile names its denom and bech32
+//! prefix), the same txs byte for byte but for those two.
 //!
 //!   glia-loadgen --network localnet/.run/network.json --rate 1000 --seconds 30
 //!
@@ -87,6 +89,26 @@ struct Net {
     gas_price: Option<String>,
     rpc: Vec<String>,
     accounts: Vec<Account>,
+    /// The chain's fee and send denom, and its accounts' bech32 prefix (gliad's when absent).
+    #[serde(default = "default_denom")]
+    denom: String,
+    #[serde(default = "default_prefix")]
+    bech32_prefix: String,
+}
+
+fn default_denom() -> String {
+    "uglia".into()
+}
+
+fn default_prefix() -> String {
+    glia_modules::address::PREFIX.into()
+}
+
+impl Net {
+    /// Whether the app takes signed Cosmos txs (gliad, simd) rather than kvstore's.
+    fn signed(&self) -> bool {
+        !self.app.starts_with("kvstore")
+    }
 }
 
 #[derive(serde::Deserialize, Clone)]
@@ -177,11 +199,11 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// One source per sender, bound to node `i % nodes`: signed sends for gliad, kvstore txs
-/// otherwise.
+/// One source per sender, bound to node `i % nodes`: signed sends for gliad and simd, kvstore
+/// txs otherwise.
 fn build_sources(args: &Args, net: &Net, agent: &ureq::Agent) -> Result<Vec<Source>> {
-    let gliad = net.app == "gliad";
-    if gliad && net.accounts.len() < args.senders {
+    let signed = net.signed();
+    if signed && net.accounts.len() < args.senders {
         bail!(
             "{} senders need {} dev accounts; the profile has {}",
             args.senders,
@@ -190,7 +212,7 @@ fn build_sources(args: &Args, net: &Net, agent: &ureq::Agent) -> Result<Vec<Sour
         );
     }
     // The profile's gas price, else what the first node asks.
-    let price = if !gliad {
+    let price = if !signed {
         None
     } else if let Some(p) = &net.gas_price {
         Some(GasPrice::parse(p).map_err(anyhow::Error::msg)?)
@@ -200,7 +222,7 @@ fn build_sources(args: &Args, net: &Net, agent: &ureq::Agent) -> Result<Vec<Sour
     let mut sources = Vec::new();
     for i in 0..args.senders {
         let url = &net.rpc[i % net.rpc.len()];
-        sources.push(if gliad {
+        sources.push(if signed {
             Source::bank(net, agent, url, i, price.as_ref())?
         } else {
             Source::kv(i)
