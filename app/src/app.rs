@@ -296,6 +296,7 @@ impl Application for App {
     fn finalize_block(&self, req: RequestFinalizeBlock) -> ResponseFinalizeBlock {
         let height = req.height as u64;
         let time = req.time.as_ref().map_or(0, |t| t.seconds);
+        let time_nanos = req.time.as_ref().map_or(0, |t| t.nanos);
         let mut consensus = self.0.consensus.lock().expect("consensus lock");
         let latest = self.0.store.latest();
         let mut base = Overlay::new(&latest);
@@ -345,6 +346,7 @@ impl Application for App {
                 glia_proto::store::v1::LastBlock {
                     height,
                     time_unix: time,
+                    time_nanos,
                 }
                 .encode_to_vec(),
             ),

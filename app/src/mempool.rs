@@ -31,15 +31,7 @@ impl App {
             }
             let (params, price) = Self::params(&view)?;
             let tx = decode_tx(&self.0.components, bytes, params.max_tx_bytes as usize)?;
-            // The mempool's "now" is the last committed block's time, read from that block's
-            // state: taking the consensus lock here would stall CheckTx behind FinalizeBlock.
-            let time = last_block_time(&latest)?;
-            let block = BlockInfo {
-                chain_id: params.chain_id.clone(),
-                height: latest.height().saturating_add(1),
-                time_unix: time,
-                ..Default::default()
-            };
+            let block = mempool_block(&latest, latest.height(), &params.chain_id)?;
             let env = Env {
                 params: &params,
                 gas_price: &price,
@@ -69,13 +61,37 @@ impl App {
     }
 }
 
-/// Unix time of the last committed block (0 before the first), from `LAST_BLOCK_KEY`.
-pub(crate) fn last_block_time(view: &dyn KvRead) -> AppResult<i64> {
+/// The block a mempool tx (CheckTx, Simulate) runs in: the next height, at the last committed
+/// block's time, read from that block's state (taking the consensus lock here would stall
+/// CheckTx behind FinalizeBlock).
+pub fn mempool_block(
+    latest: &dyn KvRead,
+    latest_height: u64,
+    chain_id: &str,
+) -> AppResult<BlockInfo> {
+    let (time_unix, time_nanos) = last_block_time(latest)?;
+    Ok(BlockInfo {
+        chain_id: chain_id.into(),
+        height: latest_height.saturating_add(1),
+        time_unix,
+        time_nanos,
+        ..Default::default()
+    })
+}
+
+/// The last committed block's time (Unix seconds and nanoseconds; 0 before the first), from
+/// `LAST_BLOCK_KEY`. Whole: an IBC client update in that block records its full time, and a
+/// receipt checked against it in the mempool compares the two (ICS-03's delay check), so a
+/// time cut to the second would refuse the receipt until the next block.
+pub(crate) fn last_block_time(view: &dyn KvRead) -> AppResult<(i64, i32)> {
     let v = view
         .get(LAST_BLOCK_KEY)
         .map_err(|e| AppError::internal(format!("reading {LAST_BLOCK_KEY}: {e:#}")))?;
     Ok(match v {
-        Some(b) => glia_modules::value::decode::<LastBlock>("last block", &b)?.time_unix,
-        None => 0,
+        Some(b) => {
+            let last = glia_modules::value::decode::<LastBlock>("last block", &b)?;
+            (last.time_unix, last.time_nanos)
+        }
+        None => (0, 0),
     })
 }

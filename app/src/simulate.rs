@@ -7,7 +7,6 @@ use crate::app::App;
 use crate::tx::ante::Env;
 use crate::tx::{decode_tx, run_tx, Mode};
 use glia_modules::error::{AppError, AppResult};
-use glia_modules::BlockInfo;
 use glia_proto::cosmos::cosmos::base::abci::v1beta1::{GasInfo, Result as AbciResult};
 use glia_proto::cosmos::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
 use prost::Message;
@@ -35,13 +34,8 @@ impl App {
             .encode_to_vec()
         };
         let tx = decode_tx(&self.0.components, &bytes, params.max_tx_bytes as usize)?;
-        let block = BlockInfo {
-            chain_id: params.chain_id.clone(),
-            height: latest.height().saturating_add(1),
-            // As CheckTx: the last block's time (MsgUnjail, commission edits depend on it).
-            time_unix: crate::mempool::last_block_time(&latest)?,
-            ..Default::default()
-        };
+        // As CheckTx: the last block's time (MsgUnjail, commission edits, IBC's checks).
+        let block = crate::mempool::mempool_block(&latest, latest.height(), &params.chain_id)?;
         let env = Env {
             params: &params,
             gas_price: &price,

@@ -61,6 +61,8 @@ struct Chain {
     operators: Vec<Key>,
     /// (account number, next sequence) of each signer, by bech32 address.
     accounts: std::collections::BTreeMap<String, (u64, u64)>,
+    /// The nanoseconds of every next block's time (0 in the golden chain).
+    nanos: i32,
     _rt: tokio::runtime::Runtime,
     dir: std::path::PathBuf,
 }
@@ -169,6 +171,7 @@ impl Chain {
             validators,
             operators,
             accounts: Default::default(),
+            nanos: 0,
             _rt: rt,
             dir,
         };
@@ -281,7 +284,7 @@ impl Chain {
             .into();
         let time = Some(Timestamp {
             seconds: 1_700_000_000 + h as i64,
-            nanos: 0,
+            nanos: self.nanos,
         });
         let verdict = self.app.process_proposal(RequestProcessProposal {
             txs: all.clone(),
@@ -555,4 +558,23 @@ fn simulate_sees_the_txs_admitted_to_the_mempool() {
     )
     .unwrap();
     assert_eq!(bal, 1_000_000_000);
+}
+
+/// CheckTx and Simulate run at the last committed block's whole time, nanoseconds included.
+/// An IBC client update in that block records its full time, and a receipt checked in the
+/// mempool compares the two (ICS-03's delay check: now >= processed time + delay): with the
+/// time cut to the second, Hermes's second tx of a batch and its packet clearing were refused
+/// "insufficient time elapsed" until the next block.
+#[test]
+fn the_mempool_runs_at_the_last_blocks_full_time() {
+    let alice = Key::from_seed(b"mempool time alice");
+    let mut c = Chain::named("mempool-time", &[&alice]);
+    c.nanos = 620_000_000;
+    c.block(vec![], None);
+    let latest = c.app.0.store.latest();
+    let b = gliad::mempool::mempool_block(&latest, c.height, CHAIN).unwrap();
+    assert_eq!(
+        (b.height, b.time_unix, b.time_nanos),
+        (c.height + 1, 1_700_000_000 + c.height as i64, 620_000_000)
+    );
 }
