@@ -256,6 +256,15 @@ def throughput(label, src_home, src_chain, src_rpc, src_channel, dst_rpc_http, d
         or [int(t["height"]) for t in tx_search(dst_rpc_http, f"recv_packet.packet_dst_channel='{dst_channel}' AND recv_packet.packet_sequence='{seqs[-1]}'")]
     h1 = min(hb) if hb else hd
     t1 = block_time(dst_rpc_http, h1)
+    # Where the receipts landed: each packet's receiving tx and block on the destination.
+    where = set()
+    for s in seqs:
+        for t in tx_search(dst_rpc_http, f"recv_packet.packet_dst_channel='{dst_channel}' AND recv_packet.packet_sequence='{s}'"):
+            where.add((int(t["height"]), t["hash"]))
+    heights = sorted({h for h, _ in where})
+    first = block_time(dst_rpc_http, heights[0]) if heights else t1
+    print(f"  {label}: {K} receipts in {len(where)} txs, blocks {heights}; first receipt's block "
+          f"{first - t0:.1f} s after the send's, the last's {t1 - t0:.1f} s", flush=True)
     return K / max(t1 - t0, 1e-9), t1 - t0
 
 if ONLY == "ica":

@@ -194,6 +194,7 @@ pub async fn serve(
         .with_state(ctx);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "HTTP API listening");
-    axum::serve(listener, router).await?;
+    // TCP_NODELAY, as the gRPC server: no answer waits for the client's delayed ACK.
+    axum::serve(listener, router).tcp_nodelay(true).await?;
     Ok(())
 }
