@@ -375,6 +375,7 @@ for i in range(n["validators"]):
 w = [max(len(r[c]) for r in rows) for c in range(5)]
 for r in rows: print("  ".join(x.ljust(w[c]) for c, x in enumerate(r)).rstrip())
 if n.get("web"): print(f"web      {n['web']}   blobs {n['blobs'][0]} ...   gas price {n['gas_price']}")
+if n["app"] == "gliad": print(f"keplr    {run}/keplr.json (chain info for experimentalSuggestChain; also {n['rest'][0]}/keplr.json)")
 for a in n["accounts"]: print(f"account  {a['name']:6} {a['address']}")
 print(f"logs     {run}/nodeI/simd.log" if n["app"] == "simd" else
       f"logs     {run}/nodeI/cometbft.log" + (f", {run}/nodeI/gliad.log" if n["app"] == "gliad" else ""))

@@ -334,7 +334,13 @@ with open(path + ".tmp", "w") as f:
 os.replace(path + ".tmp", path)
 PY
 fi
-if [[ $APP == gliad ]]; then wait_executors "$N" "${GLIA_UP_TIMEOUT:-90}"; fi
+if [[ $APP == gliad ]]; then
+  wait_executors "$N" "${GLIA_UP_TIMEOUT:-90}"
+  # Keplr's chain info, as node 0 serves it (experimentalSuggestChain takes it as it is).
+  curl -sf --max-time 10 http://127.0.0.1:1317/keplr.json >"$RUN_DIR/keplr.json.tmp" \
+    && mv "$RUN_DIR/keplr.json.tmp" "$RUN_DIR/keplr.json" \
+    || log "warning: node 0 did not serve /keplr.json; see $(rel "$RUN_DIR")/node0/gliad.log"
+fi
 log "network up; node0 at height $(height 26657)"
 print_endpoints
 if [[ $APP == gliad ]]; then print_next; fi

@@ -37,6 +37,8 @@ pub mod cli;
 #[cfg(feature = "node")]
 pub mod grpc;
 #[cfg(feature = "node")]
+pub mod keplr;
+#[cfg(feature = "node")]
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod mempool;
 #[cfg(feature = "node")]

@@ -110,9 +110,14 @@ struct StartArgs {
     /// File holding the operator account's mnemonic; the executor registers itself with it.
     #[arg(long)]
     operator_mnemonic_file: Option<PathBuf>,
-    /// Public base URL of this node's HTTP API (default: http://<--api>).
+    /// Public base URL of this node's HTTP API (default: http://<--api>): where executors'
+    /// outputs are fetched from, and the REST URL in the chain info at /keplr.json.
     #[arg(long)]
     blob_url: Option<String>,
+    /// Public URL of this node's CometBFT RPC, as a browser reaches it (the chain info at
+    /// /keplr.json names it; default: --rpc).
+    #[arg(long)]
+    public_rpc: Option<String>,
     /// Executor outputs older than this are deleted from the blob store.
     #[arg(long, default_value_t = 168)]
     blob_retention_hours: u64,
@@ -261,7 +266,11 @@ fn start(args: StartArgs) -> Result<()> {
     if let Some(key) = &args.priv_validator_key {
         start_validator_services(&args, key, &app, &data, neuro_device)?;
     }
-    spawn_rest(&rt, &app, args.api, blobs, args.rpc.clone());
+    let public = gliad::rest::PublicUrls {
+        rpc: args.public_rpc.clone().unwrap_or_else(|| args.rpc.clone()),
+        rest: public_api(&args),
+    };
+    spawn_rest(&rt, &app, args.api, blobs, args.rpc.clone(), public);
     serve_abci(&args.abci, app)
 }
 
@@ -406,10 +415,7 @@ fn spawn_executor(
             .clone()
             .unwrap_or_else(|| args.home.join("models")),
         operator,
-        blob_url: args
-            .blob_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", args.api)),
+        blob_url: public_api(args),
         rpc: args.rpc.clone(),
         fault: args.executor_fault,
         device: args.executor_device,
@@ -428,6 +434,13 @@ fn spawn_executor(
     Ok(())
 }
 
+/// The public base URL of this node's HTTP API: --blob-url, else http://<--api>.
+fn public_api(args: &StartArgs) -> String {
+    args.blob_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.api))
+}
+
 /// Serves the HTTP API (REST, blobs) on the runtime; if it stops, the node runs on without it.
 fn spawn_rest(
     rt: &tokio::runtime::Runtime,
@@ -435,11 +448,12 @@ fn spawn_rest(
     api: SocketAddr,
     blobs: BlobStore,
     rpc: String,
+    public: gliad::rest::PublicUrls,
 ) {
     rt.spawn({
         let app = app.clone();
         async move {
-            if let Err(e) = gliad::rest::serve(app, api, blobs, rpc).await {
+            if let Err(e) = gliad::rest::serve(app, api, blobs, rpc, public).await {
                 tracing::error!("HTTP API stopped: {e:#}");
             }
         }

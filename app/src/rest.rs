@@ -1,11 +1,15 @@
 //! The HTTP API on `--api`: every component query route that has a REST pattern (accounts,
-//! balances, supply, node info: what Keplr's wallet screens call), served by the same dispatch
-//! as ABCI and gRPC; the tx broadcast; `GET /blobs/<sha256>` from the node's content-addressed
-//! output store; and a status page.
+//! balances, staking, distribution, IBC: what Keplr's wallet, staking and IBC screens call),
+//! served by the same dispatch as ABCI and gRPC; the tx broadcast and simulation; `GET
+//! /blobs/<sha256>` from the node's content-addressed output store; Keplr's chain info at
+//! `/keplr.json`; and a status page. As the Cosmos SDK's gateway: CORS open to every origin
+//! (a dApp's page calls it from its own), and 501 Not Implemented for a route it does not
+//! serve (Keplr reads 501 as "feature absent").
 
 use crate::app::App;
-use axum::extract::{Path, Query, RawPathParams, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{Path, Query, RawPathParams, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
@@ -24,6 +28,15 @@ struct Ctx {
     blobs: Arc<BlobStore>,
     rpc: String,
     agent: ureq::Agent,
+    public: PublicUrls,
+}
+
+/// Where a browser reaches this node: its CometBFT RPC and this HTTP API (the chain info names
+/// them).
+#[derive(Clone)]
+pub struct PublicUrls {
+    pub rpc: String,
+    pub rest: String,
 }
 
 type Reply = Result<Json<Value>, (StatusCode, Json<Value>)>;
@@ -74,6 +87,120 @@ async fn broadcast(State(c): State<Ctx>, Json(body): Json<Value>) -> Reply {
         "txhash": r["hash"], "code": r["code"], "codespace": r["codespace"], "raw_log": r["log"],
         "height": "0", "data": r["data"],
     }})))
+}
+
+/// `POST /cosmos/tx/v1beta1/simulate {tx_bytes}`: the gas a tx would use over the mempool's
+/// state, as `cosmos.tx.v1beta1.Service/Simulate` answers it. Wallets send it unsigned (Keplr:
+/// no key for a new account, a zero signature).
+async fn simulate(State(c): State<Ctx>, Json(body): Json<Value>) -> Reply {
+    use glia_proto::cosmos::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
+    use prost::Message;
+    let tx = body["tx_bytes"].as_str().ok_or_else(|| {
+        err(
+            StatusCode::BAD_REQUEST,
+            3,
+            "tx_bytes is required (the tx's protobuf bytes, base64)".into(),
+        )
+    })?;
+    let tx_bytes = B64.decode(tx).map_err(|e| {
+        err(
+            StatusCode::BAD_REQUEST,
+            3,
+            format!("tx_bytes is not base64: {e}"),
+        )
+    })?;
+    let req = SimulateRequest {
+        tx_bytes,
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let app = c.app.clone();
+    let r = tokio::task::spawn_blocking(move || app.simulate(&req))
+        .await
+        .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string()))?
+        .map_err(|e| err(StatusCode::BAD_REQUEST, e.code, e.log))?;
+    let r = SimulateResponse::decode(r.as_slice())
+        .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string()))?;
+    let gas = r.gas_info.unwrap_or_default();
+    let result = r.result.unwrap_or_default();
+    // Deprecated in the SDK (msg_responses replace it), still in its JSON.
+    #[allow(deprecated)]
+    let data = B64.encode(&result.data);
+    let events: Vec<Value> = result
+        .events
+        .iter()
+        .map(|e| {
+            json!({"type": e.r#type, "attributes": e.attributes.iter()
+                .map(|a| json!({"key": a.key, "value": a.value, "index": a.index}))
+                .collect::<Vec<_>>()})
+        })
+        .collect();
+    let responses: Vec<Value> = result
+        .msg_responses
+        .iter()
+        .map(|a| json!({"@type": a.type_url, "value": B64.encode(&a.value)}))
+        .collect();
+    Ok(Json(json!({
+        "gas_info": {"gas_wanted": gas.gas_wanted.to_string(), "gas_used": gas.gas_used.to_string()},
+        "result": {"data": data, "log": result.log, "events": events,
+                   "msg_responses": responses},
+    })))
+}
+
+/// `GET /keplr.json`: this chain's info for Keplr's `experimentalSuggestChain`.
+async fn keplr(State(c): State<Ctx>) -> Reply {
+    let app = c.app.clone();
+    let public = c.public.clone();
+    tokio::task::spawn_blocking(move || crate::keplr::chain_info(&app, &public.rpc, &public.rest))
+        .await
+        .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, 13, e.to_string()))?
+        .map(Json)
+        .map_err(|e| err(StatusCode::INTERNAL_SERVER_ERROR, 13, e.log))
+}
+
+/// A route this API does not serve: 501, as the SDK's gateway answers (grpc-gateway's
+/// `Unimplemented`), so a wallet probing for a feature learns it is absent.
+async fn not_implemented(req: Request) -> (StatusCode, Json<Value>) {
+    err(
+        StatusCode::NOT_IMPLEMENTED,
+        12,
+        format!(
+            "Not Implemented: no route {} {}",
+            req.method(),
+            req.uri().path()
+        ),
+    )
+}
+
+/// CORS for every answer; a preflight (`OPTIONS`) is answered here.
+async fn cors(req: Request, next: Next) -> Response {
+    let asked = req
+        .headers()
+        .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        .cloned();
+    let mut resp = if req.method() == Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(req).await
+    };
+    let h = resp.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        asked.unwrap_or_else(|| HeaderValue::from_static("content-type")),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
+    resp
 }
 
 async fn blob(State(c): State<Ctx>, Path(hash): Path<String>) -> Response {
@@ -160,6 +287,7 @@ pub async fn serve(
     addr: SocketAddr,
     blobs: BlobStore,
     rpc: String,
+    public: PublicUrls,
 ) -> anyhow::Result<()> {
     let agent = ureq::AgentBuilder::new()
         .timeout(std::time::Duration::from_secs(10))
@@ -169,6 +297,7 @@ pub async fn serve(
         blobs: Arc::new(blobs),
         rpc,
         agent,
+        public,
     };
     let mut router = axum::Router::new();
     // Every component query with a REST pattern, served by the same dispatch as ABCI and gRPC.
@@ -190,7 +319,11 @@ pub async fn serve(
     let router = router
         .route("/", get(status))
         .route("/cosmos/tx/v1beta1/txs", post(broadcast))
+        .route("/cosmos/tx/v1beta1/simulate", post(simulate))
+        .route("/keplr.json", get(keplr))
         .route("/blobs/:hash", get(blob))
+        .fallback(not_implemented)
+        .layer(axum::middleware::from_fn(cors))
         .with_state(ctx);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "HTTP API listening");

@@ -12,7 +12,9 @@ use crate::rest;
 use glia_proto::cosmos::cosmos::bank::v1beta1::{MsgMultiSend, MsgSend};
 use glia_proto::cosmos::cosmos::bank::v1beta1::{
     QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse,
-    QuerySupplyOfRequest, QuerySupplyOfResponse, QueryTotalSupplyRequest, QueryTotalSupplyResponse,
+    QueryParamsRequest, QueryParamsResponse, QuerySpendableBalancesRequest,
+    QuerySpendableBalancesResponse, QuerySupplyOfRequest, QuerySupplyOfResponse,
+    QueryTotalSupplyRequest, QueryTotalSupplyResponse,
 };
 use glia_proto::cosmos::Any;
 use prost::Message;
@@ -126,8 +128,26 @@ impl Component for Bank {
                     }))
                 },
             }),
+            // Keplr probes this route with an invalid address: a 400 tells it the route exists.
             QueryRoute::new("/cosmos.bank.v1beta1.Query/SpendableBalances", |kv, r| {
                 query::spendable_balances(kv, r)
+            })
+            .with_rest(RestRoute {
+                pattern: "/cosmos/bank/v1beta1/spendable_balances/:address",
+                request: |m| {
+                    Ok(QuerySpendableBalancesRequest {
+                        address: rest::param(m, "address")?.into(),
+                        pagination: rest::page_request(m)?,
+                    }
+                    .encode_to_vec())
+                },
+                json: |b| {
+                    let r: QuerySpendableBalancesResponse = rest::decode(b)?;
+                    Ok(json!({
+                        "balances": rest::coins_json(&r.balances),
+                        "pagination": rest::page_json(&r.pagination),
+                    }))
+                },
             }),
             QueryRoute::new("/cosmos.bank.v1beta1.Query/TotalSupply", |kv, r| {
                 query::total_supply(kv, r)
@@ -169,6 +189,25 @@ impl Component for Bank {
             }),
             QueryRoute::new("/cosmos.bank.v1beta1.Query/Params", |kv, r| {
                 query::params(kv, r)
+            })
+            .with_rest(RestRoute {
+                pattern: "/cosmos/bank/v1beta1/params",
+                request: |_| Ok(QueryParamsRequest {}.encode_to_vec()),
+                json: |b| {
+                    let r: QueryParamsResponse = rest::decode(b)?;
+                    let p = r.params.unwrap_or_default();
+                    // Deprecated in the SDK (moved to its own store), still in its JSON.
+                    #[allow(deprecated)]
+                    let send_enabled: Vec<_> = p
+                        .send_enabled
+                        .iter()
+                        .map(|s| json!({"denom": s.denom, "enabled": s.enabled}))
+                        .collect();
+                    Ok(json!({"params": {
+                        "send_enabled": send_enabled,
+                        "default_send_enabled": p.default_send_enabled,
+                    }}))
+                },
             }),
         ]
     }

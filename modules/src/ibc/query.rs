@@ -231,6 +231,59 @@ fn denom_json(d: &v10::Denom) -> serde_json::Value {
     json!({"base": d.base, "trace": d.trace.iter().map(|h| json!({"port_id": h.port_id, "channel_id": h.channel_id})).collect::<Vec<_>>()})
 }
 
+fn height_json(h: &Option<clq::Height>) -> serde_json::Value {
+    let h = h.unwrap_or_default();
+    json!({"revision_number": h.revision_number.to_string(), "revision_height": h.revision_height.to_string()})
+}
+
+/// A protobuf Duration as grpc-gateway writes it: `"1209600s"`, `"0.5s"`.
+fn duration_json(d: &Option<ibc_proto::google::protobuf::Duration>) -> serde_json::Value {
+    let d = d.unwrap_or_default();
+    if d.nanos == 0 {
+        json!(format!("{}s", d.seconds))
+    } else {
+        let frac = format!("{:09}", d.nanos.unsigned_abs());
+        json!(format!("{}.{}s", d.seconds, frac.trim_end_matches('0')))
+    }
+}
+
+/// `ibc.core.channel.v1.Channel` in grpc-gateway JSON (enums by name).
+fn channel_json(c: &chq::Channel) -> serde_json::Value {
+    let state = chq::State::try_from(c.state)
+        .map_or("STATE_UNINITIALIZED_UNSPECIFIED", |s| s.as_str_name());
+    let order =
+        chq::Order::try_from(c.ordering).map_or("ORDER_NONE_UNSPECIFIED", |o| o.as_str_name());
+    let cp = c.counterparty.clone().unwrap_or_default();
+    json!({
+        "state": state, "ordering": order,
+        "counterparty": {"port_id": cp.port_id, "channel_id": cp.channel_id},
+        "connection_hops": c.connection_hops, "version": c.version,
+        "upgrade_sequence": c.upgrade_sequence.to_string(),
+    })
+}
+
+/// A client state `Any` in grpc-gateway JSON: a 07-tendermint client's fields (what wallets
+/// read: `chain_id`, heights, periods; its proof specs are left out), else only its type.
+fn client_state_json(any: &Any) -> serde_json::Value {
+    use ibc_proto::ibc::lightclients::tendermint::v1::ClientState;
+    match ClientState::decode(any.value.as_slice()) {
+        Ok(c) if any.type_url == "/ibc.lightclients.tendermint.v1.ClientState" => {
+            let t = c.trust_level.unwrap_or_default();
+            json!({
+                "@type": any.type_url, "chain_id": c.chain_id,
+                "trust_level": {"numerator": t.numerator.to_string(), "denominator": t.denominator.to_string()},
+                "trusting_period": duration_json(&c.trusting_period),
+                "unbonding_period": duration_json(&c.unbonding_period),
+                "max_clock_drift": duration_json(&c.max_clock_drift),
+                "frozen_height": height_json(&c.frozen_height),
+                "latest_height": height_json(&c.latest_height),
+                "upgrade_path": c.upgrade_path,
+            })
+        }
+        _ => json!({"@type": any.type_url}),
+    }
+}
+
 pub fn routes() -> Vec<QueryRoute> {
     vec![
         // ICS-02
@@ -352,6 +405,19 @@ pub fn routes() -> Vec<QueryRoute> {
                 channel: Some(get_msg(kv, &channel_key(&r.port_id, &r.channel_id), &format!("channel {}/{}", r.port_id, r.channel_id))?),
                 ..Default::default()
             })
+        })
+        // Keplr's IBC transfer screen: the channel must be open, and names its counterparty.
+        .with_rest(RestRoute {
+            pattern: "/ibc/core/channel/v1/channels/:channel_id/ports/:port_id",
+            request: |m| Ok(chq::QueryChannelRequest {
+                port_id: rest::param(m, "port_id")?.into(),
+                channel_id: rest::param(m, "channel_id")?.into(),
+            }.encode_to_vec()),
+            json: |b| {
+                let r = rest::decode::<chq::QueryChannelResponse>(b)?;
+                Ok(json!({"channel": channel_json(&r.channel.unwrap_or_default()), "proof": null,
+                          "proof_height": height_json(&r.proof_height)}))
+            },
         }),
         QueryRoute::new("/ibc.core.channel.v1.Query/Channels", |kv, _: chq::QueryChannelsRequest| {
             let chans = all_channels(kv, None)?;
@@ -372,6 +438,25 @@ pub fn routes() -> Vec<QueryRoute> {
                 }),
                 ..Default::default()
             })
+        })
+        // Keplr resolves a voucher's origin chain from the channel's client (`chain_id`).
+        .with_rest(RestRoute {
+            pattern: "/ibc/core/channel/v1/channels/:channel_id/ports/:port_id/client_state",
+            request: |m| Ok(chq::QueryChannelClientStateRequest {
+                port_id: rest::param(m, "port_id")?.into(),
+                channel_id: rest::param(m, "channel_id")?.into(),
+            }.encode_to_vec()),
+            json: |b| {
+                let r = rest::decode::<chq::QueryChannelClientStateResponse>(b)?;
+                let ics = r.identified_client_state.unwrap_or_default();
+                Ok(json!({
+                    "identified_client_state": {
+                        "client_id": ics.client_id,
+                        "client_state": ics.client_state.as_ref().map(client_state_json),
+                    },
+                    "proof": null, "proof_height": height_json(&r.proof_height),
+                }))
+            },
         }),
         QueryRoute::new("/ibc.core.channel.v1.Query/ChannelConsensusState", |kv, r: chq::QueryChannelConsensusStateRequest| {
             let client = channel_client(kv, &r.port_id, &r.channel_id)?;

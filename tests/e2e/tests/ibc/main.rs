@@ -278,6 +278,34 @@ fn ics20_round_trip_glia_and_simd() -> Result<()> {
         t.glia_channel.as_str(),
         "{v10}"
     );
+    // What Keplr's IBC screens read for the voucher: the channel open with its counterparty,
+    // and the chain its client follows.
+    let ch: Value = ureq::get(&format!(
+        "{rest}/ibc/core/channel/v1/channels/{}/ports/transfer",
+        t.glia_channel
+    ))
+    .call()?
+    .into_json()?;
+    assert_eq!(ch["channel"]["state"], "STATE_OPEN", "{ch}");
+    assert_eq!(
+        ch["channel"]["counterparty"]["channel_id"],
+        t.simd_channel.as_str(),
+        "{ch}"
+    );
+    let cs: Value = ureq::get(&format!(
+        "{rest}/ibc/core/channel/v1/channels/{}/ports/transfer/client_state",
+        t.glia_channel
+    ))
+    .call()?
+    .into_json()?;
+    let client = &cs["identified_client_state"]["client_state"];
+    assert_eq!(client["chain_id"], "simd-local-1", "{cs}");
+    assert!(
+        client["trusting_period"]
+            .as_str()
+            .is_some_and(|p| p.ends_with('s')),
+        "{cs}"
+    );
 
     // 3. The stake voucher back to simd: burnt on Glia, unescrowed on simd.
     let st0 = t.simd_balance(&t.simd_user, "stake")?;

@@ -7,6 +7,7 @@ mod bank;
 mod consensus;
 mod endpoints;
 mod inference;
+mod keplr;
 mod neuro;
 mod rest;
 mod rewards;
