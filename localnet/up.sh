@@ -334,6 +334,15 @@ with open(path + ".tmp", "w") as f:
 os.replace(path + ".tmp", path)
 PY
 fi
+if [[ $APP == gliad && $MODE == fresh ]]; then
+  # The development and operator accounts as keys of a test keyring (in clear: development
+  # only), which localnet/gliad's --from reads: `localnet/gliad keys list` shows them.
+  python3 -c 'import json,sys; n=json.load(open(sys.argv[1])); [print(a["name"], a["mnemonic"]) for a in n["accounts"] + n["operators"]]' "$NETJSON" |
+    while read -r name mnemonic; do
+      printf '%s\n' "$mnemonic" | "$GLIAD" keys add "$name" --recover --overwrite --keyring-backend test \
+        --home "$RUN_DIR/cli" -o json >/dev/null || die "importing $name into the test keyring failed"
+    done
+fi
 if [[ $APP == gliad ]]; then
   wait_executors "$N" "${GLIA_UP_TIMEOUT:-90}"
   # Keplr's chain info, as node 0 serves it (experimentalSuggestChain takes it as it is).

@@ -32,6 +32,11 @@ enum Cmd {
         #[command(subcommand)]
         module: TxModule,
     },
+    /// Manage the keys `tx` commands sign with (--from NAME): add, import, list, show, delete.
+    Keys {
+        #[command(subcommand)]
+        cmd: KeysCmd,
+    },
     /// Write the embedded tiny model (weights generated from a fixed seed) and print its hash.
     TinyModel {
         /// Directory to write the model into (diffusers layout).
@@ -152,6 +157,11 @@ struct StartArgs {
 
 #[derive(Subcommand)]
 enum TxModule {
+    /// Coin transfers.
+    Bank {
+        #[command(subcommand)]
+        cmd: BankTx,
+    },
     /// Image generation.
     Inference {
         #[command(subcommand)]
@@ -167,6 +177,27 @@ enum TxModule {
         #[command(subcommand)]
         cmd: IcaTx,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Make a new key (its mnemonic is printed once), or recover one (--recover: the mnemonic
+    /// from standard input).
+    Add(gliad::cli::keys::AddArgs),
+    /// Add a key from a file holding its BIP-39 mnemonic.
+    Import(gliad::cli::keys::ImportArgs),
+    /// List the keys (names, addresses, public keys; no secrets).
+    List(gliad::cli::keys::ListArgs),
+    /// Show one key by name or address (-a: the address alone).
+    Show(gliad::cli::keys::ShowArgs),
+    /// Delete a key (asks first unless --yes).
+    Delete(gliad::cli::keys::DeleteArgs),
+}
+
+#[derive(Subcommand)]
+enum BankTx {
+    /// Send coins: gliad tx bank send FROM TO AMOUNT (FROM: a key name or address).
+    Send(gliad::cli::bank::SendArgs),
 }
 
 #[derive(Subcommand)]
@@ -213,6 +244,18 @@ fn main() -> Result<()> {
                     cmd: InferenceTx::GenerateImage(args),
                 },
         } => gliad::cli::inference::generate_image(args),
+        Cmd::Keys { cmd } => match cmd {
+            KeysCmd::Add(a) => gliad::cli::keys::add(a),
+            KeysCmd::Import(a) => gliad::cli::keys::import(a),
+            KeysCmd::List(a) => gliad::cli::keys::list(a),
+            KeysCmd::Show(a) => gliad::cli::keys::show(a),
+            KeysCmd::Delete(a) => gliad::cli::keys::delete(a),
+        },
+        Cmd::Tx {
+            module: TxModule::Bank {
+                cmd: BankTx::Send(a),
+            },
+        } => gliad::cli::bank::send(a),
         Cmd::Tx {
             module: TxModule::Ica { cmd },
         } => match cmd {

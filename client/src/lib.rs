@@ -4,6 +4,7 @@
 //! The CLI, the load generator, the validator's services and the end-to-end tests use it; it
 //! needs no node (no storage engine).
 
+pub mod keyring;
 pub mod keys;
 pub mod rpc;
 pub mod tx;

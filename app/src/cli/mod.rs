@@ -2,8 +2,10 @@
 //! `gen`): they talk to a chain like any client, through `glia-client`, and sign with the
 //! key and gas price `signer` resolves.
 
+pub mod bank;
 pub mod ica;
 pub mod inference;
+pub mod keys;
 pub mod neuro;
 pub mod signer;
 pub mod solve;

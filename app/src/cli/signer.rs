@@ -1,5 +1,6 @@
-//! The options every `gliad tx …` command shares: who signs (`--from` a localnet account by
-//! name, or `--mnemonic-file`), which node (`--node`) and at what gas price. Defaults come from
+//! The options every `gliad tx …` command shares: who signs (`--from` a key of the keyring by
+//! name or address, else a localnet account of the connection profile; or `--mnemonic-file`),
+//! which node (`--node`) and at what gas price. Defaults come from
 //! the localnet's connection profile (`--network`, or `GLIA_NETWORK`, which `localnet/gliad`
 //! sets), so the walkthroughs need no URLs or key files. Everything is resolved once, before
 //! anything is sent: a mnemonic file is read exactly once, so `<(…)` process substitution works.
@@ -16,8 +17,8 @@ pub const DEFAULT_NODE: &str = "http://127.0.0.1:26657";
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct SignerArgs {
-    /// Sign as this localnet account (`dev0`, `dev1`, …, `operator0`, …), taken from the
-    /// connection profile.
+    /// Sign as this key of the keyring (`gliad keys list`; name or address), else as this
+    /// localnet account of the connection profile (`dev0`, …, `operator0`, …).
     #[arg(long, value_name = "NAME", conflicts_with = "mnemonic_file")]
     pub from: Option<String>,
     /// Sign with the account whose BIP-39 mnemonic is in this file (read once, so `<(…)`
@@ -35,6 +36,8 @@ pub struct SignerArgs {
     /// source of `--from` accounts and of the defaults above.
     #[arg(long, value_name = "FILE", env = "GLIA_NETWORK")]
     pub network: Option<PathBuf>,
+    #[command(flatten)]
+    pub keyring: super::keys::KeyringArgs,
 }
 
 /// The part of `network.json` a client needs.
@@ -82,27 +85,46 @@ pub struct Signer {
 impl SignerArgs {
     /// Reads the profile and the key (once each) and picks the node and gas price.
     pub fn resolve(&self) -> Result<Signer> {
+        // --from names a key of the keyring first.
+        let keyring = match &self.from {
+            Some(name) => {
+                let k = self.keyring.open()?;
+                k.has(name).then_some(k)
+            }
+            None => None,
+        };
         // The profile is read only when something comes from it, so --node and --mnemonic-file
         // work where no localnet runs (localnet/gliad always names its profile).
-        let needed = self.from.is_some() || self.node.is_none();
+        let needed = (self.from.is_some() && keyring.is_none()) || self.node.is_none();
         let profile = match &self.network {
             Some(path) if needed => Some(read_profile(path)?),
             _ => None,
         };
         let key = match (&self.from, &self.mnemonic_file) {
+            (Some(name), _) if keyring.is_some() => {
+                let k = keyring.as_ref().expect("checked");
+                super::keys::load(k, name)
+                    .with_context(|| format!("key {name} of {}", k.dir().display()))?
+            }
             (Some(name), _) => {
                 let Some(p) = &profile else {
                     bail!(
-                        "--from {name} names an account of the localnet's connection profile, \
-                         but none is given: run this through localnet/gliad, or pass --network \
-                         FILE (or set GLIA_NETWORK), or sign with --mnemonic-file FILE"
+                        "--from {name}: no key {name} in the {} keyring ({}; `gliad keys add` \
+                         makes one), and no connection profile to find a localnet account in: \
+                         run this through localnet/gliad, or pass --network FILE (or set \
+                         GLIA_NETWORK), or sign with --mnemonic-file FILE",
+                        self.keyring.keyring_backend,
+                        self.keyring
+                            .open()
+                            .map(|k| k.dir().display().to_string())
+                            .unwrap_or_default()
                     );
                 };
                 let all = p.accounts.iter().chain(&p.operators);
                 let Some(acc) = all.clone().find(|a| &a.name == name) else {
                     let names: Vec<&str> = all.map(|a| a.name.as_str()).collect();
                     bail!(
-                        "no account {name:?} in {}; it has: {}",
+                        "no key {name:?} in the keyring and no account {name:?} in {}; it has: {}",
                         self.network.as_deref().unwrap_or(Path::new("?")).display(),
                         names.join(", ")
                     );
@@ -160,6 +182,13 @@ mod tests {
             node: None,
             gas_prices: None,
             network: None,
+            // An empty test keyring: --from falls through to the profile.
+            keyring: super::super::keys::KeyringArgs {
+                keyring_backend: "test".into(),
+                home: Some(
+                    std::env::temp_dir().join(format!("glia-signer-home-{}", std::process::id())),
+                ),
+            },
         }
     }
 

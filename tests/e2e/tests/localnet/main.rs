@@ -8,6 +8,7 @@ mod consensus;
 mod endpoints;
 mod inference;
 mod keplr;
+mod keys;
 mod neuro;
 mod rest;
 mod rewards;
