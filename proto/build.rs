@@ -21,6 +21,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=glia");
     println!("cargo:rerun-if-changed=third_party");
     let fds = protox::compile(files, [".", "third_party"])?;
+    // The descriptors too (glia.* and what they import): REST answers and the CLI render any
+    // glia message as the Cosmos SDK's gateway does, by reflection.
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(
+        out.join("glia_descriptors.bin"),
+        prost::Message::encode_to_vec(&fds),
+    )?;
     let mut config = prost_build::Config::new();
     config
         .extern_path(

@@ -32,6 +32,10 @@ enum Cmd {
         #[command(subcommand)]
         module: TxModule,
     },
+    /// Ask a node: gliad query MODULE METHOD [ARGS...] [--PARAM VALUE...] (no arguments: the
+    /// modules; a module alone: its queries).
+    #[command(alias = "q")]
+    Query(gliad::cli::query::QueryArgs),
     /// Manage the keys `tx` commands sign with (--from NAME): add, import, list, show, delete.
     Keys {
         #[command(subcommand)]
@@ -244,6 +248,7 @@ fn main() -> Result<()> {
                     cmd: InferenceTx::GenerateImage(args),
                 },
         } => gliad::cli::inference::generate_image(args),
+        Cmd::Query(a) => gliad::cli::query::run(a),
         Cmd::Keys { cmd } => match cmd {
             KeysCmd::Add(a) => gliad::cli::keys::add(a),
             KeysCmd::Import(a) => gliad::cli::keys::import(a),

@@ -3,6 +3,10 @@
 
 pub use cosmos_sdk_proto as cosmos;
 
+/// The `FileDescriptorSet` of every `glia.*` file and the files they import.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/glia_descriptors.bin"));
+
 /// `glia.inference.v1`: image generation requests, executors, the model registry.
 pub mod inference {
     pub mod v1 {

@@ -17,6 +17,7 @@ pub struct SendArgs {
     pub to: String,
     /// What to send: an amount and denom, several separated by commas (1000uglia,5ibc/…).
     pub amount: String,
+    /// Output format: text or json.
     #[arg(long, short, value_enum, default_value = "text")]
     pub output: Output,
     #[command(flatten)]

@@ -120,6 +120,7 @@ pub struct AddArgs {
     /// Replace a key of the same name.
     #[arg(long)]
     pub overwrite: bool,
+    /// Output format: text or json.
     #[arg(long, short, value_enum, default_value = "text")]
     pub output: Output,
     #[command(flatten)]
@@ -152,8 +153,10 @@ pub struct ImportArgs {
     pub name: String,
     /// A file holding the key's BIP-39 mnemonic (read once, so `<(…)` works).
     pub file: PathBuf,
+    /// Replace a key of the same name.
     #[arg(long)]
     pub overwrite: bool,
+    /// Output format: text or json.
     #[arg(long, short, value_enum, default_value = "text")]
     pub output: Output,
     #[command(flatten)]
@@ -175,6 +178,7 @@ pub fn import(a: ImportArgs) -> Result<()> {
 
 #[derive(clap::Args)]
 pub struct ListArgs {
+    /// Output format: text or json.
     #[arg(long, short, value_enum, default_value = "text")]
     pub output: Output,
     #[command(flatten)]
@@ -202,6 +206,7 @@ pub struct ShowArgs {
     /// Print only the validator operator address (gliavaloper…).
     #[arg(long)]
     pub bech: Option<String>,
+    /// Output format: text or json.
     #[arg(long, short, value_enum, default_value = "text")]
     pub output: Output,
     #[command(flatten)]

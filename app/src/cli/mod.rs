@@ -7,5 +7,6 @@ pub mod ica;
 pub mod inference;
 pub mod keys;
 pub mod neuro;
+pub mod query;
 pub mod signer;
 pub mod solve;

@@ -6,7 +6,7 @@ use super::{handler, query, state, MODULE_ACCOUNT};
 use crate::bank::Escrow;
 use crate::component::{
     genesis_json, genesis_section, BlockContext, Component, DecodedMsg, GenesisInfo, QueryRoute,
-    VoteExtensionPart,
+    RestRoute, VoteExtensionPart,
 };
 use crate::context::{Ctx, ReadOnly};
 use crate::error::AppResult;
@@ -116,18 +116,44 @@ impl Component for Inference {
 
     fn queries(&self) -> Vec<QueryRoute> {
         vec![
-            QueryRoute::new("/glia.inference.v1.Query/Task", |kv, r| query::task(kv, r)),
+            // REST in the gateway's JSON, by reflection (the web page and `gliad query` read them).
+            QueryRoute::new("/glia.inference.v1.Query/Task", |kv, r| query::task(kv, r))
+            .with_rest(RestRoute {
+                pattern: "/glia/inference/v1/tasks/:id",
+                request: crate::rest::reflect::request::<glia_proto::inference::v1::QueryTaskRequest>,
+                json: crate::rest::reflect::json::<glia_proto::inference::v1::QueryTaskResponse>,
+            }),
             QueryRoute::new("/glia.inference.v1.Query/Tasks", |kv, r| {
                 query::tasks(kv, r)
+            })
+            .with_rest(RestRoute {
+                pattern: "/glia/inference/v1/tasks",
+                request: crate::rest::reflect::request::<glia_proto::inference::v1::QueryTasksRequest>,
+                json: crate::rest::reflect::json::<glia_proto::inference::v1::QueryTasksResponse>,
             }),
             QueryRoute::new("/glia.inference.v1.Query/Executors", |kv, r| {
                 query::executors(kv, r)
+            })
+            .with_rest(RestRoute {
+                pattern: "/glia/inference/v1/executors",
+                request: crate::rest::reflect::request::<glia_proto::inference::v1::QueryExecutorsRequest>,
+                json: crate::rest::reflect::json::<glia_proto::inference::v1::QueryExecutorsResponse>,
             }),
             QueryRoute::new("/glia.inference.v1.Query/Models", |kv, r| {
                 query::models(kv, r)
+            })
+            .with_rest(RestRoute {
+                pattern: "/glia/inference/v1/models",
+                request: crate::rest::reflect::request::<glia_proto::inference::v1::QueryModelsRequest>,
+                json: crate::rest::reflect::json::<glia_proto::inference::v1::QueryModelsResponse>,
             }),
             QueryRoute::new("/glia.inference.v1.Query/Params", |kv, r| {
                 query::params(kv, r)
+            })
+            .with_rest(RestRoute {
+                pattern: "/glia/inference/v1/params",
+                request: crate::rest::reflect::request::<glia_proto::inference::v1::QueryParamsRequest>,
+                json: crate::rest::reflect::json::<glia_proto::inference::v1::QueryParamsResponse>,
             }),
         ]
     }

@@ -6,6 +6,7 @@ use super::{handler, query, state, MODULE_ACCOUNT};
 use crate::bank::Escrow;
 use crate::component::{
     genesis_json, genesis_section, BlockContext, Component, DecodedMsg, GenesisInfo, QueryRoute,
+    RestRoute,
 };
 use crate::context::{Ctx, ReadOnly};
 use crate::error::AppResult;
@@ -101,12 +102,33 @@ impl Component for Neuro {
 
     fn queries(&self) -> Vec<QueryRoute> {
         vec![
-            QueryRoute::new("/glia.neuro.v1.Query/Job", |kv, r| query::job(kv, r)),
-            QueryRoute::new("/glia.neuro.v1.Query/Jobs", |kv, r| query::jobs(kv, r)),
+            // REST in the gateway's JSON, by reflection (the web page and `gliad query` read them).
+            QueryRoute::new("/glia.neuro.v1.Query/Job", |kv, r| query::job(kv, r))
+            .with_rest(RestRoute {
+                pattern: "/glia/neuro/v1/jobs/:id",
+                request: crate::rest::reflect::request::<glia_proto::neuro::v1::QueryJobRequest>,
+                json: crate::rest::reflect::json::<glia_proto::neuro::v1::QueryJobResponse>,
+            }),
+            QueryRoute::new("/glia.neuro.v1.Query/Jobs", |kv, r| query::jobs(kv, r))
+            .with_rest(RestRoute {
+                pattern: "/glia/neuro/v1/jobs",
+                request: crate::rest::reflect::request::<glia_proto::neuro::v1::QueryJobsRequest>,
+                json: crate::rest::reflect::json::<glia_proto::neuro::v1::QueryJobsResponse>,
+            }),
             QueryRoute::new("/glia.neuro.v1.Query/Solutions", |kv, r| {
                 query::solutions(kv, r)
+            })
+            .with_rest(RestRoute {
+                pattern: "/glia/neuro/v1/jobs/:job_id/solutions",
+                request: crate::rest::reflect::request::<glia_proto::neuro::v1::QuerySolutionsRequest>,
+                json: crate::rest::reflect::json::<glia_proto::neuro::v1::QuerySolutionsResponse>,
             }),
-            QueryRoute::new("/glia.neuro.v1.Query/Params", |kv, r| query::params(kv, r)),
+            QueryRoute::new("/glia.neuro.v1.Query/Params", |kv, r| query::params(kv, r))
+            .with_rest(RestRoute {
+                pattern: "/glia/neuro/v1/params",
+                request: crate::rest::reflect::request::<glia_proto::neuro::v1::QueryParamsRequest>,
+                json: crate::rest::reflect::json::<glia_proto::neuro::v1::QueryParamsResponse>,
+            }),
         ]
     }
 
