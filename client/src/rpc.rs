@@ -136,6 +136,19 @@ impl Rpc {
         msgs: &[glia_proto::cosmos::Any],
         p: &crate::tx::TxParams,
     ) -> Result<u64> {
+        Ok(self
+            .simulate_gas_used(key, msgs, p)?
+            .saturating_mul(GAS_ADJUSTMENT_PERCENT)
+            / 100)
+    }
+
+    /// What Simulate measures for `msgs` from `key` at `p`'s account and sequence.
+    pub fn simulate_gas_used(
+        &self,
+        key: &crate::keys::Key,
+        msgs: &[glia_proto::cosmos::Any],
+        p: &crate::tx::TxParams,
+    ) -> Result<u64> {
         use glia_proto::cosmos::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
         let probe = crate::tx::TxParams {
             fee: vec![],
@@ -149,8 +162,7 @@ impl Rpc {
                 ..Default::default()
             },
         )?;
-        let used = sim.gas_info.context("simulation gave no gas")?.gas_used;
-        Ok(used.saturating_mul(GAS_ADJUSTMENT_PERCENT) / 100)
+        Ok(sim.gas_info.context("simulation gave no gas")?.gas_used)
     }
 
     /// The node's minimum gas price (`cosmos.base.node.v1beta1.Service/Config`): what its
@@ -274,11 +286,61 @@ pub fn send_auto(
     msgs: Vec<glia_proto::cosmos::Any>,
     gas_price: &glia_modules::coins::GasPrice,
 ) -> Result<(String, Value, glia_modules::coins::Coin)> {
+    send_with(rpc, key, msgs, gas_price, &TxOptions::default())
+}
+
+/// How much gas a tx asks: a simulation's measure times an adjustment, or a fixed limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Gas {
+    /// Simulated gas × `percent` / 100.
+    Auto {
+        percent: u64,
+    },
+    Limit(u64),
+}
+
+/// What a CLI user sets of a tx beyond its messages.
+#[derive(Clone, Debug)]
+pub struct TxOptions {
+    pub gas: Gas,
+    /// The chain the signer means; refused if the node serves another.
+    pub chain_id: Option<String>,
+    pub memo: String,
+}
+
+impl Default for TxOptions {
+    fn default() -> Self {
+        TxOptions {
+            gas: Gas::Auto {
+                percent: GAS_ADJUSTMENT_PERCENT,
+            },
+            chain_id: None,
+            memo: String::new(),
+        }
+    }
+}
+
+/// [`send_auto`] with the gas, chain and memo of `opts`.
+pub fn send_with(
+    rpc: &Rpc,
+    key: &crate::keys::Key,
+    msgs: Vec<glia_proto::cosmos::Any>,
+    gas_price: &glia_modules::coins::GasPrice,
+    opts: &TxOptions,
+) -> Result<(String, Value, glia_modules::coins::Coin)> {
     use crate::tx::{sign_tx, TxParams};
     let chain_id = rpc.call("status", json!({}))?["node_info"]["network"]
         .as_str()
         .context("status has no network")?
         .to_string();
+    if let Some(want) = &opts.chain_id {
+        if want != &chain_id {
+            bail!(
+                "--chain-id {want}, but {} serves {chain_id}: nothing was sent (check --node)",
+                rpc.url
+            );
+        }
+    }
     let acc = rpc.account(&key.address.to_bech32())?.with_context(|| {
         format!(
             "account {} does not exist on chain (fund it first)",
@@ -291,9 +353,16 @@ pub fn send_auto(
         sequence: acc.sequence,
         fee: vec![],
         gas_limit: 0,
-        memo: String::new(),
+        memo: opts.memo.clone(),
     };
-    let gas = rpc.simulate_gas(key, &msgs, &params)?;
+    let gas = match opts.gas {
+        Gas::Limit(g) => g,
+        Gas::Auto { percent } => {
+            rpc.simulate_gas_used(key, &msgs, &params)?
+                .saturating_mul(percent)
+                / 100
+        }
+    };
     let fee = glia_modules::coins::Coin::new(&gas_price.denom, gas_price.fee_for(gas));
     params.gas_limit = gas;
     params.fee = vec![fee.clone()];

@@ -2,7 +2,7 @@
 //! a key of the keyring (or a localnet account), gas from a simulation.
 
 use super::keys::Output;
-use super::signer::{Signer, SignerArgs};
+use super::signer::SignerArgs;
 use anyhow::{bail, Context, Result};
 use glia_client::tx::any;
 use glia_modules::coins::Coin;
@@ -52,17 +52,14 @@ pub fn send(mut a: SendArgs) -> Result<()> {
         .with_context(|| format!("recipient {}", a.to))?;
     let coins = parse_amount(&a.amount)?;
     a.signer.from = Some(a.from_key.clone());
-    let Signer {
-        key,
-        rpc,
-        gas_price,
-    } = a.signer.resolve()?;
+    let signer = a.signer.resolve()?;
+    let key = &signer.key;
     let msg = MsgSend {
         from_address: key.address.to_bech32(),
         to_address: a.to.clone(),
         amount: coins.iter().map(Coin::to_proto).collect(),
     };
-    let (hash, r, fee) = glia_client::rpc::send_auto(&rpc, &key, vec![any(&msg)], &gas_price)?;
+    let (hash, r, fee) = signer.send(vec![any(&msg)])?;
     match a.output {
         Output::Json => println!(
             "{}",

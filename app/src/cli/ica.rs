@@ -7,7 +7,7 @@ use crate::cli::signer::SignerArgs;
 use anyhow::{Context, Result};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use glia_client::rpc::{msg_response, send_auto};
+use glia_client::rpc::msg_response;
 use glia_modules::ibc::ibc_proto::ibc::applications::interchain_accounts::controller::v1::{
     MsgRegisterInterchainAccount, MsgRegisterInterchainAccountResponse, MsgSendTx,
     MsgSendTxResponse,
@@ -68,15 +68,10 @@ pub fn register(a: RegisterArgs) -> Result<()> {
             Ordering::Ordered => 2,
         },
     };
-    let (hash, tx, fee) = send_auto(
-        &s.rpc,
-        &s.key,
-        vec![any(
-            "/ibc.applications.interchain_accounts.controller.v1.MsgRegisterInterchainAccount",
-            &msg,
-        )],
-        &s.gas_price,
-    )?;
+    let (hash, tx, fee) = s.send(vec![any(
+        "/ibc.applications.interchain_accounts.controller.v1.MsgRegisterInterchainAccount",
+        &msg,
+    )])?;
     eprintln!("broadcast {hash} (fee {fee})");
     let r: MsgRegisterInterchainAccountResponse = msg_response(&tx)?;
     println!(
@@ -117,15 +112,10 @@ pub fn send_tx(a: SendTxArgs) -> Result<()> {
         }),
         relative_timeout: a.timeout_seconds.saturating_mul(1_000_000_000),
     };
-    let (hash, tx, fee) = send_auto(
-        &s.rpc,
-        &s.key,
-        vec![any(
-            "/ibc.applications.interchain_accounts.controller.v1.MsgSendTx",
-            &msg,
-        )],
-        &s.gas_price,
-    )?;
+    let (hash, tx, fee) = s.send(vec![any(
+        "/ibc.applications.interchain_accounts.controller.v1.MsgSendTx",
+        &msg,
+    )])?;
     eprintln!("broadcast {hash} (fee {fee})");
     let r: MsgSendTxResponse = msg_response(&tx)?;
     println!("{{\"sequence\":{}}}", r.sequence);

@@ -3,7 +3,7 @@
 //! until it settles (printing progress), downloads each accepted image from the executors'
 //! blob stores and saves it only if its sha256 matches the chain's record.
 
-use crate::cli::signer::{Signer, SignerArgs};
+use crate::cli::signer::SignerArgs;
 use anyhow::{bail, Context, Result};
 use glia_client::keys::Key;
 use glia_client::rpc::Rpc;
@@ -69,14 +69,11 @@ fn status_name(s: i32) -> &'static str {
 
 /// Prices, signs and sends the request; with `--wait`, follows it and saves the images.
 pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
-    let Signer {
-        key,
-        rpc,
-        gas_price,
-    } = a.signer.resolve()?;
-    let price = escrow_for(&rpc, &a)?;
-    let msg = build_request(&a, &key, price)?;
-    let (hash, r, fee) = glia_client::rpc::send_auto(&rpc, &key, vec![any(&msg)], &gas_price)?;
+    let signer = a.signer.resolve()?;
+    let (key, rpc) = (&signer.key, &signer.rpc);
+    let price = escrow_for(rpc, &a)?;
+    let msg = build_request(&a, key, price)?;
+    let (hash, r, fee) = signer.send(vec![any(&msg)])?;
     eprintln!("broadcast {hash} (escrow {price}{BASE_DENOM}, fee {fee})");
     let resp: MsgGenerateImageResponse = glia_client::rpc::msg_response(&r)?;
     let id = resp.task_id;
@@ -84,7 +81,7 @@ pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
     if !a.wait {
         return Ok(());
     }
-    let task = wait_for_settlement(&rpc, id)?;
+    let task = wait_for_settlement(rpc, id)?;
     let saved = save_images(&a.out, id, &task)?;
     print_summary(id, &task, saved);
     Ok(())

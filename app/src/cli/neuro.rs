@@ -7,7 +7,7 @@
 use crate::cli::signer::{Signer, SignerArgs};
 use crate::cli::solve::{detect_format, v_lines};
 use anyhow::{ensure, Context, Result};
-use glia_client::rpc::{msg_response, send_auto};
+use glia_client::rpc::msg_response;
 use glia_client::tx::any;
 use glia_modules::coins::{Coin, BASE_DENOM};
 use glia_modules::neuro::handler::{amount, proto_format, status_name};
@@ -18,7 +18,7 @@ use std::time::Duration;
 
 /// Signs and broadcasts one message, waiting for its block.
 fn send(s: &Signer, msg: glia_proto::cosmos::Any) -> Result<serde_json::Value> {
-    let (hash, tx, fee) = send_auto(&s.rpc, &s.key, vec![msg], &s.gas_price)?;
+    let (hash, tx, fee) = s.send(vec![msg])?;
     eprintln!("broadcast {hash} (fee {fee})");
     Ok(tx)
 }

@@ -36,8 +36,40 @@ pub struct SignerArgs {
     /// source of `--from` accounts and of the defaults above.
     #[arg(long, value_name = "FILE", env = "GLIA_NETWORK")]
     pub network: Option<PathBuf>,
+    /// The chain this tx is for; nothing is sent if the node serves another.
+    #[arg(long, value_name = "ID")]
+    pub chain_id: Option<String>,
+    /// Gas limit: auto (a simulation's measure × --gas-adjustment) or a number.
+    #[arg(long, value_name = "GAS", default_value = "auto")]
+    pub gas: String,
+    /// What auto gas multiplies the simulated gas by.
+    #[arg(long, value_name = "FACTOR", default_value = "1.4")]
+    pub gas_adjustment: String,
+    /// The tx's memo.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub note: String,
     #[command(flatten)]
     pub keyring: super::keys::KeyringArgs,
+}
+
+/// `1.4` as 140 (percent, two decimals at most); at least 1.
+fn adjustment_percent(s: &str) -> Result<u64> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let ok = !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.len() <= 2
+        && frac.bytes().all(|b| b.is_ascii_digit());
+    let pct = if ok {
+        format!("{int}{frac:0<2}").parse::<u64>().ok()
+    } else {
+        None
+    };
+    match pct {
+        Some(p) if (100..=1000).contains(&p) => Ok(p),
+        _ => bail!(
+            "--gas-adjustment {s:?}: a factor from 1 to 10 with at most two decimals, e.g. 1.4"
+        ),
+    }
 }
 
 /// The part of `network.json` a client needs.
@@ -75,16 +107,43 @@ fn parse_price(price: &str) -> Result<GasPrice> {
         .with_context(|| format!("gas price {price:?}"))
 }
 
-/// A resolved signer: the key, the node and the gas price.
+/// A resolved signer: the key, the node, the gas price and the tx options.
 pub struct Signer {
     pub key: Key,
     pub rpc: Rpc,
     pub gas_price: GasPrice,
+    pub opts: glia_client::rpc::TxOptions,
+}
+
+impl Signer {
+    /// Signs and sends `msgs` with this signer's options; waits for the block. Returns the tx
+    /// hash, the `/tx` result and the fee paid.
+    pub fn send(
+        &self,
+        msgs: Vec<glia_proto::cosmos::Any>,
+    ) -> Result<(String, serde_json::Value, glia_modules::coins::Coin)> {
+        glia_client::rpc::send_with(&self.rpc, &self.key, msgs, &self.gas_price, &self.opts)
+    }
 }
 
 impl SignerArgs {
     /// Reads the profile and the key (once each) and picks the node and gas price.
     pub fn resolve(&self) -> Result<Signer> {
+        // The flags first: a mistake there costs no passphrase prompt.
+        let gas = match self.gas.as_str() {
+            "auto" => glia_client::rpc::Gas::Auto {
+                percent: adjustment_percent(&self.gas_adjustment)?,
+            },
+            n => glia_client::rpc::Gas::Limit(
+                n.parse()
+                    .map_err(|_| anyhow::anyhow!("--gas {n:?}: auto or a number of gas units"))?,
+            ),
+        };
+        let opts = glia_client::rpc::TxOptions {
+            gas,
+            chain_id: self.chain_id.clone(),
+            memo: self.note.clone(),
+        };
         // --from names a key of the keyring first.
         let keyring = match &self.from {
             Some(name) => {
@@ -166,6 +225,7 @@ impl SignerArgs {
             key,
             rpc,
             gas_price,
+            opts,
         })
     }
 }
@@ -182,6 +242,10 @@ mod tests {
             node: None,
             gas_prices: None,
             network: None,
+            chain_id: None,
+            gas: "auto".into(),
+            gas_adjustment: "1.4".into(),
+            note: String::new(),
             // An empty test keyring: --from falls through to the profile.
             keyring: super::super::keys::KeyringArgs {
                 keyring_backend: "test".into(),
@@ -299,5 +363,20 @@ mod tests {
         writer.join().unwrap();
         let want = Key::from_mnemonic(&dev_mnemonic(2)).unwrap();
         assert_eq!(s.key.address, want.address);
+    }
+
+    #[test]
+    fn gas_flags_parse_or_say_what_they_take() {
+        assert_eq!(adjustment_percent("1.4").unwrap(), 140);
+        assert_eq!(adjustment_percent("2").unwrap(), 200);
+        assert_eq!(adjustment_percent("1.25").unwrap(), 125);
+        for bad in ["0.9", "1.255", "x", "", "11", "-1"] {
+            assert!(adjustment_percent(bad).is_err(), "{bad}");
+        }
+        let mut a = args();
+        a.mnemonic_file = Some("/nonexistent".into());
+        a.gas = "lots".into();
+        let e = a.resolve().err().unwrap().to_string();
+        assert!(e.contains("--gas \"lots\""), "{e}");
     }
 }

@@ -168,6 +168,64 @@ fn keys_sign_bank_sends_from_the_test_and_file_keyrings() -> Result<()> {
     assert_eq!(rpc.balance(&sink, DENOM)?, 1234);
     assert_eq!(rpc.balance(&mine, DENOM)?, 500_000 - 1234 - fee(&out)?);
 
+    // --gas as a fixed limit with a memo; --chain-id of another chain sends nothing.
+    let d1 = rpc.balance(&dev15, DENOM)?;
+    let out = ok(run(
+        &[
+            "tx",
+            "bank",
+            "send",
+            "dev15",
+            &sink,
+            "5uglia",
+            "--gas",
+            "150000",
+            "--note",
+            "fixed gas",
+            "-o",
+            "json",
+        ],
+        &test_keys,
+        "",
+    )?)?;
+    let v: Value = serde_json::from_str(out.trim())?;
+    assert_eq!(v["gas_wanted"], "150000", "{v}");
+    assert_eq!(fee(&out)?, 3750, "150000 gas at 0.025uglia");
+    let tx = rpc.wait_tx(
+        v["txhash"].as_str().context("txhash")?,
+        std::time::Duration::from_secs(10),
+    )?;
+    assert!(
+        tx["tx"].as_str().is_some_and(|b64| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .is_ok_and(|b| b.windows(9).any(|w| w == b"fixed gas"))
+        }),
+        "the memo is in the tx: {tx}"
+    );
+    assert_eq!(rpc.balance(&dev15, DENOM)?, d1 - 5 - 3750);
+    let other = run(
+        &[
+            "tx",
+            "bank",
+            "send",
+            "dev15",
+            &sink,
+            "5uglia",
+            "--chain-id",
+            "other-chain-1",
+        ],
+        &test_keys,
+        "",
+    )?;
+    let err = String::from_utf8(other.stderr)?;
+    assert!(
+        !other.status.success() && err.contains("serves glia-local-1"),
+        "{err}"
+    );
+    assert_eq!(rpc.balance(&dev15, DENOM)?, d1 - 5 - 3750);
+
     // Bad input: an unknown key, a bad amount, a bad recipient, each a clear error.
     for (args, want) in [
         (
@@ -181,6 +239,19 @@ fn keys_sign_bank_sends_from_the_test_and_file_keyrings() -> Result<()> {
         (
             vec!["tx", "bank", "send", "dev15", "glia1nothing", "1uglia"],
             "recipient",
+        ),
+        (
+            vec![
+                "tx",
+                "bank",
+                "send",
+                "dev15",
+                sink.as_str(),
+                "1uglia",
+                "--gas-adjustment",
+                "0.5",
+            ],
+            "--gas-adjustment",
         ),
     ] {
         let out = run(&args, &test_keys, "")?;
