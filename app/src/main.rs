@@ -166,6 +166,21 @@ enum TxModule {
         #[command(subcommand)]
         cmd: BankTx,
     },
+    /// Delegations: delegate, redelegate, unbond.
+    Staking {
+        #[command(subcommand)]
+        cmd: StakingTx,
+    },
+    /// Rewards: withdraw them, choose where they are paid.
+    Distribution {
+        #[command(subcommand)]
+        cmd: DistributionTx,
+    },
+    /// Validators: back in the set after a jail.
+    Slashing {
+        #[command(subcommand)]
+        cmd: SlashingTx,
+    },
     /// Image generation.
     Inference {
         #[command(subcommand)]
@@ -196,6 +211,32 @@ enum KeysCmd {
     Show(gliad::cli::keys::ShowArgs),
     /// Delete a key (asks first unless --yes).
     Delete(gliad::cli::keys::DeleteArgs),
+}
+
+#[derive(Subcommand)]
+enum StakingTx {
+    /// Bond coins to a validator: gliad tx staking delegate VALIDATOR AMOUNT.
+    Delegate(gliad::cli::staking::DelegateArgs),
+    /// Move a delegation: gliad tx staking redelegate SRC DST AMOUNT.
+    Redelegate(gliad::cli::staking::RedelegateArgs),
+    /// Unbond from a validator: gliad tx staking unbond VALIDATOR AMOUNT.
+    Unbond(gliad::cli::staking::UnbondArgs),
+}
+
+#[derive(Subcommand)]
+enum DistributionTx {
+    /// Withdraw a delegation's rewards (--commission: and the validator's commission).
+    WithdrawRewards(gliad::cli::staking::WithdrawArgs),
+    /// Withdraw the rewards of every delegation in one tx.
+    WithdrawAllRewards(gliad::cli::staking::WithdrawAllArgs),
+    /// Have rewards paid to another address.
+    SetWithdrawAddr(gliad::cli::staking::SetWithdrawAddrArgs),
+}
+
+#[derive(Subcommand)]
+enum SlashingTx {
+    /// Bring the signer's validator back after its jail time.
+    Unjail(gliad::cli::staking::UnjailArgs),
 }
 
 #[derive(Subcommand)]
@@ -261,6 +302,25 @@ fn main() -> Result<()> {
                 cmd: BankTx::Send(a),
             },
         } => gliad::cli::bank::send(a),
+        Cmd::Tx {
+            module: TxModule::Staking { cmd },
+        } => match cmd {
+            StakingTx::Delegate(a) => gliad::cli::staking::delegate(a),
+            StakingTx::Redelegate(a) => gliad::cli::staking::redelegate(a),
+            StakingTx::Unbond(a) => gliad::cli::staking::unbond(a),
+        },
+        Cmd::Tx {
+            module: TxModule::Distribution { cmd },
+        } => match cmd {
+            DistributionTx::WithdrawRewards(a) => gliad::cli::staking::withdraw_rewards(a),
+            DistributionTx::WithdrawAllRewards(a) => gliad::cli::staking::withdraw_all_rewards(a),
+            DistributionTx::SetWithdrawAddr(a) => gliad::cli::staking::set_withdraw_addr(a),
+        },
+        Cmd::Tx {
+            module: TxModule::Slashing {
+                cmd: SlashingTx::Unjail(a),
+            },
+        } => gliad::cli::staking::unjail(a),
         Cmd::Tx {
             module: TxModule::Ica { cmd },
         } => match cmd {

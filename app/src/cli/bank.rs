@@ -59,25 +59,8 @@ pub fn send(mut a: SendArgs) -> Result<()> {
         to_address: a.to.clone(),
         amount: coins.iter().map(Coin::to_proto).collect(),
     };
-    let (hash, r, fee) = signer.send(vec![any(&msg)])?;
-    match a.output {
-        Output::Json => println!(
-            "{}",
-            serde_json::json!({
-                "txhash": hash, "height": r["height"], "code": r["tx_result"]["code"],
-                "gas_wanted": r["tx_result"]["gas_wanted"], "gas_used": r["tx_result"]["gas_used"],
-                "fee": fee.to_string(),
-            })
-        ),
-        Output::Text => println!(
-            "sent {} from {} to {} in block {} (tx {hash}, fee {fee})",
-            a.amount,
-            key.address,
-            a.to,
-            r["height"].as_str().unwrap_or("?")
-        ),
-    }
-    Ok(())
+    let what = format!("sent {} from {} to {}", a.amount, key.address, a.to);
+    super::staking::send_and_print(&signer, vec![any(&msg)], a.output, &what)
 }
 
 #[cfg(test)]

@@ -10,3 +10,4 @@ pub mod neuro;
 pub mod query;
 pub mod signer;
 pub mod solve;
+pub mod staking;

@@ -13,5 +13,6 @@ mod neuro;
 mod query;
 mod rest;
 mod rewards;
+mod staking_cli;
 mod validators;
 mod z_crash_restart;
