@@ -38,6 +38,15 @@ pub struct DevAccount {
     pub mnemonic: String,
 }
 
+/// The gliad binary the tests run as a user would: $GLIAD, else the workspace's dev build.
+pub fn gliad_bin() -> PathBuf {
+    std::env::var("GLIAD")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/gliad")
+        })
+}
+
 impl Network {
     /// Reads `$GLIA_NETWORK` (default `localnet/.run/network.json`).
     pub fn load() -> Result<Network> {

@@ -3,13 +3,13 @@
 
 use anyhow::{ensure, Context, Result};
 use glia_client::tx::any;
+use glia_e2e::gliad_bin as gliad;
 use glia_e2e::*;
 use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
 use glia_proto::inference::v1::*;
 use glia_validator_gpu::sd::RgbImage;
 use prost::Message;
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -110,14 +110,6 @@ fn submit(net: &Network, w: &Wallet, msg: &MsgGenerateImage) -> Result<(u64, u12
         .context("no task id event")?
         .parse()?;
     Ok((id, 10_000))
-}
-
-fn gliad() -> PathBuf {
-    std::env::var("GLIAD")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/gliad")
-        })
 }
 
 #[test]

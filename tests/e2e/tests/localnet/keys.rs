@@ -8,18 +8,11 @@ use anyhow::{Context, Result};
 use glia_e2e::Network;
 use serde_json::Value;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 const DENOM: &str = "uglia";
 
-fn gliad() -> PathBuf {
-    std::env::var("GLIAD")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/gliad")
-        })
-}
+use glia_e2e::gliad_bin as gliad;
 
 /// Runs gliad with `env` (and none of the caller's GLIA_* keyring settings), feeding `stdin`.
 fn run(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Result<Output> {

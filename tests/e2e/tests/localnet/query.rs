@@ -5,16 +5,9 @@
 use anyhow::{Context, Result};
 use glia_e2e::Network;
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::Command;
 
-fn gliad() -> PathBuf {
-    std::env::var("GLIAD")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/gliad")
-        })
-}
+use glia_e2e::gliad_bin as gliad;
 
 fn query(net: &Network, args: &[&str]) -> Result<(bool, String, String)> {
     let out = Command::new(gliad())
