@@ -59,3 +59,5 @@ pub mod simulate;
 #[cfg(feature = "node")]
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod storage;
+#[cfg(feature = "node")]
+pub mod web;

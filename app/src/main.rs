@@ -127,6 +127,10 @@ struct StartArgs {
     /// /keplr.json names it; default: --rpc).
     #[arg(long)]
     public_rpc: Option<String>,
+    /// Serve the web page's files from this directory (a checkout's app/web) instead of the
+    /// copies built into the binary: edit the page and reload, without a build.
+    #[arg(long, env = "GLIA_WEB_DIR")]
+    web_dir: Option<PathBuf>,
     /// Executor outputs older than this are deleted from the blob store.
     #[arg(long, default_value_t = 168)]
     blob_retention_hours: u64,
@@ -377,6 +381,9 @@ fn start(args: StartArgs) -> Result<()> {
     let public = gliad::rest::PublicUrls {
         rpc: args.public_rpc.clone().unwrap_or_else(|| args.rpc.clone()),
         rest: public_api(&args),
+        web: gliad::web::WebAssets {
+            dir: args.web_dir.clone(),
+        },
     };
     spawn_rest(&rt, &app, args.api, blobs, args.rpc.clone(), public);
     serve_abci(&args.abci, app)

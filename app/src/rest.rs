@@ -10,7 +10,7 @@ use crate::app::App;
 use axum::extract::{Path, Query, RawPathParams, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -31,12 +31,13 @@ struct Ctx {
     public: PublicUrls,
 }
 
-/// Where a browser reaches this node: its CometBFT RPC and this HTTP API (the chain info names
-/// them).
+/// What a browser gets from this node: where it reaches its CometBFT RPC and this HTTP API
+/// (the chain info names them), and the web page.
 #[derive(Clone)]
 pub struct PublicUrls {
     pub rpc: String,
     pub rest: String,
+    pub web: crate::web::WebAssets,
 }
 
 type Reply = Result<Json<Value>, (StatusCode, Json<Value>)>;
@@ -225,34 +226,13 @@ async fn blob(State(c): State<Ctx>, Path(hash): Path<String>) -> Response {
     }
 }
 
-async fn status(State(c): State<Ctx>) -> Response {
-    // The store answers through its own runtime handle (`block_on`), which must not run on
-    // this server's async workers: read it on a blocking thread.
-    let app = c.app.clone();
-    let read = tokio::task::spawn_blocking(move || {
-        let store = &app.0.store;
-        (store.last_height(), store.last_app_hash().map(hex::encode))
-    })
-    .await;
-    let (height, hash) = match read {
-        Ok((h, Ok(hash))) => (h, hash),
-        Ok((_, Err(e))) => {
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("reading state: {e:#}\n"),
-            )
-                .into_response()
-        }
-        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
-    };
-    Html(format!(
-        "<!doctype html><meta charset=utf-8><title>Glia node</title><h1>Glia node</h1>\
-         <p>last committed height <b>{height}</b><br>app hash <code>{hash}</code></p>\
-         <p>REST: <code>/cosmos/bank/v1beta1/balances/&lt;address&gt;</code>, \
-         <code>/cosmos/auth/v1beta1/accounts/&lt;address&gt;</code>, \
-         <code>POST /cosmos/tx/v1beta1/txs</code>; outputs: <code>/blobs/&lt;sha256&gt;</code></p>"
-    ))
-    .into_response()
+/// `GET /`: the web page; `GET /ui/FILE`: its scripts, styles and images.
+async fn page(State(c): State<Ctx>) -> Response {
+    c.public.web.respond("index.html")
+}
+
+async fn page_file(State(c): State<Ctx>, Path(file): Path<String>) -> Response {
+    c.public.web.respond(&file)
 }
 
 /// Answers a component's REST route: path and query parameters make the request, the
@@ -317,7 +297,8 @@ pub async fn serve(
         }
     }
     let router = router
-        .route("/", get(status))
+        .route("/", get(page))
+        .route("/ui/*file", get(page_file))
         .route("/cosmos/tx/v1beta1/txs", post(broadcast))
         .route("/cosmos/tx/v1beta1/simulate", post(simulate))
         .route("/keplr.json", get(keplr))
