@@ -95,6 +95,66 @@ pub mod reflect {
             .ok_or_else(|| AppError::internal(format!("no descriptor for {}", M::full_name())))
     }
 
+    /// `bytes` (an encoded `M`) as the legacy amino JSON a wallet signs: `{"type": name,
+    /// "value": {…}}`, by the rules of the Cosmos SDK's aminojson encoder for a message with no
+    /// amino options: proto field names; a field holding its default (empty string, 0, false,
+    /// empty list or bytes, unset message) left out; 64-bit integers as decimal strings,
+    /// 32-bit ones as numbers, enums as numbers, bytes as base64. Consensus code (the amino
+    /// sign doc): no floats and no maps occur in the messages it renders, and either is an
+    /// error.
+    pub fn amino<M: prost::Name>(name: &str, bytes: &[u8]) -> AppResult<Value> {
+        let msg = DynamicMessage::decode(descriptor::<M>()?, bytes)
+            .map_err(|e| AppError::tx_decode(format!("decoding {}: {e}", M::full_name())))?;
+        Ok(serde_json::json!({"type": name, "value": amino_message(&msg)?}))
+    }
+
+    fn amino_message(msg: &DynamicMessage) -> AppResult<Value> {
+        let mut out = serde_json::Map::new();
+        for field in msg.descriptor().fields() {
+            if !msg.has_field(&field) {
+                continue;
+            }
+            let v = msg.get_field(&field);
+            let j = match v.as_ref() {
+                PValue::List(items) if items.is_empty() => continue,
+                PValue::List(items) => Value::Array(
+                    items
+                        .iter()
+                        .map(amino_scalar)
+                        .collect::<AppResult<Vec<_>>>()?,
+                ),
+                other => {
+                    if !matches!(other, PValue::Message(_)) && other.is_default(&field.kind()) {
+                        continue;
+                    }
+                    amino_scalar(other)?
+                }
+            };
+            out.insert(field.name().to_string(), j);
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn amino_scalar(v: &PValue) -> AppResult<Value> {
+        use base64::Engine;
+        Ok(match v {
+            PValue::Bool(b) => Value::Bool(*b),
+            PValue::I32(n) => Value::from(*n),
+            PValue::U32(n) => Value::from(*n),
+            PValue::EnumNumber(n) => Value::from(*n),
+            PValue::I64(n) => Value::String(n.to_string()),
+            PValue::U64(n) => Value::String(n.to_string()),
+            PValue::String(s) => Value::String(s.clone()),
+            PValue::Bytes(b) => Value::String(base64::engine::general_purpose::STANDARD.encode(b)),
+            PValue::Message(m) => amino_message(m)?,
+            other => {
+                return Err(AppError::internal(format!(
+                    "no amino JSON for the value {other:?}"
+                )))
+            }
+        })
+    }
+
     /// `bytes` (an encoded `M`) as gateway JSON.
     pub fn json<M: prost::Name>(bytes: &[u8]) -> AppResult<Value> {
         let msg = DynamicMessage::decode(descriptor::<M>()?, bytes)

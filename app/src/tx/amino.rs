@@ -135,4 +135,60 @@ mod tests {
         );
         assert_eq!(String::from_utf8(doc).unwrap(), want);
     }
+
+    /// Glia's own messages in amino JSON, by the SDK aminojson encoder's rules (proto field
+    /// names, defaults left out, 64-bit numbers as strings, enums as numbers, bytes as base64):
+    /// the exact JSON proto/ts's converters write, for a request and a solution.
+    #[test]
+    fn glia_messages_sign_as_amino_json() {
+        use glia_proto::inference::v1::{MsgGenerateImage, Scheduler};
+        use glia_proto::neuro::v1::MsgSubmitSolution;
+        use prost::{Message, Name};
+        let components =
+            crate::components::glia(std::sync::Arc::new(glia_modules::component::NoNode));
+        let any = |type_url: String, value: Vec<u8>| glia_proto::cosmos::Any { type_url, value };
+        let gen = MsgGenerateImage {
+            creator: "glia1creator".into(),
+            model_id: "tiny".into(),
+            prompt: "a red <circle>".into(),
+            width: 64,
+            height: 64,
+            steps: 4,
+            guidance_scale: "7.5".into(),
+            scheduler: Scheduler::Ddim as i32,
+            seeds: vec![0, 21],
+            replicas: 3,
+            max_fee: Some(Coin::new("uglia", 90_000).to_proto()),
+            ..Default::default()
+        };
+        let j = components
+            .amino_json(&any(MsgGenerateImage::type_url(), gen.encode_to_vec()))
+            .unwrap();
+        assert_eq!(
+            j,
+            json!({"type": "glia/MsgGenerateImage", "value": {
+                "creator": "glia1creator", "model_id": "tiny", "prompt": "a red <circle>",
+                "width": 64, "height": 64, "steps": 4, "guidance_scale": "7.5", "scheduler": 1,
+                "seeds": ["0", "21"], "replicas": 3,
+                "max_fee": {"amount": "90000", "denom": "uglia"},
+            }})
+        );
+        let sol = MsgSubmitSolution {
+            solver: "glia1solver".into(),
+            job_id: 7,
+            assignment: vec![0b101],
+            claimed_energy: -3,
+            salt: vec![],
+        };
+        let j = components
+            .amino_json(&any(MsgSubmitSolution::type_url(), sol.encode_to_vec()))
+            .unwrap();
+        assert_eq!(
+            j,
+            json!({"type": "glia/MsgSubmitSolution", "value": {
+                "solver": "glia1solver", "job_id": "7", "assignment": "BQ==",
+                "claimed_energy": "-3",
+            }})
+        );
+    }
 }

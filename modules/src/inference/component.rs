@@ -110,6 +110,25 @@ impl Component for Inference {
         DecodedMsg::from_decoder(NAME, any, InferenceMsg::decode(any), InferenceMsg::signers)
     }
 
+    /// `glia/MsgGenerateImage`, `glia/MsgRegisterExecutor`: what Keplr, a Ledger and cosmjs's
+    /// amino signers sign (the package in proto/ts has the matching converters).
+    fn amino_json(&self, any: &Any) -> Option<AppResult<serde_json::Value>> {
+        use crate::rest::reflect::amino;
+        if any.type_url == MsgGenerateImage::type_url() {
+            return Some(amino::<MsgGenerateImage>(
+                "glia/MsgGenerateImage",
+                &any.value,
+            ));
+        }
+        if any.type_url == MsgRegisterExecutor::type_url() {
+            return Some(amino::<MsgRegisterExecutor>(
+                "glia/MsgRegisterExecutor",
+                &any.value,
+            ));
+        }
+        None
+    }
+
     fn execute_msg(&self, ctx: &mut Ctx<'_>, msg: &DecodedMsg) -> AppResult<Any> {
         handler::execute(ctx, msg.get::<InferenceMsg>()?, &self.escrow)
     }

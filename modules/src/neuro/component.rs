@@ -96,6 +96,27 @@ impl Component for Neuro {
         DecodedMsg::from_decoder(NAME, any, NeuroMsg::decode(any), NeuroMsg::signers)
     }
 
+    /// `glia/MsgSubmitJob`, `glia/MsgCommitSolution`, `glia/MsgSubmitSolution`,
+    /// `glia/MsgCancelJob`, `glia/MsgReviewJob`: what Keplr, a Ledger and cosmjs's amino
+    /// signers sign (the package in proto/ts has the matching converters).
+    fn amino_json(&self, any: &Any) -> Option<AppResult<serde_json::Value>> {
+        use crate::rest::reflect::amino;
+        let t = any.type_url.as_str();
+        Some(if t == MsgSubmitJob::type_url() {
+            amino::<MsgSubmitJob>("glia/MsgSubmitJob", &any.value)
+        } else if t == MsgCommitSolution::type_url() {
+            amino::<MsgCommitSolution>("glia/MsgCommitSolution", &any.value)
+        } else if t == MsgSubmitSolution::type_url() {
+            amino::<MsgSubmitSolution>("glia/MsgSubmitSolution", &any.value)
+        } else if t == MsgCancelJob::type_url() {
+            amino::<MsgCancelJob>("glia/MsgCancelJob", &any.value)
+        } else if t == MsgReviewJob::type_url() {
+            amino::<MsgReviewJob>("glia/MsgReviewJob", &any.value)
+        } else {
+            return None;
+        })
+    }
+
     fn execute_msg(&self, ctx: &mut Ctx<'_>, msg: &DecodedMsg) -> AppResult<Any> {
         handler::execute(ctx, msg.get::<NeuroMsg>()?, &self.escrow)
     }
