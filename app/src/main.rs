@@ -180,6 +180,11 @@ enum TxModule {
         #[command(subcommand)]
         cmd: DistributionTx,
     },
+    /// ICS-20 transfers to and from other chains.
+    IbcTransfer {
+        #[command(subcommand)]
+        cmd: IbcTransferTx,
+    },
     /// Validators: back in the set after a jail.
     Slashing {
         #[command(subcommand)]
@@ -219,6 +224,11 @@ enum KeysCmd {
 
 #[derive(Subcommand)]
 enum StakingTx {
+    /// Become a validator: bond --amount with this node's consensus key (--validator-key FILE
+    /// or --pubkey JSON) as the --from account's gliavaloper address.
+    CreateValidator(gliad::cli::staking::CreateValidatorArgs),
+    /// Change your validator's description, commission rate or minimum self-delegation.
+    EditValidator(gliad::cli::staking::EditValidatorArgs),
     /// Bond coins to a validator: gliad tx staking delegate VALIDATOR AMOUNT.
     Delegate(gliad::cli::staking::DelegateArgs),
     /// Move a delegation: gliad tx staking redelegate SRC DST AMOUNT.
@@ -235,6 +245,12 @@ enum DistributionTx {
     WithdrawAllRewards(gliad::cli::staking::WithdrawAllArgs),
     /// Have rewards paid to another address.
     SetWithdrawAddr(gliad::cli::staking::SetWithdrawAddrArgs),
+}
+
+#[derive(Subcommand)]
+enum IbcTransferTx {
+    /// Send coins over a channel: gliad tx ibc-transfer transfer PORT CHANNEL RECEIVER AMOUNT.
+    Transfer(gliad::cli::ibc_transfer::TransferArgs),
 }
 
 #[derive(Subcommand)]
@@ -309,6 +325,8 @@ fn main() -> Result<()> {
         Cmd::Tx {
             module: TxModule::Staking { cmd },
         } => match cmd {
+            StakingTx::CreateValidator(a) => gliad::cli::staking::create_validator(a),
+            StakingTx::EditValidator(a) => gliad::cli::staking::edit_validator(a),
             StakingTx::Delegate(a) => gliad::cli::staking::delegate(a),
             StakingTx::Redelegate(a) => gliad::cli::staking::redelegate(a),
             StakingTx::Unbond(a) => gliad::cli::staking::unbond(a),
@@ -320,6 +338,12 @@ fn main() -> Result<()> {
             DistributionTx::WithdrawAllRewards(a) => gliad::cli::staking::withdraw_all_rewards(a),
             DistributionTx::SetWithdrawAddr(a) => gliad::cli::staking::set_withdraw_addr(a),
         },
+        Cmd::Tx {
+            module:
+                TxModule::IbcTransfer {
+                    cmd: IbcTransferTx::Transfer(a),
+                },
+        } => gliad::cli::ibc_transfer::transfer(a),
         Cmd::Tx {
             module: TxModule::Slashing {
                 cmd: SlashingTx::Unjail(a),

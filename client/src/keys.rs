@@ -56,8 +56,12 @@ impl Key {
 
 /// The development mnemonics of the localnet: fixed, public, never for real funds.
 pub fn dev_mnemonic(i: usize) -> String {
-    let entropy: [u8; 32] = Sha256::digest(format!("glia development account {i}")).into();
-    Mnemonic::from_entropy_in(Language::English, &entropy)
+    mnemonic_from_entropy(&Sha256::digest(format!("glia development account {i}")).into())
+}
+
+/// The 24 BIP-39 words of 32 bytes of entropy.
+pub fn mnemonic_from_entropy(entropy: &[u8; 32]) -> String {
+    Mnemonic::from_entropy_in(Language::English, entropy)
         .expect("32 bytes of entropy")
         .to_string()
 }

@@ -1,7 +1,6 @@
 //! `gliad tx bank send FROM TO AMOUNT`: a transfer as the Cosmos SDK's CLI takes it, signed by
 //! a key of the keyring (or a localnet account), gas from a simulation.
 
-use super::keys::Output;
 use super::signer::SignerArgs;
 use anyhow::{bail, Context, Result};
 use glia_client::tx::any;
@@ -17,9 +16,6 @@ pub struct SendArgs {
     pub to: String,
     /// What to send: an amount and denom, several separated by commas (1000uglia,5ibc/…).
     pub amount: String,
-    /// Output format: text or json.
-    #[arg(long, short, value_enum, default_value = "text")]
-    pub output: Output,
     #[command(flatten)]
     pub signer: SignerArgs,
 }
@@ -60,7 +56,7 @@ pub fn send(mut a: SendArgs) -> Result<()> {
         amount: coins.iter().map(Coin::to_proto).collect(),
     };
     let what = format!("sent {} from {} to {}", a.amount, key.address, a.to);
-    super::staking::send_and_print(&signer, vec![any(&msg)], a.output, &what)
+    signer.send_and_print(vec![any(&msg)], &what)
 }
 
 #[cfg(test)]

@@ -68,19 +68,20 @@ pub fn register(a: RegisterArgs) -> Result<()> {
             Ordering::Ordered => 2,
         },
     };
-    let (hash, tx, fee) = s.send(vec![any(
+    let sent = s.send(vec![any(
         "/ibc.applications.interchain_accounts.controller.v1.MsgRegisterInterchainAccount",
         &msg,
     )])?;
-    eprintln!("broadcast {hash} (fee {fee})");
-    let r: MsgRegisterInterchainAccountResponse = msg_response(&tx)?;
-    println!(
-        "{{\"port_id\":\"{}\",\"channel_id\":\"{}\"}}",
-        r.port_id, r.channel_id
-    );
-    eprintln!(
-        "channel {} opened on {}; the relayer completes the handshake and the host names the account",
-        r.channel_id, a.connection
+    eprintln!("broadcast {} (fee {})", sent.0, sent.2);
+    let r: MsgRegisterInterchainAccountResponse = msg_response(&sent.1)?;
+    s.report(
+        &sent,
+        &format!(
+            "channel {} (port {}) opened on {}; the relayer completes the handshake and the \
+             host names the account",
+            r.channel_id, r.port_id, a.connection
+        ),
+        serde_json::json!({"port_id": r.port_id, "channel_id": r.channel_id}),
     );
     Ok(())
 }
@@ -104,7 +105,7 @@ pub fn send_tx(a: SendTxArgs) -> Result<()> {
         .context("the packet data's `data` is not base64")?;
     let msg = MsgSendTx {
         owner: s.key.address.to_bech32(),
-        connection_id: a.connection,
+        connection_id: a.connection.clone(),
         packet_data: Some(InterchainAccountPacketData {
             r#type: 1,
             data,
@@ -112,12 +113,16 @@ pub fn send_tx(a: SendTxArgs) -> Result<()> {
         }),
         relative_timeout: a.timeout_seconds.saturating_mul(1_000_000_000),
     };
-    let (hash, tx, fee) = s.send(vec![any(
+    let sent = s.send(vec![any(
         "/ibc.applications.interchain_accounts.controller.v1.MsgSendTx",
         &msg,
     )])?;
-    eprintln!("broadcast {hash} (fee {fee})");
-    let r: MsgSendTxResponse = msg_response(&tx)?;
-    println!("{{\"sequence\":{}}}", r.sequence);
+    eprintln!("broadcast {} (fee {})", sent.0, sent.2);
+    let r: MsgSendTxResponse = msg_response(&sent.1)?;
+    s.report(
+        &sent,
+        &format!("packet {} sent on {}", r.sequence, a.connection),
+        serde_json::json!({"sequence": r.sequence.to_string()}),
+    );
     Ok(())
 }

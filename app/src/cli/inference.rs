@@ -3,6 +3,7 @@
 //! until it settles (printing progress), downloads each accepted image from the executors'
 //! blob stores and saves it only if its sha256 matches the chain's record.
 
+use crate::cli::keys::Output;
 use crate::cli::signer::SignerArgs;
 use anyhow::{bail, Context, Result};
 use glia_client::keys::Key;
@@ -67,24 +68,50 @@ fn status_name(s: i32) -> &'static str {
     TaskStatus::try_from(s).map_or("UNKNOWN", |s| s.as_str_name())
 }
 
-/// Prices, signs and sends the request; with `--wait`, follows it and saves the images.
+/// Prices, signs and sends the request; with `--wait`, follows it and saves the images. With
+/// `-o json`, one object at the end: the tx, the task id and, with `--wait`, the outcome.
 pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
     let signer = a.signer.resolve()?;
+    let json = signer.output == Output::Json;
     let (key, rpc) = (&signer.key, &signer.rpc);
     let price = escrow_for(rpc, &a)?;
     let msg = build_request(&a, key, price)?;
-    let (hash, r, fee) = signer.send(vec![any(&msg)])?;
-    eprintln!("broadcast {hash} (escrow {price}{BASE_DENOM}, fee {fee})");
-    let resp: MsgGenerateImageResponse = glia_client::rpc::msg_response(&r)?;
+    let sent = signer.send(vec![any(&msg)])?;
+    eprintln!(
+        "broadcast {} (escrow {price}{BASE_DENOM}, fee {})",
+        sent.0, sent.2
+    );
+    let resp: MsgGenerateImageResponse = glia_client::rpc::msg_response(&sent.1)?;
     let id = resp.task_id;
-    println!("task {id}");
-    if !a.wait {
-        return Ok(());
+    let mut extra = serde_json::json!({
+        "task_id": id.to_string(), "escrow": format!("{price}{BASE_DENOM}"),
+    });
+    if !json {
+        println!("task {id}");
     }
-    let task = wait_for_settlement(rpc, id)?;
-    let saved = save_images(&a.out, id, &task)?;
-    print_summary(id, &task, saved);
+    if a.wait {
+        let task = wait_for_settlement(rpc, id)?;
+        let saved = save_images(&a.out, id, &task, !json)?;
+        print_summary(id, &task, saved.len());
+        extra["status"] = status_name(task.status).into();
+        extra["paid"] = coin_text(&task.paid).into();
+        extra["refunded"] = coin_text(&task.refunded).into();
+        extra["images"] = saved
+            .iter()
+            .map(|(seed, sha, path)| {
+                serde_json::json!({"seed": seed.to_string(), "sha256": sha, "path": path})
+            })
+            .collect();
+    }
+    if json {
+        println!("{}", crate::cli::signer::tx_json(&sent, extra));
+    }
     Ok(())
+}
+
+fn coin_text(c: &Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin>) -> String {
+    c.as_ref()
+        .map_or(String::new(), |c| format!("{}{}", c.amount, c.denom))
 }
 
 /// The most the request may cost, at the registered model's price: the escrow it offers.
@@ -156,13 +183,19 @@ fn wait_for_settlement(rpc: &Rpc, id: u64) -> Result<Task> {
     )
 }
 
-/// Saves each agreed image under `out`, printing its path; returns how many were saved.
-fn save_images(out: &Path, id: u64, task: &Task) -> Result<usize> {
+/// Saves each agreed image under `out` (printing its path when `print`); returns each saved
+/// image's seed, sha256 (hex) and path.
+fn save_images(
+    out: &Path,
+    id: u64,
+    task: &Task,
+    print: bool,
+) -> Result<Vec<(u64, String, String)>> {
     std::fs::create_dir_all(out)?;
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))
         .build();
-    let mut saved = 0;
+    let mut saved = Vec::new();
     for o in &task.outcomes {
         if o.output_sha256.is_empty() {
             eprintln!("seed {}: no agreement; refunded", o.seed);
@@ -171,8 +204,14 @@ fn save_images(out: &Path, id: u64, task: &Task) -> Result<usize> {
         let bytes = download_verified(&agent, o)?;
         let path = out.join(format!("task{id}-seed{}.png", o.seed));
         std::fs::write(&path, bytes)?;
-        println!("{}", path.display());
-        saved += 1;
+        if print {
+            println!("{}", path.display());
+        }
+        saved.push((
+            o.seed,
+            hex::encode(&o.output_sha256),
+            path.display().to_string(),
+        ));
     }
     Ok(saved)
 }
@@ -208,11 +247,7 @@ fn print_summary(id: u64, task: &Task, saved: usize) {
     eprintln!(
         "task {id} {}: paid {}, refunded {}, {saved} image(s) saved",
         status_name(task.status),
-        task.paid
-            .as_ref()
-            .map_or(String::new(), |c| format!("{}{}", c.amount, c.denom)),
-        task.refunded
-            .as_ref()
-            .map_or(String::new(), |c| format!("{}{}", c.amount, c.denom)),
+        coin_text(&task.paid),
+        coin_text(&task.refunded),
     );
 }

@@ -3,6 +3,7 @@
 //! key and gas price `signer` resolves.
 
 pub mod bank;
+pub mod ibc_transfer;
 pub mod ica;
 pub mod inference;
 pub mod keys;

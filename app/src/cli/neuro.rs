@@ -4,7 +4,8 @@
 //! in the SAT-competition format. `review` and `cancel` are the committee's and the
 //! creator's messages.
 
-use crate::cli::signer::{Signer, SignerArgs};
+use crate::cli::keys::Output;
+use crate::cli::signer::{tx_json, Sent, Signer, SignerArgs};
 use crate::cli::solve::{detect_format, v_lines};
 use anyhow::{ensure, Context, Result};
 use glia_client::rpc::msg_response;
@@ -17,10 +18,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Signs and broadcasts one message, waiting for its block.
-fn send(s: &Signer, msg: glia_proto::cosmos::Any) -> Result<serde_json::Value> {
-    let (hash, tx, fee) = s.send(vec![msg])?;
-    eprintln!("broadcast {hash} (fee {fee})");
-    Ok(tx)
+fn send(s: &Signer, msg: glia_proto::cosmos::Any) -> Result<Sent> {
+    let sent = s.send(vec![msg])?;
+    eprintln!("broadcast {} (fee {})", sent.0, sent.2);
+    Ok(sent)
 }
 
 #[derive(Clone, Debug, clap::Args)]
@@ -84,18 +85,28 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
         solution_reward: uglia(a.reward),
         target_energy: a.target.clone().unwrap_or_default(),
     };
-    let tx = send(&signer, any(&msg))?;
+    let sent = send(&signer, any(&msg))?;
+    let json = signer.output == Output::Json;
     let rpc = &signer.rpc;
-    let resp: MsgSubmitJobResponse = msg_response(&tx)?;
+    let resp: MsgSubmitJobResponse = msg_response(&sent.1)?;
     let id = resp.job_id;
-    println!("job {id}");
+    let escrow = u128::from(a.block_fee) * u128::from(a.max_blocks) + u128::from(a.reward);
+    if !json {
+        println!("job {id}");
+    }
     eprintln!(
-        "job {id}: {} — {} variables, escrow {}{BASE_DENOM}",
+        "job {id}: {} — {} variables, escrow {escrow}{BASE_DENOM}",
         status_name(resp.status),
         problem.num_vars(),
-        u128::from(a.block_fee) * u128::from(a.max_blocks) + u128::from(a.reward)
     );
+    let mut extra = serde_json::json!({
+        "job_id": id.to_string(), "status": status_name(resp.status),
+        "escrow": format!("{escrow}{BASE_DENOM}"),
+    });
     if !a.wait {
+        if json {
+            println!("{}", tx_json(&sent, extra));
+        }
         return Ok(());
     }
     let job = glia_client::rpc::poll_with_progress(
@@ -131,8 +142,17 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
         amount(&job.reward_paid)?,
         amount(&job.refunded)?
     );
+    extra["status"] = status_name(job.status).into();
+    extra["winner"] = job.winner.clone().into();
+    extra["fees_paid"] = format!("{}{BASE_DENOM}", amount(&job.fees_paid)?).into();
+    extra["reward_paid"] = format!("{}{BASE_DENOM}", amount(&job.reward_paid)?).into();
+    extra["refunded"] = format!("{}{BASE_DENOM}", amount(&job.refunded)?).into();
     if !job.has_best {
-        println!("s UNKNOWN");
+        if json {
+            println!("{}", tx_json(&sent, extra));
+        } else {
+            println!("s UNKNOWN");
+        }
         return Ok(());
     }
     let sols: QuerySolutionsResponse = rpc.query(
@@ -154,17 +174,27 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
         "the chain's best assignment has energy {energy} here, {} on chain",
         best.energy
     );
+    let verdict = if format == Format::Cnf && energy != 0 {
+        "UNKNOWN"
+    } else {
+        "SATISFIABLE"
+    };
+    if json {
+        extra["best_energy"] = format_energy(energy, job.decimals).into();
+        extra["result"] = verdict.into();
+        // Literals as the competition's v lines give them: 1-based, negative when false.
+        extra["assignment"] = (1..)
+            .zip(x.iter())
+            .map(|(i, &v)| if v { i } else { -i })
+            .collect::<Vec<i64>>()
+            .into();
+        println!("{}", tx_json(&sent, extra));
+        return Ok(());
+    }
     if format != Format::Cnf {
         println!("o {}", format_energy(energy, job.decimals));
     }
-    println!(
-        "s {}",
-        if format == Format::Cnf && energy != 0 {
-            "UNKNOWN"
-        } else {
-            "SATISFIABLE"
-        }
-    );
+    println!("s {verdict}");
     print!("{}", v_lines(&x));
     Ok(())
 }
@@ -194,9 +224,13 @@ pub fn review(a: ReviewArgs) -> Result<()> {
         approve: a.approve,
         reason: a.reason.clone(),
     };
-    let tx = send(&signer, any(&msg))?;
-    let r: MsgReviewJobResponse = msg_response(&tx)?;
-    println!("job {}: {}", a.job_id, status_name(r.status));
+    let sent = send(&signer, any(&msg))?;
+    let r: MsgReviewJobResponse = msg_response(&sent.1)?;
+    signer.report(
+        &sent,
+        &format!("job {}: {}", a.job_id, status_name(r.status)),
+        serde_json::json!({"job_id": a.job_id.to_string(), "status": status_name(r.status)}),
+    );
     Ok(())
 }
 
@@ -214,13 +248,19 @@ pub fn cancel(a: CancelArgs) -> Result<()> {
         creator: signer.key.address.to_bech32(),
         job_id: a.job_id,
     };
-    let tx = send(&signer, any(&msg))?;
-    let r: MsgCancelJobResponse = msg_response(&tx)?;
-    println!(
-        "job {}: CANCELLED, {} refunded",
-        a.job_id,
-        r.refunded
-            .map_or("nothing".into(), |c| format!("{}{}", c.amount, c.denom))
+    let sent = send(&signer, any(&msg))?;
+    let r: MsgCancelJobResponse = msg_response(&sent.1)?;
+    let refunded = r
+        .refunded
+        .map_or(String::new(), |c| format!("{}{}", c.amount, c.denom));
+    signer.report(
+        &sent,
+        &format!(
+            "job {}: CANCELLED, {} refunded",
+            a.job_id,
+            if refunded.is_empty() { "nothing" } else { &refunded }
+        ),
+        serde_json::json!({"job_id": a.job_id.to_string(), "status": "CANCELLED", "refunded": refunded}),
     );
     Ok(())
 }

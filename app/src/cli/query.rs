@@ -101,6 +101,31 @@ fn commands() -> Vec<Command> {
     out
 }
 
+/// The names the Cosmos SDK's CLI gives some queries (`simd query bank balances ADDR`), each
+/// the alias of the route's own name: (module, alias, method).
+const ALIASES: &[(&str, &str, &str)] = &[
+    ("bank", "balances", "all-balances"),
+    ("bank", "total", "total-supply"),
+    ("staking", "delegations", "delegator-delegations"),
+    (
+        "staking",
+        "unbonding-delegations",
+        "delegator-unbonding-delegations",
+    ),
+    ("staking", "redelegations", "redelegations"),
+    ("distribution", "rewards", "delegation-total-rewards"),
+    ("distribution", "commission", "validator-commission"),
+    ("slashing", "signing-info", "signing-info"),
+];
+
+/// The route's own name for `method` in `module`, through the SDK's aliases.
+fn resolve_alias<'a>(module: &str, method: &'a str) -> &'a str {
+    ALIASES
+        .iter()
+        .find(|(m, alias, _)| *m == module && *alias == method)
+        .map_or(method, |(_, _, real)| real)
+}
+
 fn usage(c: &Command) -> String {
     let args: String = c.params.iter().map(|p| format!(" <{p}>")).collect();
     format!(
@@ -178,10 +203,19 @@ pub fn run(a: QueryArgs) -> Result<()> {
     }
     let Some(method) = positional.get(1) else {
         println!("queries of {module}:");
-        of_module.iter().for_each(|c| println!("  {}", usage(c)));
+        for c in &of_module {
+            let alias = ALIASES
+                .iter()
+                .find(|(m, a, real)| m == module && *real == c.method && a != real);
+            match alias {
+                Some((_, a, _)) => println!("  {}    alias: {a}", usage(c)),
+                None => println!("  {}", usage(c)),
+            }
+        }
         return Ok(());
     };
-    let Some(cmd) = of_module.iter().find(|c| &c.method == method) else {
+    let method = resolve_alias(module, method);
+    let Some(cmd) = of_module.iter().find(|c| c.method == method) else {
         let names: Vec<&str> = of_module.iter().map(|c| c.method.as_str()).collect();
         bail!(
             "no query {method:?} in {module}; it has: {}",
@@ -247,6 +281,16 @@ mod tests {
         let find = |m: &str, q: &str| all.iter().find(|c| c.module == m && c.method == q);
         let balances = find("bank", "all-balances").expect("bank all-balances");
         assert_eq!(balances.params, vec!["address"]);
+        // Every SDK alias names a command that exists.
+        for (m, alias, _) in ALIASES {
+            let real = resolve_alias(m, alias);
+            assert!(
+                find(m, real).is_some(),
+                "alias {m} {alias} → {real}: no such command"
+            );
+        }
+        assert_eq!(resolve_alias("bank", "balances"), "all-balances");
+        assert_eq!(resolve_alias("bank", "all-balances"), "all-balances");
         for (m, q) in [
             ("inference", "task"),
             ("inference", "models"),

@@ -48,6 +48,10 @@ pub struct SignerArgs {
     /// The tx's memo.
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub note: String,
+    /// Output format: text, or json (one object on standard output, for scripts; progress
+    /// stays on standard error).
+    #[arg(long, short, value_enum, default_value = "text")]
+    pub output: super::keys::Output,
     #[command(flatten)]
     pub keyring: super::keys::KeyringArgs,
 }
@@ -113,9 +117,36 @@ pub struct Signer {
     pub rpc: Rpc,
     pub gas_price: GasPrice,
     pub opts: glia_client::rpc::TxOptions,
+    pub output: super::keys::Output,
 }
 
+/// A sent tx: its hash, CometBFT's `/tx` result and the fee paid.
+pub type Sent = (String, serde_json::Value, glia_modules::coins::Coin);
+
 impl Signer {
+    /// Signs and sends `msgs`, then prints the result: `what` in text, or the tx's figures as
+    /// JSON.
+    pub fn send_and_print(&self, msgs: Vec<glia_proto::cosmos::Any>, what: &str) -> Result<()> {
+        let sent = self.send(msgs)?;
+        let text = format!(
+            "{what} in block {} (tx {}, fee {})",
+            sent.1["height"].as_str().unwrap_or("?"),
+            sent.0,
+            sent.2
+        );
+        self.report(&sent, &text, serde_json::json!({}));
+        Ok(())
+    }
+
+    /// Prints a command's outcome: `text` in text mode; in JSON mode one object, the tx's
+    /// figures (`txhash`, `height`, `code`, gas, `fee`) with `extra`'s fields added.
+    pub fn report(&self, sent: &Sent, text: &str, extra: serde_json::Value) {
+        match self.output {
+            super::keys::Output::Text => println!("{text}"),
+            super::keys::Output::Json => println!("{}", tx_json(sent, extra)),
+        }
+    }
+
     /// Signs and sends `msgs` with this signer's options; waits for the block. Returns the tx
     /// hash, the `/tx` result and the fee paid.
     pub fn send(
@@ -226,8 +257,23 @@ impl SignerArgs {
             rpc,
             gas_price,
             opts,
+            output: self.output,
         })
     }
+}
+
+/// A sent tx's figures as JSON, with `extra`'s fields added.
+pub fn tx_json(sent: &Sent, extra: serde_json::Value) -> serde_json::Value {
+    let (hash, r, fee) = sent;
+    let mut j = serde_json::json!({
+        "txhash": hash, "height": r["height"], "code": r["tx_result"]["code"],
+        "gas_wanted": r["tx_result"]["gas_wanted"], "gas_used": r["tx_result"]["gas_used"],
+        "fee": fee.to_string(),
+    });
+    if let (Some(m), serde_json::Value::Object(e)) = (j.as_object_mut(), extra) {
+        m.extend(e);
+    }
+    j
 }
 
 #[cfg(test)]
@@ -246,6 +292,7 @@ mod tests {
             gas: "auto".into(),
             gas_adjustment: "1.4".into(),
             note: String::new(),
+            output: super::super::keys::Output::Text,
             // An empty test keyring: --from falls through to the profile.
             keyring: super::super::keys::KeyringArgs {
                 keyring_backend: "test".into(),

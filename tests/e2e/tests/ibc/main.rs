@@ -338,6 +338,50 @@ fn ics20_round_trip_glia_and_simd() -> Result<()> {
 
 /// A packet whose timeout height has passed on simd before it is relayed is timed out back
 /// on Glia: the escrowed coins return to the sender (only the fee is spent).
+/// `gliad tx ibc-transfer transfer`, as a person sends: the fee and the amount leave the
+/// sender, and the voucher arrives on simd.
+#[test]
+fn the_cli_sends_an_ics20_transfer() -> Result<()> {
+    let t = Ibc::load()?;
+    let me = t.user.address();
+    let name = t.net.accounts[t.net.accounts.len() - 2].name.clone();
+    let on_simd = voucher(&format!("transfer/{}/uglia", t.simd_channel));
+    let (u0, v0) = (
+        t.rpc.balance(&me, "uglia")?,
+        t.simd_balance(&t.simd_user, &on_simd)?,
+    );
+    let out = Command::new(glia_e2e::gliad_bin())
+        .args([
+            "tx",
+            "ibc-transfer",
+            "transfer",
+            "transfer",
+            &t.glia_channel,
+        ])
+        .args([&t.simd_user, "4321uglia", "--from", &name, "-o", "json"])
+        .env("GLIA_NETWORK", &t.net.path)
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    if !out.status.success() {
+        bail!(
+            "gliad tx ibc-transfer transfer: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let r: Value = serde_json::from_str(&text).with_context(|| format!("-o json: {text}"))?;
+    assert_eq!(r["code"], 0, "{r}");
+    let fee: u128 = r["fee"]
+        .as_str()
+        .and_then(|f| f.strip_suffix("uglia"))
+        .context("fee")?
+        .parse()?;
+    assert_eq!(t.rpc.balance(&me, "uglia")?, u0 - 4321 - fee);
+    wait_for("the CLI's voucher on simd", 90, || {
+        Ok(t.simd_balance(&t.simd_user, &on_simd)? == v0 + 4321)
+    })?;
+    Ok(())
+}
+
 #[test]
 fn a_timed_out_transfer_refunds_the_sender() -> Result<()> {
     let t = Ibc::load()?;

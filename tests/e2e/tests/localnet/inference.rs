@@ -152,6 +152,8 @@ fn inference_a_cli_request_settles_and_images_match_their_hashes() -> Result<()>
             "--height",
             "64",
             "--wait",
+            "-o",
+            "json",
         ])
         .arg("--mnemonic-file")
         .arg(&mnemonic)
@@ -161,18 +163,19 @@ fn inference_a_cli_request_settles_and_images_match_their_hashes() -> Result<()>
     let stderr = String::from_utf8_lossy(&out.stderr);
     ensure!(out.status.success(), "generate-image failed: {stderr}");
     println!("{stderr}");
+    // -o json: one object on stdout, the progress on stderr.
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let id: u64 = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("task "))
-        .context("no task line")?
-        .trim()
-        .parse()?;
-    let files: Vec<&str> = stdout.lines().filter(|l| l.ends_with(".png")).collect();
+    let j: serde_json::Value =
+        serde_json::from_str(stdout.trim()).with_context(|| format!("-o json printed {stdout}"))?;
+    let id: u64 = j["task_id"].as_str().context("task_id")?.parse()?;
+    assert_eq!(j["status"], "TASK_STATUS_COMPLETED", "{j}");
+    let images = j["images"].as_array().context("images")?;
+    let files: Vec<&str> = images.iter().filter_map(|i| i["path"].as_str()).collect();
     assert_eq!(files.len(), 2, "{stdout}");
     let t = task(&rpc, id)?;
     assert_eq!(t.status, TaskStatus::Completed as i32, "{t:?}");
-    for (o, f) in t.outcomes.iter().zip(&files) {
+    for ((o, f), i) in t.outcomes.iter().zip(&files).zip(images) {
+        assert_eq!(i["sha256"], hex::encode(&o.output_sha256));
         let bytes = std::fs::read(f)?;
         assert_eq!(Sha256::digest(&bytes).to_vec(), o.output_sha256, "{f}");
         let img = RgbImage::from_png(&bytes)?;
@@ -186,11 +189,8 @@ fn inference_a_cli_request_settles_and_images_match_their_hashes() -> Result<()>
     assert_eq!(amount(&t.escrow), per * 4);
     assert_eq!(amount(&t.paid), per * 4);
     assert_eq!(amount(&t.refunded), 0);
-    let hash = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("broadcast "))
-        .and_then(|l| l.split_whitespace().next())
-        .context("no broadcast line")?;
+    let hash = j["txhash"].as_str().context("txhash")?;
+    assert_eq!(j["paid"], format!("{}{DENOM}", per * 4));
     let tx = rpc.wait_tx(hash, Duration::from_secs(5))?;
     let fee: u128 = event_attr(&tx, "tx", "fee")[0]
         .trim_end_matches(DENOM)

@@ -274,8 +274,12 @@ fn validators_a_fifth_validator_joins_is_jailed_unjailed_and_tombstoned() -> Res
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_nanos();
+    // A mnemonic, so that the operator signs MsgCreateValidator with the CLI as a person would.
+    let op_mnemonic = glia_client::keys::mnemonic_from_entropy(
+        &Sha256::digest(format!("e2e fifth validator {nanos}")).into(),
+    );
     let op = Wallet {
-        key: Key::from_seed(format!("e2e fifth validator {nanos}").as_bytes()),
+        key: Key::from_mnemonic(&op_mnemonic)?,
     };
     let op_addr = op.key.address.clone();
     let valoper = op_addr.to_valoper();
@@ -310,19 +314,38 @@ fn validators_a_fifth_validator_joins_is_jailed_unjailed_and_tombstoned() -> Res
     );
     let valcons = glia_modules::slashing::valcons(&cons20).map_err(|e| anyhow::anyhow!(e.log))?;
 
-    let created = send(
-        &rpc,
-        &op,
-        create_validator(
-            &op_addr,
-            &cons_key,
-            "0.1",
-            "0.2",
-            MIN_SELF_DELEGATION,
-            SELF_BOND,
-        ),
-        &price,
-    )?;
+    // `gliad tx staking create-validator` with the node's own key file, as an operator joins.
+    let mnemonic_file = val5.home.join("operator.mnemonic");
+    std::fs::write(&mnemonic_file, &op_mnemonic)?;
+    let out = std::process::Command::new(glia_e2e::gliad_bin())
+        .args(["tx", "staking", "create-validator", "--validator-key"])
+        .arg(val5.priv_validator_key())
+        .args([
+            "--amount",
+            &format!("{SELF_BOND}uglia"),
+            "--moniker",
+            "e2e-val5",
+        ])
+        .args([
+            "--details",
+            "the fifth validator of tests/e2e validators.rs",
+        ])
+        .args(["--commission-rate", "0.1", "--commission-max-rate", "0.2"])
+        .args(["--min-self-delegation", &MIN_SELF_DELEGATION.to_string()])
+        .arg("--mnemonic-file")
+        .arg(&mnemonic_file)
+        .args(["--node", &net.rpc[0], "-o", "json"])
+        .env("GLIA_NETWORK", net.run_dir().join("network.json"))
+        .output()?;
+    ensure!(
+        out.status.success(),
+        "gliad tx staking create-validator failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("-o json printed {}", String::from_utf8_lossy(&out.stdout)))?;
+    ensure!(created["code"] == 0, "create-validator: {created}");
     let created_at: u64 = created["height"].as_str().unwrap_or("0").parse()?;
     let v = wait_for(
         "the new validator to be bonded",
@@ -334,6 +357,36 @@ fn validators_a_fifth_validator_joins_is_jailed_unjailed_and_tombstoned() -> Res
     )?;
     assert!(!v.jailed);
     assert_eq!(tokens(&v), SELF_BOND);
+    let d = v.description.clone().unwrap_or_default();
+    assert_eq!(
+        (d.moniker.as_str(), d.details.as_str()),
+        ("e2e-val5", "the fifth validator of tests/e2e validators.rs")
+    );
+    // `edit-validator` changes only what it is given: the moniker stays.
+    let out = std::process::Command::new(glia_e2e::gliad_bin())
+        .args([
+            "tx",
+            "staking",
+            "edit-validator",
+            "--website",
+            "https://val5.example",
+        ])
+        .arg("--mnemonic-file")
+        .arg(&mnemonic_file)
+        .args(["--node", &net.rpc[0], "-o", "json"])
+        .env("GLIA_NETWORK", net.run_dir().join("network.json"))
+        .output()?;
+    ensure!(
+        out.status.success(),
+        "gliad tx staking edit-validator failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d = validator(&rpc, &valoper)?.description.unwrap_or_default();
+    assert_eq!(
+        (d.moniker.as_str(), d.website.as_str()),
+        ("e2e-val5", "https://val5.example")
+    );
     let signed = wait_signing(&rpc, created_at, &cons_hex, 3, Duration::from_secs(30))?;
     let vals = rpc.call("validators", json!({"per_page": "100"}))?;
     let power = vals["validators"]
