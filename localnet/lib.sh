@@ -382,3 +382,29 @@ print(f"logs     {run}/nodeI/simd.log" if n["app"] == "simd" else
 print(f"stop     localnet/down.sh" + ("" if run == "localnet/.run" else f" --run-dir {run}"))
 PY
 }
+
+# Builds proto/ts (the TypeScript client @glia/proto) into proto/ts/dist when Node 20+ and npm
+# are on PATH and dist is missing or older than a source; says why when it cannot.
+build_ts_client() {
+  local ts="$LOCALNET/../proto/ts" major
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    log "TypeScript client not built: Node.js 20+ with npm is not installed (only the TypeScript examples need it)"
+    return 0
+  fi
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  if ((major < 20)); then
+    log "TypeScript client not built: Node.js $(node --version) is older than 20"
+    return 0
+  fi
+  if [[ -f $ts/dist/index.js ]] && [[ -z "$(find "$ts/src" "$ts/package-lock.json" "$ts/../glia" -newer "$ts/dist/index.js" \( -name '*.ts' -o -name '*.proto' -o -name package-lock.json \) -not -path '*/src/glia/*' -not -path '*/src/cosmos/*' -print -quit)" ]]; then
+    return 0
+  fi
+  log "building the TypeScript client (proto/ts → proto/ts/dist)"
+  (
+    cd "$ts"
+    if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+      npm ci --no-audit --no-fund
+    fi
+    npm run --silent build
+  ) >"$RUN_DIR/ts-client-build.log" 2>&1 || die "building proto/ts failed; see $(rel "$RUN_DIR/ts-client-build.log")"
+}

@@ -350,6 +350,11 @@ if [[ $APP == gliad ]]; then
     && mv "$RUN_DIR/keplr.json.tmp" "$RUN_DIR/keplr.json" \
     || log "warning: node 0 did not serve /keplr.json; see $(rel "$RUN_DIR")/node0/gliad.log"
 fi
+if [[ $APP == gliad ]]; then
+  # The TypeScript client (proto/ts: @glia/proto) that the README's examples and dApps import:
+  # built here when Node 20+ is present and its build is older than its sources.
+  build_ts_client
+fi
 log "network up; node0 at height $(height 26657)"
 print_endpoints
 if [[ $APP == gliad ]]; then print_next; fi

@@ -75,7 +75,10 @@ export GLIA_NETWORK="$GLIA_RUN_DIR/network.json"
 cleanup() { localnet/ibc-down.sh || true; localnet/down.sh --run-dir "$GLIA_RUN_DIR" || true; }
 trap cleanup EXIT
 up_log="$CARGO_TARGET_DIR/e2e-up.log"
-localnet/up.sh --reset --validators 4 --accounts 20 --test-fixtures 2>&1 | tee "$up_log"
+# 24 accounts, each test its own: dev0-13 the Rust and cosmjs tests, dev14 Keplr, dev15 keys,
+# dev16 the staking CLI, dev20 the web page, dev21-22 the TypeScript client; the last three
+# (dev21-23) are the job-review committee, and IBC's user and relayer are dev22 and dev23.
+localnet/up.sh --reset --validators 4 --accounts 24 --test-fixtures 2>&1 | tee "$up_log"
 if grep -q '^ *Compiling ' "$up_log"; then
   echo "one build: 0 passed, 1 failed (localnet/up.sh compiled again after the workspace build:"
   grep '^ *Compiling ' "$up_log" | head
@@ -95,6 +98,9 @@ localnet/ibc-down.sh
 
 step "cosmjs tests"
 tests/cosmjs/run.sh
+
+step "TypeScript client: @glia/proto built, its unit tests, then its helpers against the localnet"
+proto/ts/run-tests.sh
 
 step "resume: localnet/down.sh, then localnet/up.sh again keeps the chain and its state"
 q() { python3 -c "import json,sys,urllib.request as u; d=json.load(u.urlopen(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
@@ -119,7 +125,7 @@ unset GLIA_NETWORK GLIAD
 # Its own network, new each run (one left by an earlier run may be of an older state format).
 localnet/down.sh --run-dir "$root/localnet/.run-readme" >/dev/null 2>&1 || true
 rm -rf "$root/localnet/.run-readme"
-GLIA_RUN_DIR="$root/localnet/.run-readme" python3 tests/readme.py README.md localnet/README.md
+GLIA_RUN_DIR="$root/localnet/.run-readme" python3 tests/readme.py README.md localnet/README.md proto/ts/README.md
 
 step "full blocks: every proposer's mempool holds more than a block (its own network)"
 tests/full-blocks.sh

@@ -81,8 +81,9 @@ export interface GenerateImageParams {
   height: number;
   /** Denoising steps (the price grows with them). */
   steps: number;
-  /** Classifier-free guidance, a decimal up to 30 with at most 3 decimals ("7.5" or 7.5). */
-  guidance: string | number;
+  /** Classifier-free guidance, a decimal up to 30 with at most 3 decimals ("7.5" or 7.5);
+   * default 7.5. */
+  guidance?: string | number;
   /** Default DDIM. */
   scheduler?: SchedulerLike;
   /** One image per seed. */
@@ -149,7 +150,7 @@ export async function generateImage(
       width: params.width,
       height: params.height,
       steps: params.steps,
-      guidanceScale: String(params.guidance),
+      guidanceScale: String(params.guidance ?? "7.5"),
       scheduler: scheduler(params.scheduler),
       seeds: params.seeds.map((s) => BigInt(s)),
       replicas: params.replicas,
