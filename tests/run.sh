@@ -9,6 +9,7 @@
 #      built (it compiles nothing); then the Rust end-to-end tests (bank, bad input, app-hash
 #      agreement, SIGKILL crash-restart, every endpoint up.sh prints) and the cosmjs client tests
 #      under Node;
+#      then the TypeScript client's tests and the web page's, in headless Chromium;
 #   5. resume: the network stopped and started again keeps its chain and state;
 #   6. the READMEs: every shell block runs as written against a fresh localnet (tests/readme.py);
 #   7. full blocks: a network with 16 KiB blocks under a load deeper than a block
@@ -101,6 +102,14 @@ tests/cosmjs/run.sh
 
 step "TypeScript client: @glia/proto built, its unit tests, then its helpers against the localnet"
 proto/ts/run-tests.sh
+
+# The page gliad serves on its REST port, in Debian's headless Chromium (tests/web/run.sh
+# installs it and playwright-core): validators, an image requested through the form settling
+# with its hash checked, a tampered blob flagged, a job posted, a phone's width. Screenshots:
+# tests/web/artifacts. The page's vendored cosmjs bundle must be what its build makes.
+step "web page: the browser bundle is reproducible, then the page in headless Chromium"
+app/web-vendor/build.sh --check
+tests/web/run.sh
 
 step "resume: localnet/down.sh, then localnet/up.sh again keeps the chain and its state"
 q() { python3 -c "import json,sys,urllib.request as u; d=json.load(u.urlopen(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
