@@ -266,8 +266,10 @@ impl Application for App {
             .0
             .results
             .vote_extension(&mut ReadOnly(&latest), req.height as u64);
+        let bytes = ext.encode_to_vec();
+        crate::metrics::global().own_vote_extension(bytes.len());
         ResponseExtendVote {
-            vote_extension: ext.encode_to_vec().into(),
+            vote_extension: bytes.into(),
         }
     }
 
@@ -281,6 +283,7 @@ impl Application for App {
             .0
             .components
             .verify_vote_extension(&req.vote_extension, &mut ReadOnly(&latest));
+        crate::metrics::global().verified_vote_extension(req.vote_extension.len(), check.is_ok());
         let status = match check {
             Ok(()) => VerifyStatus::Accept,
             Err(e) => {
@@ -365,6 +368,15 @@ impl Application for App {
             hash_ms = started.elapsed().saturating_sub(executed).as_millis() as u64,
             "block finalized"
         );
+        crate::metrics::global().block(
+            height,
+            i128::from(time)
+                .saturating_mul(1_000_000_000)
+                .saturating_add(i128::from(time_nanos)),
+            &tx_results,
+            &block_events,
+            started.elapsed().as_secs_f64(),
+        );
         consensus.pending = Some(Pending {
             height,
             batch,
@@ -387,6 +399,21 @@ impl Application for App {
                 .commit(p.batch, p.changes)
                 .unwrap_or_else(|e| internal_fatal(&format!("committing block {}", p.height), e));
             consensus.genesis = None;
+            // What the image and job markets hold in escrow now, for the metrics.
+            let latest = self.0.store.latest();
+            for module in [
+                glia_modules::inference::MODULE_ACCOUNT,
+                glia_modules::neuro::MODULE_ACCOUNT,
+            ] {
+                let addr = glia_modules::address::Address::module(module);
+                if let Ok(n) = glia_modules::bank::api::balance(
+                    &mut ReadOnly(&latest),
+                    &addr,
+                    glia_modules::coins::BASE_DENOM,
+                ) {
+                    crate::metrics::global().escrow(module, n);
+                }
+            }
         }
         // The mempool's state restarts from the new block; CometBFT rechecks what is left.
         self.0.check.lock().expect("check lock").clear();

@@ -42,6 +42,8 @@ pub mod keplr;
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 pub mod mempool;
 #[cfg(feature = "node")]
+pub mod metrics;
+#[cfg(feature = "node")]
 pub mod node_info;
 #[cfg(feature = "node")]
 #[cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]

@@ -19,8 +19,24 @@ use std::path::{Path, PathBuf};
     about = "Glia node: an ABCI 2.0 application behind CometBFT"
 )]
 struct Cli {
+    /// Log lines as text, or as JSON objects (one per line: timestamp, level, target, message
+    /// and fields) for a log collector. Logs go to standard error; RUST_LOG filters them.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "GLIA_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     cmd: Cmd,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -290,8 +306,9 @@ enum InferenceTx {
 }
 
 fn main() -> Result<()> {
-    init_tracing();
-    match Cli::parse().cmd {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    match cli.cmd {
         Cmd::Start(args) => start(args),
         Cmd::IbcProofSpecs => {
             let specs = [glia_modules::ibc::jmt_spec(), glia_modules::ibc::jmt_spec()];
@@ -377,14 +394,18 @@ fn main() -> Result<()> {
 }
 
 /// Logs to stderr, so that commands' stdout stays their output alone.
-fn init_tracing() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tendermint_abci=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tendermint_abci=warn".into());
+    // Colours only on a terminal: a log file gets plain text.
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => fmt.init(),
+        LogFormat::Json => fmt.json().flatten_event(true).init(),
+    }
 }
 
 /// `gliad start`: parse flags, open the store, start the servers and the validator's services,
@@ -505,6 +526,9 @@ fn start_validator_services(
     neuro_device: Device,
 ) -> Result<()> {
     let operator = read_operator_key(args.operator_mnemonic_file.as_deref())?;
+    if let Some(op) = &operator {
+        gliad::metrics::global().set_own_operator(&op.address.to_bech32());
+    }
     if let (Some(op), false) = (&operator, args.no_neuro) {
         spawn_neuro_worker(args, op, app, neuro_device)?;
     }

@@ -226,13 +226,33 @@ async fn blob(State(c): State<Ctx>, Path(hash): Path<String>) -> Response {
     }
 }
 
-/// `GET /`: the web page; `GET /ui/FILE`: its scripts, styles and images.
-async fn page(State(c): State<Ctx>) -> Response {
-    c.public.web.respond("index.html")
+/// `GET /metrics`: Prometheus's text format (see `metrics.rs`).
+async fn metrics() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        crate::metrics::global().render(),
+    )
+        .into_response()
 }
 
-async fn page_file(State(c): State<Ctx>, Path(file): Path<String>) -> Response {
-    c.public.web.respond(&file)
+/// `GET /`: the web page; `GET /ui/FILE`: its scripts, styles and images.
+async fn page(State(c): State<Ctx>, headers: axum::http::HeaderMap) -> Response {
+    c.public.web.respond("index.html", if_none_match(&headers))
+}
+
+async fn page_file(
+    State(c): State<Ctx>,
+    Path(file): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    c.public.web.respond(&file, if_none_match(&headers))
+}
+
+fn if_none_match(h: &axum::http::HeaderMap) -> Option<&str> {
+    h.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())
 }
 
 /// Answers a component's REST route: path and query parameters make the request, the
@@ -302,6 +322,7 @@ pub async fn serve(
         .route("/cosmos/tx/v1beta1/txs", post(broadcast))
         .route("/cosmos/tx/v1beta1/simulate", post(simulate))
         .route("/keplr.json", get(keplr))
+        .route("/metrics", get(metrics))
         .route("/blobs/:hash", get(blob))
         .fallback(not_implemented)
         .layer(axum::middleware::from_fn(cors))

@@ -311,6 +311,7 @@ impl Executor {
         let Some(operator) = state::operator_of_validator(kv, &self.key.address)? else {
             return Ok(());
         };
+        let mut queue = Vec::new();
         for id in state::open_task_ids(kv)? {
             if self.results.has(id) || self.failed.contains(&id) {
                 continue;
@@ -321,9 +322,16 @@ impl Executor {
             let mine = task.assignments.iter().any(|a| {
                 a.executor == operator && a.commitment.is_empty() && height <= a.deadline_height
             });
-            if !mine {
-                continue;
+            if mine {
+                queue.push(task);
             }
+        }
+        let metrics = crate::metrics::global();
+        metrics.queue_depth(queue.len());
+        let queued = queue.len();
+        for (done, task) in queue.into_iter().enumerate() {
+            let id = task.id;
+            let left = queued.saturating_sub(done + 1);
             if self.cfg.fault == Some(Fault::Silent) {
                 self.failed.insert(id);
                 tracing::warn!(task = id, "fault injection: staying silent");
@@ -336,9 +344,11 @@ impl Executor {
                 }
                 Err(e) => {
                     tracing::warn!(task = id, "task failed: {e:#}");
+                    metrics.task_failed();
                     self.failed.insert(id);
                 }
             }
+            metrics.queue_depth(left);
         }
         Ok(())
     }
@@ -390,6 +400,12 @@ impl Executor {
         }
         let mut out = Vec::with_capacity(made.len());
         for m in made {
+            let device = self
+                .pool
+                .devices
+                .get(m.device)
+                .map_or("unknown", |d| d.name.as_str());
+            crate::metrics::global().image(device, m.device_time_ms as f64 / 1000.0);
             let hash = self.blobs.put(&m.image.to_png()?)?;
             out.push(ImageResult {
                 seed: m.seed,

@@ -169,6 +169,7 @@ impl NeuroWorker {
         };
         let stop = AtomicBool::new(false);
         let (tx, rx) = mpsc::channel::<Candidate>();
+        let run_started = Instant::now();
         std::thread::scope(|s| -> Result<()> {
             let solver = s.spawn(|| {
                 dmm::solve(&problem, &opts, &stop, |c: &Candidate| {
@@ -257,11 +258,14 @@ impl NeuroWorker {
                             commitment: commitment.to_vec(),
                         });
                         match self.send(&chain, msg) {
-                            Ok(()) => tracing::info!(
-                                job = job.id,
-                                energy = b.energy,
-                                "solution committed"
-                            ),
+                            Ok(()) => {
+                                crate::metrics::global().commitment_sent();
+                                tracing::info!(
+                                    job = job.id,
+                                    energy = b.energy,
+                                    "solution committed"
+                                )
+                            }
                             Err(e) => {
                                 if self.refused(job.id, e) {
                                     stop.store(true, Ordering::Relaxed);
@@ -279,6 +283,8 @@ impl NeuroWorker {
             let outcome = solver
                 .join()
                 .map_err(|_| anyhow::anyhow!("solver thread panicked"))??;
+            crate::metrics::global()
+                .solver_run(run_started.elapsed().as_secs_f64(), outcome.solved);
             tracing::info!(
                 job = job.id,
                 energy = outcome.best.as_ref().map(|c| c.energy),

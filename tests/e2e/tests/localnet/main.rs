@@ -10,6 +10,7 @@ mod inference;
 mod keplr;
 mod keys;
 mod neuro;
+mod ops;
 mod query;
 mod rest;
 mod rewards;
