@@ -150,10 +150,13 @@ fn every_printed_endpoint_answers() -> Result<()> {
         let (_, body) = get(&format!("{rest}/cosmos/bank/v1beta1/balances/{dev0}"))?;
         let bal: Value = serde_json::from_str(&body)?;
         assert!(bal["balances"].is_array(), "{rest}: {body}");
-        // The base URL is the node's page.
+        // The base URL is the node's page, its scripts under /ui/.
         let (kind, page) = get(&format!("{rest}/"))?;
         assert!(kind.starts_with("text/html"), "{rest}/: {kind}");
-        assert!(page.contains("last committed height"), "{rest}/: {page}");
+        assert!(page.contains("<title>Glia</title>"), "{rest}/: {page}");
+        let (kind, script) = get(&format!("{rest}/ui/app.js"))?;
+        assert!(kind.starts_with("text/javascript"), "{rest}/ui/app.js: {kind}");
+        assert!(script.contains("import"), "{rest}/ui/app.js: {script}");
 
         // A blob store answers a hash it does not hold with 404 and says so.
         let blobs = list(&profile, "blobs")?[i];
