@@ -63,6 +63,12 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Print the hash a model directory (diffusers layout) is registered under: sha256 over each
+    /// weights and tokenizer file's path and sha256, the registry's `weights_sha256`.
+    ModelHash {
+        /// The model's directory (text_encoder/, unet/, vae/, tokenizer/, …).
+        dir: PathBuf,
+    },
     /// Print the localnet's development accounts as JSON (name, address, mnemonic).
     DevAccounts {
         /// How many accounts.
@@ -261,6 +267,8 @@ enum DistributionTx {
     WithdrawAllRewards(gliad::cli::staking::WithdrawAllArgs),
     /// Have rewards paid to another address.
     SetWithdrawAddr(gliad::cli::staking::SetWithdrawAddrArgs),
+    /// on|off: rewards and commission paid to the withdraw address every epoch, with no tx.
+    SetAutoWithdraw(gliad::cli::staking::SetAutoWithdrawArgs),
 }
 
 #[derive(Subcommand)]
@@ -310,6 +318,14 @@ fn main() -> Result<()> {
     init_tracing(cli.log_format);
     match cli.cmd {
         Cmd::Start(args) => start(args),
+        Cmd::ModelHash { dir } => {
+            println!(
+                "{}",
+                glia_validator_gpu::sd::weights::model_sha256(&dir)
+                    .with_context(|| format!("hashing the model in {}", dir.display()))?
+            );
+            Ok(())
+        }
         Cmd::IbcProofSpecs => {
             let specs = [glia_modules::ibc::jmt_spec(), glia_modules::ibc::jmt_spec()];
             println!("{}", serde_json::to_string(&specs)?);
@@ -354,6 +370,7 @@ fn main() -> Result<()> {
             DistributionTx::WithdrawRewards(a) => gliad::cli::staking::withdraw_rewards(a),
             DistributionTx::WithdrawAllRewards(a) => gliad::cli::staking::withdraw_all_rewards(a),
             DistributionTx::SetWithdrawAddr(a) => gliad::cli::staking::set_withdraw_addr(a),
+            DistributionTx::SetAutoWithdraw(a) => gliad::cli::staking::set_auto_withdraw(a),
         },
         Cmd::Tx {
             module:

@@ -193,6 +193,37 @@ pub fn set_withdraw_addr(a: SetWithdrawAddrArgs) -> Result<()> {
     s.send_and_print(vec![any(&msg)], &what)
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(clap::Args)]
+pub struct SetAutoWithdrawArgs {
+    /// on: at every useful-work epoch's end, your staking rewards (and, for a validator's
+    /// operator, its commission) are paid to your withdraw address with no tx; off: stop.
+    #[arg(value_enum)]
+    pub state: OnOff,
+    #[command(flatten)]
+    pub signer: SignerArgs,
+}
+
+pub fn set_auto_withdraw(a: SetAutoWithdrawArgs) -> Result<()> {
+    let s = a.signer.resolve()?;
+    let enabled = matches!(a.state, OnOff::On);
+    let msg = glia_proto::distribution::v1::MsgSetAutoWithdraw {
+        delegator_address: s.key.address.to_bech32(),
+        enabled,
+    };
+    let what = if enabled {
+        "rewards are now withdrawn at every epoch's end"
+    } else {
+        "automatic withdrawal is off"
+    };
+    s.send_and_print(vec![any(&msg)], what)
+}
+
 #[derive(clap::Args)]
 pub struct UnjailArgs {
     #[command(flatten)]

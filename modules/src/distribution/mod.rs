@@ -22,7 +22,7 @@ pub mod query;
 pub mod state;
 pub mod work;
 
-pub use work::{record as record_work, Work};
+pub use work::{payee, record as record_work, Work};
 
 #[cfg(test)]
 mod tests;

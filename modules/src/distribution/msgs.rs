@@ -20,6 +20,7 @@ use glia_proto::cosmos::cosmos::distribution::v1beta1::{
     MsgWithdrawValidatorCommission, MsgWithdrawValidatorCommissionResponse,
 };
 use glia_proto::cosmos::Any;
+use glia_proto::distribution::v1::{MsgSetAutoWithdraw, MsgSetAutoWithdrawResponse};
 use prost::{Message, Name};
 use serde_json::{json, Value};
 
@@ -28,6 +29,7 @@ pub enum DistributionMsg {
     WithdrawReward { del: Address, op: Address },
     WithdrawCommission { op: Address },
     FundCommunityPool { from: Address, amount: Vec<Coin> },
+    SetAutoWithdraw { del: Address, enabled: bool },
 }
 
 pub fn type_urls() -> Vec<String> {
@@ -36,6 +38,7 @@ pub fn type_urls() -> Vec<String> {
         MsgWithdrawDelegatorReward::type_url(),
         MsgWithdrawValidatorCommission::type_url(),
         MsgFundCommunityPool::type_url(),
+        MsgSetAutoWithdraw::type_url(),
     ]
 }
 
@@ -98,6 +101,17 @@ impl DistributionMsg {
                     amount,
                 })
             })
+        } else if t == MsgSetAutoWithdraw::type_url() {
+            decode::<MsgSetAutoWithdraw>(any).and_then(|m| {
+                Ok(DistributionMsg::SetAutoWithdraw {
+                    del: account(
+                        &m.delegator_address,
+                        "delegator",
+                        errors::empty_delegator_addr,
+                    )?,
+                    enabled: m.enabled,
+                })
+            })
         } else {
             return None;
         })
@@ -106,7 +120,8 @@ impl DistributionMsg {
     pub fn signers(&self) -> Vec<Address> {
         match self {
             DistributionMsg::SetWithdrawAddress { del, .. }
-            | DistributionMsg::WithdrawReward { del, .. } => vec![del.clone()],
+            | DistributionMsg::WithdrawReward { del, .. }
+            | DistributionMsg::SetAutoWithdraw { del, .. } => vec![del.clone()],
             DistributionMsg::WithdrawCommission { op } => vec![op.clone()],
             DistributionMsg::FundCommunityPool { from, .. } => vec![from.clone()],
         }
@@ -182,6 +197,22 @@ pub fn execute(ctx: &mut Ctx<'_>, msg: &DistributionMsg, blocked: &[Address]) ->
             state::add_to_community_pool(ctx, &DecCoins::from_coins(amount)?)?;
             Ok(pack(MsgFundCommunityPoolResponse {}))
         }
+        DistributionMsg::SetAutoWithdraw { del, enabled } => {
+            let key = state_key::auto_withdraw(&key_of(del));
+            if *enabled {
+                ctx.put(key, vec![])?;
+            } else {
+                ctx.delete(key)?;
+            }
+            ctx.emit(
+                "set_auto_withdraw",
+                &[
+                    ("delegator", del.to_bech32()),
+                    ("enabled", enabled.to_string()),
+                ],
+            );
+            Ok(pack(MsgSetAutoWithdrawResponse {}))
+        }
     }
 }
 
@@ -210,6 +241,8 @@ pub fn amino_json(any: &Any) -> Option<AppResult<Value>> {
                 json!({"validator_address": m.validator_address}),
             )
         })
+    } else if t == MsgSetAutoWithdraw::type_url() {
+        rest::reflect::amino::<MsgSetAutoWithdraw>("glia/MsgSetAutoWithdraw", &any.value)
     } else if t == MsgFundCommunityPool::type_url() {
         decode::<MsgFundCommunityPool>(any).map(|m| {
             let amount: Vec<Value> = m.amount.iter().map(rest::coin_json).collect();

@@ -428,9 +428,15 @@ pub fn routes() -> Vec<QueryRoute> {
         }),
         QueryRoute::new("/glia.distribution.v1.Query/Worker", |kv, r: QueryWorkerRequest| {
             let w = delegator(&r.worker)?;
+            let (auto, withdrawn) = work::auto_withdraw_of(kv, &w)?;
             Ok(QueryWorkerResponse {
                 current: work::current(kv, &w)?,
                 total_earned: work::earned(kv, &w)?.to_string(),
+                earned_images: work::earned_from(kv, "image", &w)?.to_string(),
+                earned_jobs: work::earned_from(kv, "job", &w)?.to_string(),
+                withdraw_address: work::payee(kv, &w)?.to_bech32(),
+                auto_withdraw: auto,
+                auto_withdrawn: withdrawn.to_string(),
             })
         })
         .with_rest(RestRoute {
@@ -444,7 +450,9 @@ pub fn routes() -> Vec<QueryRoute> {
             json: |b| {
                 let r: QueryWorkerResponse = rest::decode(b)?;
                 Ok(json!({"current": r.current.as_ref().map(score_json),
-                    "total_earned": r.total_earned}))
+                    "total_earned": r.total_earned, "earned_images": r.earned_images,
+                    "earned_jobs": r.earned_jobs, "withdraw_address": r.withdraw_address,
+                    "auto_withdraw": r.auto_withdraw, "auto_withdrawn": r.auto_withdrawn}))
             },
         }),
     ]

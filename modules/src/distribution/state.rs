@@ -38,6 +38,16 @@ pub mod state_key {
     pub const EARNED_PREFIX: &str = "distribution/earned/";
     pub const LAST_PAYOUT: &str = "distribution/last_payout";
     pub const WORK_EPOCH: &str = "distribution/work_epoch";
+    /// What each worker was paid for image results and for solutions (uglia, all time).
+    pub const EARNED_IMAGES_PREFIX: &str = "distribution/earned_images/";
+    pub const EARNED_JOBS_PREFIX: &str = "distribution/earned_jobs/";
+    /// Accounts whose rewards are withdrawn at every epoch's end; what was withdrawn so.
+    pub const AUTO_WITHDRAW_PREFIX: &str = "distribution/auto_withdraw/";
+    pub const AUTO_WITHDRAWN_PREFIX: &str = "distribution/auto_withdrawn/";
+    /// Where the running automatic withdrawal is: the last (account, validator) done, as
+    /// `ACCOUNT_KEY/VALIDATOR_KEY` (or `ACCOUNT_KEY/` before its first delegation); absent
+    /// when none runs.
+    pub const AUTO_WITHDRAW_CURSOR: &str = "distribution/auto_withdraw_cursor";
 
     pub fn withdraw(del: &str) -> String {
         format!("{WITHDRAW_PREFIX}{del}")
@@ -89,6 +99,18 @@ pub mod state_key {
     }
     pub fn earned(worker: &str) -> String {
         format!("{EARNED_PREFIX}{worker}")
+    }
+    pub fn earned_of(kind: &str, worker: &str) -> String {
+        match kind {
+            "image" => format!("{EARNED_IMAGES_PREFIX}{worker}"),
+            _ => format!("{EARNED_JOBS_PREFIX}{worker}"),
+        }
+    }
+    pub fn auto_withdraw(del: &str) -> String {
+        format!("{AUTO_WITHDRAW_PREFIX}{del}")
+    }
+    pub fn auto_withdrawn(del: &str) -> String {
+        format!("{AUTO_WITHDRAWN_PREFIX}{del}")
     }
 }
 

@@ -519,3 +519,103 @@ fn large_stakes_never_overflow_the_share_arithmetic() {
     net.run(undelegate(&b, &op, big), &b).unwrap();
     net.run(delegate(&a, &op, big), &a).unwrap();
 }
+
+fn auto_withdraw(del: &Address, enabled: bool) -> Any {
+    any(glia_proto::distribution::v1::MsgSetAutoWithdraw {
+        delegator_address: del.to_bech32(),
+        enabled,
+    })
+}
+
+fn cursor(net: &Net) -> Option<String> {
+    crate::value::text(
+        &mut net.kv(),
+        state::state_key::AUTO_WITHDRAW_CURSOR,
+        "cursor",
+    )
+    .unwrap()
+}
+
+/// Earnings without chores: a delegator that turned on automatic withdrawal is paid its
+/// rewards, at its (cold) withdraw address, at every epoch's end with no withdraw tx; so is an
+/// operator's commission; a delegator that did not ask keeps its rewards pending; turning it
+/// off stops it; the query reports what was withdrawn so.
+#[test]
+fn auto_withdraw_pays_rewards_and_commission_every_epoch_without_a_tx() {
+    let mut net = net("0", "0", 10);
+    let (a, b) = (net.users[0].clone(), net.users[1].clone());
+    let (op0, op1) = (net.ops[0].clone(), net.ops[1].clone());
+    let cold = Address::module("a's cold wallet");
+    net.run(delegate(&a, &op0, BOND), &a).unwrap();
+    net.run(delegate(&a, &op1, BOND), &a).unwrap();
+    net.run(delegate(&b, &op0, BOND), &b).unwrap();
+    net.run(set_withdraw(&a, &cold), &a).unwrap();
+    net.run(auto_withdraw(&a, true), &a).unwrap();
+    net.run(auto_withdraw(&op0, true), &op0).unwrap();
+    let (a_before, b_before, op0_before) = (net.balance(&a), net.balance(&b), net.balance(&op0));
+    finish_epoch(&mut net);
+    net.blocks(2);
+    assert_eq!(cursor(&net), None, "the run finished");
+    let cold_paid = net.balance(&cold);
+    assert!(cold_paid > 0, "a's rewards reached its withdraw address");
+    assert_eq!(net.balance(&a), a_before, "nothing to a's own key");
+    assert!(
+        pending(&net, &a, &op0) < pending(&net, &b, &op0),
+        "a's rewards were withdrawn, b's are still pending"
+    );
+    assert_eq!(net.balance(&b), b_before, "b did not ask");
+    assert!(
+        net.balance(&op0) > op0_before,
+        "op0's commission (and its self-delegation's rewards) paid"
+    );
+    let q = |net: &Net, w: &Address| {
+        let mut kv = net.kv();
+        work::auto_withdraw_of(&mut kv, w).unwrap()
+    };
+    assert_eq!(q(&net, &a), (true, cold_paid));
+    assert_eq!(q(&net, &b), (false, 0));
+    // Off: the next epoch pays a nothing more.
+    net.run(auto_withdraw(&a, false), &a).unwrap();
+    finish_epoch(&mut net);
+    net.blocks(2);
+    assert_eq!(net.balance(&cold), cold_paid);
+    assert_eq!(q(&net, &a), (false, cold_paid));
+    let bad = code(net.run(auto_withdraw(&Address::from_bytes(vec![]), true), &a));
+    assert_eq!(bad.0, "sdk", "{}", bad.2);
+}
+
+/// The withdrawals are spread over blocks like the pool's payout: at one record a block, an
+/// account with three delegations and a commission takes four blocks, each withdrawing one.
+#[test]
+fn auto_withdrawals_are_spread_over_blocks() {
+    let mut net = Net::with_rewards(
+        4,
+        4,
+        10,
+        json!({}),
+        json!({"useful_work_tax": "0", "community_tax": "0", "epoch_blocks": 10,
+               "payout_records_per_block": 1}),
+    );
+    let op0 = net.ops[0].clone();
+    for op in [net.ops[1].clone(), net.ops[2].clone(), net.ops[3].clone()] {
+        net.run(delegate(&op0, &op, BOND), &op0).unwrap();
+    }
+    net.run(auto_withdraw(&op0, true), &op0).unwrap();
+    while !net.height.is_multiple_of(10) {
+        net.block(vec![]);
+    }
+    assert!(cursor(&net).is_some(), "the epoch's end started the run");
+    let mut steps = 0;
+    while cursor(&net).is_some() {
+        let before = net.balance(&op0);
+        net.block(vec![]);
+        steps += 1;
+        assert!(
+            net.balance(&op0) > before,
+            "every block withdraws something"
+        );
+        assert!(steps <= 5, "one record a block");
+    }
+    // Commission, then op0's self-delegation and its three delegations: five records.
+    assert_eq!(steps, 5);
+}

@@ -75,11 +75,27 @@ fn add(s: &str, n: u128) -> AppResult<String> {
         .ok_or_else(|| AppError::overflow("work score"))
 }
 
-/// Records one paid result of useful work for this epoch's payout.
+/// Where a worker's pay goes: its withdraw address (itself unless it set one), so an
+/// executor's hot operator key need not hold what it earns. The image and job modules pay
+/// there, then [`record`] the work.
+pub fn payee(kv: &mut impl Kv, worker: &Address) -> AppResult<Address> {
+    state::withdraw_address(kv, worker)
+}
+
+/// What the worker was ever paid for work of `kind` ("image" or "job"), in uglia.
+pub fn earned_from(kv: &mut impl Kv, kind: &str, worker: &Address) -> AppResult<u128> {
+    value::amount(kv, &state_key::earned_of(kind, &key_of(worker)))
+}
+
+/// Records one paid result of useful work: in the worker's all-time earnings, and for this
+/// epoch's payout.
 pub fn record(ctx: &mut Ctx<'_>, w: Work<'_>) -> AppResult<()> {
     if w.paid == 0 {
         return Ok(());
     }
+    let ek = state_key::earned_of(w.kind, &key_of(w.worker));
+    let before = value::amount(ctx, &ek)?;
+    ctx.put(ek, value::encode_amount(before.saturating_add(w.paid)))?;
     let epoch = current_epoch(ctx)?;
     let wk = key_of(w.worker);
     let key = state_key::work(epoch, &wk);
@@ -152,14 +168,159 @@ pub fn paying(kv: &mut impl Kv) -> AppResult<Vec<Payout>> {
         .collect()
 }
 
-/// Every block: pay some of the ended epochs' workers; at an epoch's last block, close it.
+/// Every block: pay some of the ended epochs' workers, then run some of the automatic
+/// withdrawals, within one budget of `payout_records_per_block` records; at an epoch's last
+/// block, close it and start the withdrawals.
 pub fn end_block(ctx: &mut Ctx<'_>) -> AppResult<()> {
     let p = state::work_params(ctx)?;
-    pay_some(ctx, &p)?;
+    let left = pay_some(ctx, &p)?;
+    auto_withdraw_some(ctx, left)?;
     let height = ctx.block.height;
     if height != 0 && height.checked_rem(p.epoch_blocks) == Some(0) {
         close(ctx)?;
+        // Everyone who asked has its rewards withdrawn over the next blocks (a run still going
+        // from the last epoch just goes on).
+        let prefix = state_key::AUTO_WITHDRAW_PREFIX;
+        let anyone = !ctx.kv_scan_keys_from(prefix, prefix, 1)?.is_empty();
+        if anyone && ctx.get(state_key::AUTO_WITHDRAW_CURSOR)?.is_none() {
+            ctx.put(
+                state_key::AUTO_WITHDRAW_CURSOR.into(),
+                value::encode_text(""),
+            )?;
+        }
     }
+    Ok(())
+}
+
+/// Whether an account's rewards are withdrawn at every epoch's end, and all withdrawn so.
+pub fn auto_withdraw_of(kv: &mut impl Kv, del: &Address) -> AppResult<(bool, u128)> {
+    let k = key_of(del);
+    Ok((
+        kv.kv_get(&state_key::auto_withdraw(&k))?.is_some(),
+        value::amount(kv, &state_key::auto_withdrawn(&k))?,
+    ))
+}
+
+fn add_withdrawn(ctx: &mut Ctx<'_>, acct: &str, coins: &[Coin]) -> AppResult<()> {
+    let n: u128 = coins
+        .iter()
+        .filter(|c| c.denom == BASE_DENOM)
+        .map(|c| c.amount)
+        .fold(0, u128::saturating_add);
+    if n > 0 {
+        let k = state_key::auto_withdrawn(acct);
+        let before = value::amount(ctx, &k)?;
+        ctx.put(k, value::encode_amount(before.saturating_add(n)))?;
+    }
+    Ok(())
+}
+
+fn finish_auto_withdraw(ctx: &mut Ctx<'_>, accounts: u64, withdrawals: u64) -> AppResult<()> {
+    ctx.delete(state_key::AUTO_WITHDRAW_CURSOR.into())?;
+    ctx.emit(
+        "auto_withdraw",
+        &[
+            ("accounts", accounts.to_string()),
+            ("withdrawals", withdrawals.to_string()),
+            ("done", "true".into()),
+        ],
+    );
+    Ok(())
+}
+
+/// Runs the automatic withdrawals, `budget` records at most (a validator's commission or one
+/// delegation's rewards each): for each account that asked (`MsgSetAutoWithdraw`), in key
+/// order, its validator's commission if it is an operator, then each delegation's rewards, all
+/// to its withdraw address, exactly as the withdraw messages pay them. Where it stops is kept
+/// (`AUTO_WITHDRAW_CURSOR`: `ACCOUNT/VALIDATOR` within an account, `ACCOUNT` after one), so no
+/// block's cost grows with the number of accounts or delegations.
+fn auto_withdraw_some(ctx: &mut Ctx<'_>, mut budget: usize) -> AppResult<()> {
+    let Some(cursor) = value::text(ctx, state_key::AUTO_WITHDRAW_CURSOR, "auto-withdraw cursor")?
+    else {
+        return Ok(());
+    };
+    let (mut acct, mut within) = match cursor.split_once('/') {
+        Some((a, v)) => (a.to_string(), Some(v.to_string())),
+        None => (cursor.clone(), None),
+    };
+    let (mut accounts, mut withdrawals) = (0u64, 0u64);
+    while budget > 0 {
+        // An account that turned it off since is left at once.
+        if within.is_some() && ctx.get(&state_key::auto_withdraw(&acct))?.is_none() {
+            within = None;
+        }
+        let after = match &within {
+            Some(v) => v.clone(),
+            None => {
+                // The next account after `acct`; its commission first.
+                let prefix = state_key::AUTO_WITHDRAW_PREFIX;
+                let start = format!("{prefix}{acct}\u{0}");
+                let Some(next) = ctx.kv_scan_keys_from(prefix, &start, 1)?.pop() else {
+                    return finish_auto_withdraw(ctx, accounts, withdrawals);
+                };
+                acct = next[prefix.len()..].to_string();
+                accounts = accounts.saturating_add(1);
+                let op = crate::staking::state::address_of_key(&acct)?;
+                let has_commission = crate::staking::state::record(ctx, &op)?.is_some()
+                    && !state::commission(ctx, &acct)?.truncate()?.0.is_empty();
+                if has_commission {
+                    let coins = ctx.atomic(|ctx| super::f1::withdraw_commission(ctx, &op))?;
+                    add_withdrawn(ctx, &acct, &coins)?;
+                    withdrawals = withdrawals.saturating_add(1);
+                    budget = budget.saturating_sub(1);
+                }
+                String::new()
+            }
+        };
+        let del = crate::staking::state::address_of_key(&acct)?;
+        let prefix = crate::staking::state::state_key::delegations_of(&acct);
+        let start = format!("{prefix}{after}\u{0}");
+        // One more than the budget: whether any is left after this block's.
+        let vals = ctx.kv_scan_keys_from(&prefix, &start, budget.saturating_add(1))?;
+        let more = vals.len() > budget;
+        let mut last = after;
+        for k in vals.iter().take(budget) {
+            let vk = k[prefix.len()..].to_string();
+            let op = crate::staking::state::address_of_key(&vk)?;
+            // Each withdrawal whole or not at all: one that fails is reported and skipped, and
+            // never stops the block.
+            let paid = ctx.atomic(|ctx| {
+                let coins = super::f1::withdraw_rewards(ctx, &op, &del)?;
+                super::f1::initialize_delegation(ctx, &op, &del)?;
+                Ok(coins)
+            });
+            match paid {
+                Ok(coins) => add_withdrawn(ctx, &acct, &coins)?,
+                Err(e) => ctx.emit(
+                    "auto_withdraw_skipped",
+                    &[
+                        ("delegator", del.to_bech32()),
+                        ("validator", op.to_valoper()),
+                        ("reason", e.log),
+                    ],
+                ),
+            }
+            withdrawals = withdrawals.saturating_add(1);
+            budget = budget.saturating_sub(1);
+            last = vk;
+        }
+        within = more.then_some(last);
+    }
+    if within.is_none() {
+        let prefix = state_key::AUTO_WITHDRAW_PREFIX;
+        let start = format!("{prefix}{acct}\u{0}");
+        if ctx.kv_scan_keys_from(prefix, &start, 1)?.is_empty() {
+            return finish_auto_withdraw(ctx, accounts, withdrawals);
+        }
+    }
+    let saved = match &within {
+        Some(v) => format!("{acct}/{v}"),
+        None => acct,
+    };
+    ctx.put(
+        state_key::AUTO_WITHDRAW_CURSOR.into(),
+        value::encode_text(&saved),
+    )?;
     Ok(())
 }
 
@@ -201,8 +362,9 @@ fn close(ctx: &mut Ctx<'_>) -> AppResult<()> {
 }
 
 /// Pays the oldest running payouts' workers, at most `payout_records_per_block` records (a
-/// worker's score record or one of its requester marks) this block.
-fn pay_some(ctx: &mut Ctx<'_>, p: &UsefulWorkParams) -> AppResult<()> {
+/// worker's score record or one of its requester marks) this block; returns what is left of
+/// that budget.
+fn pay_some(ctx: &mut Ctx<'_>, p: &UsefulWorkParams) -> AppResult<usize> {
     let mut budget = usize::try_from(p.payout_records_per_block.max(1)).unwrap_or(usize::MAX);
     let cap = state::dec_param(&p.max_reward_per_fee, "max_reward_per_fee")?;
     let pool_account = Address::module(WORK_POOL);
@@ -211,7 +373,7 @@ fn pay_some(ctx: &mut Ctx<'_>, p: &UsefulWorkParams) -> AppResult<()> {
             .kv_scan_keys_from(state_key::PAYOUT_PREFIX, state_key::PAYOUT_PREFIX, 1)?
             .pop()
         else {
-            return Ok(());
+            return Ok(budget);
         };
         let mut payout: Payout = value::get(ctx, &key, "payout")?
             .ok_or_else(|| AppError::internal(format!("payout {key} vanished")))?;
@@ -267,7 +429,7 @@ fn pay_some(ctx: &mut Ctx<'_>, p: &UsefulWorkParams) -> AppResult<()> {
         let done = ctx.kv_scan_keys_from(&prefix, &prefix, 1)?.is_empty();
         if !done {
             ctx.put(key, payout.encode_to_vec())?;
-            return Ok(());
+            return Ok(0);
         }
         payout.height = ctx.block.height;
         let carried = pot.saturating_sub(int(&payout.paid)?);
@@ -287,5 +449,5 @@ fn pay_some(ctx: &mut Ctx<'_>, p: &UsefulWorkParams) -> AppResult<()> {
             ],
         );
     }
-    Ok(())
+    Ok(budget)
 }

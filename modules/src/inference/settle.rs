@@ -400,7 +400,14 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params, bank: &Escrow) -> 
     let mut paid = 0u128;
     for (op, amount) in &pay {
         let to = Address::parse(op).map_err(AppError::internal)?;
-        bank.release(ctx, &to, *amount, &format!("results of task {}", task.id))?;
+        // To the operator's withdraw address: the executor's hot key need not hold its pay.
+        let payee = crate::distribution::payee(ctx, &to)?;
+        bank.release(
+            ctx,
+            &payee,
+            *amount,
+            &format!("results of task {}", task.id),
+        )?;
         paid = paid
             .checked_add(*amount)
             .ok_or_else(|| AppError::overflow(format!("paid for task {}", task.id)))?;

@@ -1633,3 +1633,38 @@ fn attack_self_dealing_through_a_withdraw_address_scores_nothing() {
     assert_eq!((other.items, other.requesters, other.self_dealt), (1, 1, 0));
     assert_eq!(other.fees, per.to_string());
 }
+
+/// Earnings without chores: an executor's pay goes to its operator's withdraw address (a cold
+/// wallet), not to the hot operator key the executor signs with, and the worker's all-time
+/// earnings from images are kept for the query.
+#[test]
+fn executor_pay_goes_to_the_withdraw_address_and_is_counted() {
+    use crate::distribution::{state::state_key, work};
+    let mut net = Net::new(2);
+    let (op0, op1) = (net.operators[0].clone(), net.operators[1].clone());
+    let cold = Address::module("op0's cold wallet");
+    net.step(|ctx| {
+        ctx.put(
+            state_key::withdraw(&staking::state::key_of(&op0)),
+            crate::value::encode_text(&staking::state::key_of(&cold)),
+        )
+    })
+    .unwrap();
+    let (hot0, hot1) = (net.balance(&op0), net.balance(&op1));
+    let task = net.generate(vec![1], 2);
+    net.end_block();
+    net.report_all(&task, &[(0, &[0xAB]), (1, &[0xAB])]);
+    net.end_block();
+    let t = net.task(task.id);
+    assert_eq!(t.status, TaskStatus::Completed as i32);
+    let per = amount(&t.paid) / 2;
+    assert!(per > 0);
+    assert_eq!(net.balance(&op0), hot0, "nothing to op0's hot key");
+    assert_eq!(net.balance(&cold), per, "op0's pay at its withdraw address");
+    assert_eq!(net.balance(&op1), hot1 + per, "op1 set none: paid itself");
+    for (op, want) in [(&op0, per), (&op1, per)] {
+        let got = net.step(|c| work::earned_from(c, "image", op)).unwrap();
+        assert_eq!(got, want);
+        assert_eq!(net.step(|c| work::earned_from(c, "job", op)).unwrap(), 0);
+    }
+}

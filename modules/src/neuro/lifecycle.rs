@@ -168,7 +168,8 @@ fn settle(ctx: &mut Ctx<'_>, job: &mut Job, bank: &Escrow) -> AppResult<()> {
         let paid = fee_part.saturating_add(reward_part);
         if s.solver != job.creator && paid > 0 {
             let to = Address::parse(&s.solver).map_err(AppError::internal)?;
-            bank.release(ctx, &to, paid, &format!("a solution to job {}", job.id))?;
+            let payee = crate::distribution::payee(ctx, &to)?;
+            bank.release(ctx, &payee, paid, &format!("a solution to job {}", job.id))?;
             // Solvers have no quality record: their improvement is what they are paid by.
             let requester = Address::parse(&job.creator).map_err(AppError::internal)?;
             crate::distribution::record_work(

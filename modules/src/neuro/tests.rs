@@ -836,3 +836,37 @@ fn attack_repeated_reveals_do_not_parse_the_problem_again() {
     assert!(std::sync::Arc::ptr_eq(&a, &b), "parsed once");
     assert_eq!(gas_a, gas_b, "the same gas with or without the cache");
 }
+
+/// A solver's pay goes to its withdraw address (a cold wallet), not to the key it commits and
+/// reveals with, and its all-time earnings from jobs are kept for the query.
+#[test]
+fn solver_pay_goes_to_the_withdraw_address_and_is_counted() {
+    use crate::distribution::{state::state_key, work};
+    let mut n = Net::new(0, 1, 1_000_000);
+    let s1 = n.solvers[1].clone();
+    let cold = Address::module("s1's cold wallet");
+    n.ctx_step(|ctx| {
+        ctx.put(
+            state_key::withdraw(&crate::staking::state::key_of(&s1)),
+            crate::value::encode_text(&crate::staking::state::key_of(&cold)),
+        )
+    })
+    .unwrap();
+    let id = n
+        .submit(ProblemFormat::Cnf, CNF, 100, 10, 5_000, "")
+        .unwrap();
+    n.end_block();
+    n.commit(&s1, id, &[true, true, false], 0).unwrap();
+    n.end_block();
+    n.reveal(&s1, id, &[true, true, false], 0).unwrap();
+    n.end_block();
+    assert_eq!(n.job(id).winner, s1.to_bech32());
+    assert_eq!(n.balance(&s1), FUNDS, "nothing to the solver's own key");
+    let paid = n.balance(&cold);
+    assert!(
+        paid >= 5_000,
+        "the reward and fees at the withdraw address: {paid}"
+    );
+    let earned = n.ctx_step(|c| work::earned_from(c, "job", &s1)).unwrap();
+    assert_eq!(earned, paid);
+}

@@ -18,6 +18,7 @@ import type { AminoConverter, AminoConverters } from "@cosmjs/stargate";
 
 import { MsgGenerateImage, MsgRegisterExecutor } from "./glia/inference/v1/tx.js";
 import { MsgCancelJob, MsgCommitSolution, MsgReviewJob, MsgSubmitJob, MsgSubmitSolution } from "./glia/neuro/v1/tx.js";
+import { MsgSetAutoWithdraw } from "./glia/distribution/v1/distribution.js";
 
 /** The scalar kinds a glia message field can have, by their amino JSON form. */
 type Scalar = "string" | "bool" | "int32" | "int64" | "enum" | "bytes";
@@ -89,6 +90,7 @@ const SUBMIT_SOLUTION: MessageSchema = [
 ];
 const CANCEL_JOB: MessageSchema = [f("creator", "string"), f("job_id", "int64")];
 const REVIEW_JOB: MessageSchema = [f("reviewer", "string"), f("job_id", "int64"), f("approve", "bool"), f("reason", "string")];
+const SET_AUTO_WITHDRAW: MessageSchema = [f("delegator_address", "string"), f("enabled", "bool")];
 
 function isDefaultScalar(kind: Scalar, v: unknown): boolean {
   switch (kind) {
@@ -236,6 +238,7 @@ export const gliaAminoConverters: AminoConverters = {
   "/glia.neuro.v1.MsgSubmitSolution": converter("glia/MsgSubmitSolution", SUBMIT_SOLUTION, MsgSubmitSolution),
   "/glia.neuro.v1.MsgCancelJob": converter("glia/MsgCancelJob", CANCEL_JOB, MsgCancelJob),
   "/glia.neuro.v1.MsgReviewJob": converter("glia/MsgReviewJob", REVIEW_JOB, MsgReviewJob),
+  "/glia.distribution.v1.MsgSetAutoWithdraw": converter("glia/MsgSetAutoWithdraw", SET_AUTO_WITHDRAW, MsgSetAutoWithdraw),
 };
 
 /** cosmjs's default (Stargate) amino converters plus Glia's: what an amino signer needs. */

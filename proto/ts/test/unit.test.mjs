@@ -91,12 +91,13 @@ const samples = {
   },
   "/glia.neuro.v1.MsgCancelJob": { creator: ALICE, jobId: 3n },
   "/glia.neuro.v1.MsgReviewJob": { reviewer: BOB, jobId: 3n, approve: true, reason: "fine" },
+  "/glia.distribution.v1.MsgSetAutoWithdraw": { delegatorAddress: ALICE, enabled: true },
 };
 
 describe("registry", () => {
   it("holds cosmjs's default types and every Glia message", () => {
     const registry = gliaRegistry();
-    assert.equal(gliaTypes.length, 7);
+    assert.equal(gliaTypes.length, 8);
     for (const [typeUrl] of gliaTypes) assert.ok(registry.lookupType(typeUrl), typeUrl);
     assert.ok(registry.lookupType("/cosmos.bank.v1beta1.MsgSend"));
   });

@@ -155,7 +155,10 @@ fn every_printed_endpoint_answers() -> Result<()> {
         assert!(kind.starts_with("text/html"), "{rest}/: {kind}");
         assert!(page.contains("<title>Glia</title>"), "{rest}/: {page}");
         let (kind, script) = get(&format!("{rest}/ui/app.js"))?;
-        assert!(kind.starts_with("text/javascript"), "{rest}/ui/app.js: {kind}");
+        assert!(
+            kind.starts_with("text/javascript"),
+            "{rest}/ui/app.js: {kind}"
+        );
         assert!(script.contains("import"), "{rest}/ui/app.js: {script}");
 
         // A blob store answers a hash it does not hold with 404 and says so.
@@ -175,17 +178,19 @@ fn every_printed_endpoint_answers() -> Result<()> {
             body.len()
         );
     }
-    // The web page: node 0's page, whose handler must not run the store on the async runtime
-    // (it answered with an empty reply when it did).
+    // The web page, as the profile names it: the page's document, whose scripts read the chain
+    // over the same origin's REST (the browser test, tests/web, runs them); and gliad's own
+    // metrics beside it, whose height is the chain's.
     let web = profile["web"].as_str().context("web")?;
     let (kind, page) = get(web)?;
     assert!(kind.starts_with("text/html"), "{web}: {kind}");
-    let height: u64 = page
-        .split("<b>")
-        .nth(1)
-        .and_then(|s| s.split("</b>").next())
-        .and_then(|s| s.parse().ok())
-        .with_context(|| format!("{web}: no height in {page}"))?;
+    assert!(page.contains("/ui/app.js"), "{web}: {page}");
+    let (_, metrics) = get(&format!("{}metrics", web))?;
+    let height: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("glia_height "))
+        .and_then(|s| s.trim().parse().ok())
+        .with_context(|| format!("{web}metrics: no glia_height in {metrics}"))?;
     assert!(height > 0, "{web}: height {height}");
     Ok(())
 }

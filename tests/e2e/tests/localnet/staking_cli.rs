@@ -1,7 +1,7 @@
 //! Staking from the CLI as a delegator does it: `gliad tx staking delegate|redelegate|unbond`,
-//! `gliad tx distribution set-withdraw-addr|withdraw-all-rewards`, each read back over REST to
-//! the uglia; `gliad tx slashing unjail` of a validator that is not jailed refused with the
-//! chain's reason. Uses its own account (dev16), signing from the localnet's test keyring.
+//! `gliad tx distribution set-withdraw-addr|withdraw-all-rewards|set-auto-withdraw`, each read
+//! back over REST to the uglia; `gliad tx slashing unjail` of a validator that is not jailed
+//! refused with the chain's reason. Uses its own account (dev16), signing from the localnet's test keyring.
 
 use anyhow::{Context, Result};
 use glia_e2e::Network;
@@ -168,6 +168,42 @@ fn staking_cli_delegates_redelegates_unbonds_and_withdraws() -> Result<()> {
         paid as f64 >= accrued.floor(),
         "withdrew {paid} uglia, {accrued} had accrued"
     );
+
+    // No chores: rewards withdrawn to the cold address at the next epoch's end, with no tx.
+    let (ok, out) = tx(
+        &net,
+        &["distribution", "set-auto-withdraw", "on", "--from", "dev16"],
+    )?;
+    assert!(ok, "{out}");
+    let before = rpc.balance(&cold, "uglia")?;
+    let start = Instant::now();
+    let worker = loop {
+        let w = get(&net, &format!("/glia/distribution/v1/workers/{me}"))?;
+        let withdrawn: u128 = w["auto_withdrawn"].as_str().unwrap_or("0").parse()?;
+        if withdrawn > 0 || start.elapsed() > Duration::from_secs(90) {
+            break w;
+        }
+        std::thread::sleep(Duration::from_millis(1000));
+    };
+    assert_eq!(worker["auto_withdraw"], true, "{worker}");
+    assert_eq!(worker["withdraw_address"], cold.as_str(), "{worker}");
+    let withdrawn: u128 = worker["auto_withdrawn"].as_str().unwrap_or("0").parse()?;
+    assert!(
+        withdrawn > 0,
+        "nothing withdrawn within an epoch (30 blocks): {worker}"
+    );
+    assert!(rpc.balance(&cold, "uglia")? >= before + withdrawn);
+    let (ok, out) = tx(
+        &net,
+        &[
+            "distribution",
+            "set-auto-withdraw",
+            "off",
+            "--from",
+            "dev16",
+        ],
+    )?;
+    assert!(ok, "{out}");
 
     // A validator that is not jailed: the chain's reason, nothing sent.
     let (ok, out) = tx(&net, &["slashing", "unjail", "--from", "operator0"])?;
