@@ -395,27 +395,49 @@ pub fn msg_response<T: Message + Default>(tx: &Value) -> Result<T> {
     Ok(T::decode(first.value.as_slice())?)
 }
 
-/// Polls `step` every 500 ms until it yields a value, printing its progress line to stderr
-/// each time the line changes; fails with `too_long` once `limit` has passed.
+/// Polls `step` every 500 ms until it yields a value, showing its progress line on stderr (a
+/// spinner and the elapsed time on a terminal); fails with `too_long` once `limit` has passed.
 pub fn poll_with_progress<T>(
     limit: Duration,
     too_long: impl Fn() -> String,
     mut step: impl FnMut() -> Result<(String, Option<T>)>,
 ) -> Result<T> {
+    use std::io::{IsTerminal, Write};
+    // On a terminal one line redrawn in place, with a spinner and the time so far; in a log or
+    // a pipe, a line each time the state changes.
+    const SPIN: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    let tty = std::io::stderr().is_terminal();
     let start = Instant::now();
     let mut last = String::new();
+    let mut tick = 0usize;
     loop {
         let (line, done) = step()?;
-        if line != last {
+        let secs = start.elapsed().as_secs();
+        if tty {
+            let mark = if done.is_some() {
+                '✓'
+            } else {
+                SPIN[tick % SPIN.len()]
+            };
+            eprint!("\r\x1b[2K{mark} {line} ({secs} s)");
+            if done.is_some() {
+                eprintln!();
+            }
+            let _ = std::io::stderr().flush();
+        } else if line != last {
             eprintln!("{line}");
-            last = line;
         }
+        last = line;
         if let Some(v) = done {
             return Ok(v);
         }
         if start.elapsed() >= limit {
+            if tty {
+                eprintln!();
+            }
             bail!("{}", too_long());
         }
+        tick = tick.wrapping_add(1);
         std::thread::sleep(Duration::from_millis(500));
     }
 }

@@ -86,6 +86,34 @@ fn create_validator(
     })
 }
 
+/// `gliad tx staking ARGS… -o json` signed with the mnemonic in `mnemonic_file`, as an operator
+/// runs it; its JSON, which must say code 0.
+fn staking_cli(
+    net: &Network,
+    mnemonic_file: &std::path::Path,
+    args: &[&str],
+) -> Result<serde_json::Value> {
+    let out = std::process::Command::new(glia_e2e::gliad_bin())
+        .args(["tx", "staking"])
+        .args(args)
+        .arg("--mnemonic-file")
+        .arg(mnemonic_file)
+        .args(["--node", &net.rpc[0], "-o", "json"])
+        .env("GLIA_NETWORK", net.run_dir().join("network.json"))
+        .output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        out.status.success(),
+        "gliad tx staking {}: {stdout}{}",
+        args[0],
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(stdout.trim()).with_context(|| format!("-o json printed {stdout}"))?;
+    ensure!(j["code"] == 0, "gliad tx staking {}: {j}", args[0]);
+    Ok(j)
+}
+
 fn validator(rpc: &Rpc, valoper: &str) -> Result<Validator> {
     let r: QueryValidatorResponse = rpc.query(
         "/cosmos.staking.v1beta1.Query/Validator",
@@ -317,35 +345,29 @@ fn validators_a_fifth_validator_joins_is_jailed_unjailed_and_tombstoned() -> Res
     // `gliad tx staking create-validator` with the node's own key file, as an operator joins.
     let mnemonic_file = val5.home.join("operator.mnemonic");
     std::fs::write(&mnemonic_file, &op_mnemonic)?;
-    let out = std::process::Command::new(glia_e2e::gliad_bin())
-        .args(["tx", "staking", "create-validator", "--validator-key"])
-        .arg(val5.priv_validator_key())
-        .args([
+    let key_file = val5.priv_validator_key().display().to_string();
+    let (bond, min_self) = (format!("{SELF_BOND}uglia"), MIN_SELF_DELEGATION.to_string());
+    let created = staking_cli(
+        &net,
+        &mnemonic_file,
+        &[
+            "create-validator",
+            "--validator-key",
+            &key_file,
             "--amount",
-            &format!("{SELF_BOND}uglia"),
+            &bond,
             "--moniker",
             "e2e-val5",
-        ])
-        .args([
             "--details",
             "the fifth validator of tests/e2e validators.rs",
-        ])
-        .args(["--commission-rate", "0.1", "--commission-max-rate", "0.2"])
-        .args(["--min-self-delegation", &MIN_SELF_DELEGATION.to_string()])
-        .arg("--mnemonic-file")
-        .arg(&mnemonic_file)
-        .args(["--node", &net.rpc[0], "-o", "json"])
-        .env("GLIA_NETWORK", net.run_dir().join("network.json"))
-        .output()?;
-    ensure!(
-        out.status.success(),
-        "gliad tx staking create-validator failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let created: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .with_context(|| format!("-o json printed {}", String::from_utf8_lossy(&out.stdout)))?;
-    ensure!(created["code"] == 0, "create-validator: {created}");
+            "--commission-rate",
+            "0.1",
+            "--commission-max-rate",
+            "0.2",
+            "--min-self-delegation",
+            &min_self,
+        ],
+    )?;
     let created_at: u64 = created["height"].as_str().unwrap_or("0").parse()?;
     let v = wait_for(
         "the new validator to be bonded",
@@ -363,25 +385,11 @@ fn validators_a_fifth_validator_joins_is_jailed_unjailed_and_tombstoned() -> Res
         ("e2e-val5", "the fifth validator of tests/e2e validators.rs")
     );
     // `edit-validator` changes only what it is given: the moniker stays.
-    let out = std::process::Command::new(glia_e2e::gliad_bin())
-        .args([
-            "tx",
-            "staking",
-            "edit-validator",
-            "--website",
-            "https://val5.example",
-        ])
-        .arg("--mnemonic-file")
-        .arg(&mnemonic_file)
-        .args(["--node", &net.rpc[0], "-o", "json"])
-        .env("GLIA_NETWORK", net.run_dir().join("network.json"))
-        .output()?;
-    ensure!(
-        out.status.success(),
-        "gliad tx staking edit-validator failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    staking_cli(
+        &net,
+        &mnemonic_file,
+        &["edit-validator", "--website", "https://val5.example"],
+    )?;
     let d = validator(&rpc, &valoper)?.description.unwrap_or_default();
     assert_eq!(
         (d.moniker.as_str(), d.website.as_str()),
