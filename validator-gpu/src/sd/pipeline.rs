@@ -170,9 +170,19 @@ impl SdConfig {
         }
     }
 
-    /// The embedded test model: SD 1.5's architecture with every width cut down (a byte-level
+    /// The embedded model: SD 1.5's architecture with every width cut down (a byte-level
     /// vocabulary, 2 text layers of width 32, a two-level UNet of 32/64 channels, a four-level
-    /// VAE of 16–32 channels). Same modules, same code path, about 1 MB of weights.
+    /// VAE of 16–48 channels), trained by `validator-gpu/train/train.py` on drawn shapes and
+    /// digits (`validator-gpu/models/tiny/`). Same modules, same code path, about 4 MB of
+    /// weights.
+    ///
+    /// The VAE's widths (16, 24, 24, 48) keep clear of a bug in candle 0.9's CPU convolution
+    /// (huggingface/candle#3404, fixed upstream in 0.10): a 3×3 convolution whose input has as
+    /// many channels as rows and columns (C == H == W) reads it in the wrong layout. With 32
+    /// channels at 32×32 the decoder hit it on every 64×64 image; with these widths no
+    /// power-of-two square size does. In candle's UNet, the resnets of the down and up blocks
+    /// normalise with 32 groups whatever `norm_num_groups` says (the mid block's use 8); the
+    /// training script builds the same.
     pub fn tiny() -> Self {
         SdConfig {
             family: Family::Tiny,
@@ -191,7 +201,7 @@ impl SdConfig {
             text_encoder_2: None,
             penultimate: false,
             unet: unet(vec![bc(32, Some(1), 2), bc(64, None, 2)], 1, 8, 32, false),
-            vae: autoencoder(vec![16, 32, 32, 32], 1, 8),
+            vae: autoencoder(vec![16, 24, 24, 48], 1, 8),
             vae_scale: 0.18215,
             prediction: PredictionType::Epsilon,
             align: 16,

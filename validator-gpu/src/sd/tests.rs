@@ -1,5 +1,6 @@
-//! The tiny model end to end: generated weights are reproducible, load through the same code
-//! as real weights, refuse a wrong hash, and give the same image for the same seed.
+//! The tiny model end to end: the embedded weights are written reproducibly, load through the
+//! same code as real weights, refuse a wrong hash, give the same image for the same seed, and
+//! draw what the prompt names.
 
 use super::*;
 use candle_core::Device;
@@ -191,4 +192,202 @@ fn random_weights_build_every_family_and_run_in_half_precision() {
         .generate(&request(SamplerKind::EulerAncestral), 3)
         .unwrap();
     assert_eq!(img.pixels.len(), 64 * 48 * 3);
+}
+
+/// The embedded model is the shipped trained one: `write_tiny` writes the files of
+/// `validator-gpu/models/tiny/` byte for byte, they hash to the pinned registry value, and the
+/// tokenizer is the byte-level one whose ids the training script reproduces.
+#[test]
+fn tiny_model_is_the_shipped_trained_one() {
+    let dir = temp("shipped");
+    assert_eq!(weights::write_tiny(&dir).unwrap(), weights::TINY_SHA256);
+    for (file, bytes) in weights::TINY_FILES {
+        assert_eq!(std::fs::read(dir.join(file)).unwrap(), bytes, "{file}");
+    }
+    let (vocab, merges) = tokenizer::byte_level_files();
+    assert_eq!(
+        std::fs::read_to_string(dir.join(weights::VOCAB)).unwrap(),
+        vocab
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join(weights::MERGES)).unwrap(),
+        merges
+    );
+    // train.py asserts the same ids for the same prompt: "the" = t h e</w>, "digit" =
+    // d i g i t</w>, "7" = 7</w> (a word's last byte + 256), then the end token as padding.
+    let tok = tokenizer::ClipTokenizer::from_dir(&dir.join("tokenizer"), None, 77).unwrap();
+    let ids = tok.encode("the digit 7");
+    assert_eq!(
+        ids[..12],
+        [512, 116, 104, 357, 100, 105, 103, 105, 372, 311, 513, 513]
+    );
+    assert!(ids[12..].iter().all(|&i| i == 513));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Colour families by channel: what the model's pictures can be held to. (Its reds come out
+/// orange to yellow and its greens dark, so exact palette colours would be too strict.)
+type Colour = fn(&[u8]) -> bool;
+const WARM: Colour = |p| p[0] > 150 && p[2] < 110; // red, orange, yellow
+const BLUE: Colour = |p| p[2] as i32 > p[0] as i32 + 60 && p[2] as i32 > p[1] as i32 + 25;
+const GREEN: Colour =
+    |p| p[0] < 150 && p[1] as i32 > p[0] as i32 + 10 && p[1] as i32 > p[2] as i32 + 10;
+const WHITE: Colour = |p| p.iter().all(|&c| c > 190);
+const YELLOW: Colour = |p| p[0] > 170 && p[1] > 140 && p[2] < 120;
+const LIGHT: Colour = |p| p[0] > 180 && p[1] > 170; // white to cream
+const INK: Colour = |p| p.iter().all(|&c| c < 90);
+
+/// What a 64×64 picture shows, by pixel counts: the share of the 4-pixel border in the
+/// background colour, of the central 8×8 in the shape's colour, of the whole image in the
+/// shape's colour, and how much of the 4×4 corners of the shape's bounding box it fills (a
+/// circle leaves them empty, a square fills them).
+#[derive(Debug)]
+struct Looks {
+    border_bg: f64,
+    centre_fg: f64,
+    fg: f64,
+    corners: f64,
+}
+
+fn looks(img: &RgbImage, fg: Colour, bg: Colour) -> Looks {
+    assert_eq!((img.width, img.height), (64, 64));
+    let at = |x: usize, y: usize| &img.pixels[(y * 64 + x) * 3..][..3];
+    let (mut border, mut border_bg, mut centre_fg, mut fg_n) = (0, 0, 0, 0);
+    let (mut x0, mut y0, mut x1, mut y1) = (64, 64, 0, 0);
+    for y in 0..64 {
+        for x in 0..64 {
+            let p = at(x, y);
+            if !(4..60).contains(&x) || !(4..60).contains(&y) {
+                border += 1;
+                border_bg += bg(p) as u32;
+            }
+            if (28..36).contains(&x) && (28..36).contains(&y) {
+                centre_fg += fg(p) as u32;
+            }
+            if fg(p) {
+                fg_n += 1;
+                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            }
+        }
+    }
+    let mut corners = 0;
+    if x1 >= x0 + 8 && y1 >= y0 + 8 {
+        for (cx, cy) in [(x0, y0), (x1 - 3, y0), (x0, y1 - 3), (x1 - 3, y1 - 3)] {
+            for y in cy..cy + 4 {
+                for x in cx..cx + 4 {
+                    corners += fg(at(x, y)) as u32;
+                }
+            }
+        }
+    }
+    Looks {
+        border_bg: border_bg as f64 / border as f64,
+        centre_fg: centre_fg as f64 / 64.0,
+        fg: fg_n as f64 / 4096.0,
+        corners: corners as f64 / 64.0,
+    }
+}
+
+fn draw(p: &Pipeline, prompt: &str, seed: u64) -> RgbImage {
+    // The localnet's request: 64×64, 8 DDIM steps, guidance 7.5, no negative prompt.
+    let req = GenerateRequest {
+        prompt: prompt.into(),
+        negative_prompt: String::new(),
+        width: 64,
+        height: 64,
+        steps: 8,
+        guidance: 7.5,
+        sampler: SamplerKind::Ddim,
+    };
+    p.generate(&req, seed).unwrap()
+}
+
+/// The trained model draws what the prompt names, at the localnet's settings, for several
+/// seeds; the same seed gives the same bytes. (The random weights it replaced fail every one
+/// of these checks.)
+#[test]
+fn tiny_model_draws_what_the_prompt_says() {
+    let dir = temp("draws");
+    let hash = weights::write_tiny(&dir).unwrap();
+    let p = Pipeline::load(&dir, SdConfig::tiny(), &hash, &Device::Cpu).unwrap();
+    for seed in [0, 1] {
+        let img = draw(&p, "a red circle on a blue background", seed);
+        assert_eq!(img, draw(&p, "a red circle on a blue background", seed));
+        let circle = looks(&img, WARM, BLUE);
+        let square = looks(
+            &draw(&p, "a green square on a white background", seed),
+            GREEN,
+            WHITE,
+        );
+        let swapped = looks(
+            &draw(&p, "a blue circle on a yellow background", seed),
+            BLUE,
+            YELLOW,
+        );
+        for (what, l) in [
+            ("red circle on blue", &circle),
+            ("green square on white", &square),
+            ("blue circle on yellow", &swapped),
+        ] {
+            assert!(
+                l.border_bg > 0.85 && l.centre_fg > 0.85 && (0.1..0.6).contains(&l.fg),
+                "seed {seed}, {what}: {l:?}"
+            );
+        }
+        // A circle leaves the corners of its bounding box empty, a square fills them.
+        assert!(
+            circle.corners < 0.3 && swapped.corners < 0.3 && square.corners > 0.6,
+            "seed {seed}: circles fill {:.2} and {:.2} of their boxes' corners, the square {:.2}",
+            circle.corners,
+            swapped.corners,
+            square.corners
+        );
+        // The digit: dark ink on a light ground.
+        let seven = looks(&draw(&p, "the digit 7", seed), INK, LIGHT);
+        assert!(
+            seven.border_bg > 0.85 && (0.05..0.4).contains(&seven.fg),
+            "seed {seed}, the digit 7: {seven:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Replicas whose arithmetic differs (another CPU, a GPU) must land within the chain's pHash
+/// threshold (10 bits in the localnet's genesis). Half precision is a far larger perturbation
+/// than any two f32 implementations: its pictures stay within a few bits of the f32 ones,
+/// while pictures of different prompts are far apart.
+#[test]
+fn tiny_model_pictures_survive_other_arithmetic() {
+    let dir = temp("half");
+    let hash = weights::write_tiny(&dir).unwrap();
+    let full = Pipeline::load(&dir, SdConfig::tiny(), &hash, &Device::Cpu).unwrap();
+    let half = Pipeline::load_as(
+        &dir,
+        SdConfig::tiny(),
+        &hash,
+        &Device::Cpu,
+        candle_core::DType::F16,
+    )
+    .unwrap();
+    let mut hashes = Vec::new();
+    for prompt in [
+        "a red circle on a blue background",
+        "a green square on a white background",
+        "the digit 7",
+    ] {
+        let (a, b) = (
+            draw(&full, prompt, 3).phash(),
+            draw(&half, prompt, 3).phash(),
+        );
+        let d = (a ^ b).count_ones();
+        assert!(d <= 6, "{prompt}: f16 is {d} bits from f32");
+        hashes.push(a);
+    }
+    for i in 0..hashes.len() {
+        for j in 0..i {
+            let d = (hashes[i] ^ hashes[j]).count_ones();
+            assert!(d > 10, "prompts {i} and {j} give pictures {d} bits apart");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

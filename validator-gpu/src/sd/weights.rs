@@ -1,5 +1,6 @@
-//! Weight files: the diffusers layout, the hash the registry records, and the embedded tiny
-//! model whose weights are generated from a fixed seed.
+//! Weight files: the diffusers layout, the hash the registry records, the embedded tiny model
+//! (trained by `validator-gpu/train/train.py`, shipped in `validator-gpu/models/tiny/`) and the
+//! SDXL-path test model whose weights are generated from a fixed seed.
 //!
 //! The registry hash of a model directory is sha256 over, for each file of [`FILES`] in that
 //! order (then [`FILES_2`] when the directory has SDXL's second text encoder),
@@ -27,8 +28,42 @@ pub const MERGES_2: &str = "tokenizer_2/merges.txt";
 /// SDXL's second encoder and tokenizer, hashed after [`FILES`] when present.
 pub const FILES_2: [&str; 3] = [TEXT_ENCODER_2, VOCAB_2, MERGES_2];
 
-/// The seed the tiny model's weights come from.
+/// The seed the generated test models' weights ([`write_tiny_xl`]) come from.
 pub const TINY_SEED: u64 = 0x611A_5D00;
+
+/// The embedded tiny model, file by file (diffusers layout), as `validator-gpu/train/train.py`
+/// wrote it: SD 1.5's architecture cut down ([`SdConfig::tiny`]), trained on drawn shapes and
+/// digits ("a red circle on a blue background", "the digit 7").
+pub const TINY_FILES: [(&str, &[u8]); 6] = [
+    (
+        TEXT_ENCODER,
+        include_bytes!("../../models/tiny/text_encoder/model.safetensors"),
+    ),
+    (
+        UNET,
+        include_bytes!("../../models/tiny/unet/diffusion_pytorch_model.safetensors"),
+    ),
+    (
+        VAE,
+        include_bytes!("../../models/tiny/vae/diffusion_pytorch_model.safetensors"),
+    ),
+    (
+        VOCAB,
+        include_bytes!("../../models/tiny/tokenizer/vocab.json"),
+    ),
+    (
+        MERGES,
+        include_bytes!("../../models/tiny/tokenizer/merges.txt"),
+    ),
+    (
+        "model_index.json",
+        include_bytes!("../../models/tiny/model_index.json"),
+    ),
+];
+
+/// The registry hash of the embedded tiny model ([`model_sha256`] of what [`write_tiny`]
+/// writes): what `gliad tiny-model` prints and the localnet's genesis registers.
+pub const TINY_SHA256: &str = "750cf348aef066d6306647dd08f6ec5570878b7ddf30d083aaae5566dfd48c84";
 
 pub fn file_sha256(path: &Path) -> Result<String> {
     use std::io::Read;
@@ -87,10 +122,15 @@ fn fill(map: &VarMap, seed: u64) -> Result<HashMap<String, Tensor>> {
     Ok(out)
 }
 
-/// Writes the tiny model into `dir` (diffusers layout) and returns its registry hash. The
-/// same seed always gives the same bytes.
+/// Writes the embedded tiny model into `dir` (diffusers layout), byte for byte as shipped,
+/// and returns its registry hash ([`TINY_SHA256`]).
 pub fn write_tiny(dir: &Path) -> Result<String> {
-    write_generated(dir, &SdConfig::tiny(), "tiny")
+    for (file, bytes) in TINY_FILES {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().context("weight file in a folder")?)?;
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
+    model_sha256(dir)
 }
 
 /// Writes [`SdConfig::tiny_xl`] (the SDXL code path, cut down) like [`write_tiny`].
