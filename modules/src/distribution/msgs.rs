@@ -13,7 +13,6 @@ use crate::error::{AppError, AppResult};
 use crate::rest;
 use crate::staking::state::key_of;
 use crate::staking::validators;
-use crate::value;
 use glia_proto::cosmos::cosmos::distribution::v1beta1::{
     MsgFundCommunityPool, MsgFundCommunityPoolResponse, MsgSetWithdrawAddress,
     MsgSetWithdrawAddressResponse, MsgWithdrawDelegatorReward, MsgWithdrawDelegatorRewardResponse,
@@ -149,12 +148,7 @@ pub fn execute(ctx: &mut Ctx<'_>, msg: &DistributionMsg, blocked: &[Address]) ->
                     "{to} is a module account and is not allowed to receive funds"
                 )));
             }
-            let key = state_key::withdraw(&key_of(del));
-            if to == del {
-                ctx.delete(key)?;
-            } else {
-                ctx.put(key, value::encode_text(&key_of(to)))?;
-            }
+            state::set_withdraw_address(ctx, del, to)?;
             ctx.emit(
                 "set_withdraw_address",
                 &[

@@ -175,6 +175,16 @@ pub fn add_to_community_pool(ctx: &mut Ctx<'_>, add: &DecCoins) -> AppResult<()>
 }
 
 /// Where `del`'s rewards go: the address it set, or itself.
+/// Pays `del`'s rewards and earnings to `to` from now on (`del` itself: the default, no record).
+pub fn set_withdraw_address(ctx: &mut Ctx<'_>, del: &Address, to: &Address) -> AppResult<()> {
+    let key = state_key::withdraw(&key_of(del));
+    if to == del {
+        ctx.delete(key)
+    } else {
+        ctx.put(key, value::encode_text(&key_of(to)))
+    }
+}
+
 pub fn withdraw_address(kv: &mut impl Kv, del: &Address) -> AppResult<Address> {
     match value::text(kv, &state_key::withdraw(&key_of(del)), "withdraw address")? {
         Some(t) => crate::staking::state::address_of_key(&t),

@@ -1601,20 +1601,15 @@ fn jail_params_have_defaults_are_checked_and_exported() {
 /// party that is not its own, is credited its fee.
 #[test]
 fn attack_self_dealing_through_a_withdraw_address_scores_nothing() {
-    use crate::distribution::{state::state_key, work};
+    use crate::distribution::work;
     let mut net = Net::new(2);
     let (op0, op1, creator) = (
         net.operators[0].clone(),
         net.operators[1].clone(),
         net.creator.clone(),
     );
-    net.step(|ctx| {
-        ctx.put(
-            state_key::withdraw(&staking::state::key_of(&op0)),
-            crate::value::encode_text(&staking::state::key_of(&creator)),
-        )
-    })
-    .unwrap();
+    net.step(|ctx| crate::distribution::state::set_withdraw_address(ctx, &op0, &creator))
+        .unwrap();
     let task = net.generate(vec![1], 2);
     net.end_block();
     net.report_all(&task, &[(0, &[0xAB]), (1, &[0xAB])]);
@@ -1639,17 +1634,12 @@ fn attack_self_dealing_through_a_withdraw_address_scores_nothing() {
 /// earnings from images are kept for the query.
 #[test]
 fn executor_pay_goes_to_the_withdraw_address_and_is_counted() {
-    use crate::distribution::{state::state_key, work};
+    use crate::distribution::work;
     let mut net = Net::new(2);
     let (op0, op1) = (net.operators[0].clone(), net.operators[1].clone());
     let cold = Address::module("op0's cold wallet");
-    net.step(|ctx| {
-        ctx.put(
-            state_key::withdraw(&staking::state::key_of(&op0)),
-            crate::value::encode_text(&staking::state::key_of(&cold)),
-        )
-    })
-    .unwrap();
+    net.step(|ctx| crate::distribution::state::set_withdraw_address(ctx, &op0, &cold))
+        .unwrap();
     let (hot0, hot1) = (net.balance(&op0), net.balance(&op1));
     let task = net.generate(vec![1], 2);
     net.end_block();

@@ -841,17 +841,12 @@ fn attack_repeated_reveals_do_not_parse_the_problem_again() {
 /// reveals with, and its all-time earnings from jobs are kept for the query.
 #[test]
 fn solver_pay_goes_to_the_withdraw_address_and_is_counted() {
-    use crate::distribution::{state::state_key, work};
+    use crate::distribution::work;
     let mut n = Net::new(0, 1, 1_000_000);
     let s1 = n.solvers[1].clone();
     let cold = Address::module("s1's cold wallet");
-    n.ctx_step(|ctx| {
-        ctx.put(
-            state_key::withdraw(&crate::staking::state::key_of(&s1)),
-            crate::value::encode_text(&crate::staking::state::key_of(&cold)),
-        )
-    })
-    .unwrap();
+    n.ctx_step(|ctx| crate::distribution::state::set_withdraw_address(ctx, &s1, &cold))
+        .unwrap();
     let id = n
         .submit(ProblemFormat::Cnf, CNF, 100, 10, 5_000, "")
         .unwrap();
