@@ -11,7 +11,7 @@ use super::transfer::{self, Params, Transfer};
 use crate::address::Address;
 use crate::component::{
     genesis_json, genesis_section, BlockContext, BuildInfo, Component, DecodedMsg, GenesisInfo,
-    MsgRouter, QueryRoute,
+    QueryRoute,
 };
 use crate::context::{Ctx, Kv, ReadOnly};
 use crate::error::{AppError, AppResult};
@@ -70,8 +70,9 @@ pub fn transfer_error(e: impl std::fmt::Display) -> AppError {
 
 #[derive(Default)]
 pub struct Ibc {
-    /// The app's message router (an interchain account's messages run through it).
-    router: MsgRouter,
+    /// The app's message router (an interchain account's messages run through it) and its
+    /// module accounts (no transfer may credit them).
+    app: BuildInfo,
 }
 
 /// What a decoded IBC message is.
@@ -182,7 +183,7 @@ pub struct Genesis {
 /// error (out of gas) preferred over the handler's wrapping of it.
 pub fn with_host<T>(
     ctx: &mut Ctx<'_>,
-    msg_router: &MsgRouter,
+    app: &BuildInfo,
     f: impl FnOnce(&mut Host<'_, '_, '_>, &mut Router<'_, '_, '_>) -> AppResult<T>,
 ) -> AppResult<T> {
     let chain_id = ChainId::new(&ctx.block.chain_id)
@@ -200,11 +201,12 @@ pub fn with_host<T>(
         transfer: Transfer {
             shared: &shared,
             params: p.transfer,
+            blocked: &app.module_accounts,
         },
         ica_host: IcaHost {
             shared: &shared,
             params: p.ica_host,
-            router: msg_router.clone(),
+            router: app.router.clone(),
         },
         ica_controller: IcaController { shared: &shared },
     };
@@ -227,7 +229,7 @@ impl Ibc {
         }
         let msg = MsgTransfer::try_from(raw).map_err(transfer_error)?;
         let seq_path = SeqSendPath::new(&msg.port_id_on_a, &msg.chan_id_on_a);
-        with_host(ctx, &self.router, |host, router| {
+        with_host(ctx, &self.app, |host, router| {
             let sequence = host
                 .get_next_sequence_send(&seq_path)
                 .map_err(|e| transfer_error(format!("channel {}: {e}", msg.chan_id_on_a)))?;
@@ -280,7 +282,7 @@ impl Ibc {
             signer: m.owner.clone().into(),
             version_proposal: Version::new(version),
         };
-        with_host(ctx, &self.router, |host, router| {
+        with_host(ctx, &self.app, |host, router| {
             let n = host
                 .channel_counter()
                 .map_err(|e| AppError::internal(e.to_string()))?;
@@ -356,7 +358,7 @@ impl Ibc {
         let port: PortId = port_s.parse().map_err(AppError::internal)?;
         let chan_id = channel.parse().map_err(AppError::internal)?;
         let cp = end.counterparty.unwrap_or_default();
-        with_host(ctx, &self.router, |host, _| {
+        with_host(ctx, &self.app, |host, _| {
             let seq = host
                 .get_next_sequence_send(&SeqSendPath::new(&port, &chan_id))
                 .map_err(|e| AppError::internal(e.to_string()))?;
@@ -404,7 +406,7 @@ impl Component for Ibc {
     }
 
     fn on_build(&mut self, app: &BuildInfo) {
-        self.router = app.router.clone();
+        self.app = app.clone();
     }
 
     fn begin_block(&self, ctx: &mut Ctx<'_>, _block: &BlockContext) -> AppResult<()> {
@@ -470,7 +472,7 @@ impl Component for Ibc {
             IbcMsg::Core(env) => {
                 let env = (**env).clone();
                 let url = envelope_type_url(&env);
-                with_host(ctx, &self.router, |host, router| {
+                with_host(ctx, &self.app, |host, router| {
                     ibc::core::entrypoint::dispatch(host, router, env).map_err(handler_error)
                 })?;
                 Ok(Any {

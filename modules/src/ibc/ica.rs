@@ -9,7 +9,7 @@
 use super::host::Shared;
 use super::state::path;
 use crate::address::Address;
-use crate::component::MsgRouter;
+use crate::component::{BuildInfo, MsgRouter};
 use crate::context::Kv;
 use crate::error::{AppError, AppResult};
 use base64::engine::general_purpose::STANDARD as B64;
@@ -222,7 +222,7 @@ fn write_ack(ctx: &mut crate::context::Ctx<'_>, raw: &[u8], ack: Vec<u8>) -> App
     let raw = ibc_proto::ibc::core::channel::v1::Packet::decode(raw).map_err(AppError::internal)?;
     let packet = Packet::try_from(raw).map_err(AppError::internal)?;
     let ack = Acknowledgement::try_from(ack).map_err(AppError::internal)?;
-    super::component::with_host(ctx, &MsgRouter::default(), |host, _| {
+    super::component::with_host(ctx, &BuildInfo::default(), |host, _| {
         commit_packet_acknowledgment(host, &packet, &ack)
             .and_then(|()| emit_packet_acknowledgement_event(host, packet, ack))
             .map_err(|e| AppError::internal(format!("writing an acknowledgement: {e}")))

@@ -1,7 +1,8 @@
 //! The ICS-27 host in process, over an in-memory store with a connection and an
 //! interchain-account channel written as ibc-go would leave them: the channel handshake's
 //! metadata checks, packets run all-or-nothing with the account as their only signer, error
-//! acknowledgements that change nothing, and a job's acknowledgement written when it settles.
+//! acknowledgements that change nothing, and a job's acknowledgement written when it settles;
+//! and ICS-20 receives refused for module accounts.
 
 use super::component::with_host;
 use super::ica::{self, account_address, ica_keys, HostParams, Metadata};
@@ -9,7 +10,7 @@ use super::state::path;
 use crate::address::Address;
 use crate::bank;
 use crate::coins::{Coin, BASE_DENOM};
-use crate::component::{AppBuilder, Components, MsgRouter};
+use crate::component::{AppBuilder, BuildInfo, Components};
 use crate::context::{BlockInfo, Ctx};
 use crate::error::AppResult;
 use crate::gas::GasMeter;
@@ -149,10 +150,13 @@ impl Host {
     /// Receives a packet on channel-0 with these messages as its data; the acknowledgement
     /// the host returns now (None: deferred).
     fn recv(&mut self, seq: u64, data: Vec<u8>) -> Option<serde_json::Value> {
-        let router = self.app.msg_router();
+        let app = BuildInfo {
+            router: self.app.msg_router(),
+            ..Default::default()
+        };
         let packet = packet(seq, data);
         self.step(|ctx| {
-            with_host(ctx, &router, |_, r| {
+            with_host(ctx, &app, |_, r| {
                 let (_, ack) = r
                     .ica_host
                     .on_recv_packet_execute(&packet, &"relayer".to_string().into());
@@ -352,11 +356,11 @@ fn ica_on_an_ordered_channel_answers_at_once() {
 }
 
 fn try_open(h: &mut Host, hops: &str, md: &Metadata) -> Result<String, String> {
-    let router = MsgRouter::default();
+    let app = BuildInfo::default();
     let md = serde_json::to_string(md).unwrap();
     let hops: ConnectionId = hops.parse().unwrap();
     h.step(|ctx| {
-        with_host(ctx, &router, |_, r| {
+        with_host(ctx, &app, |_, r| {
             Ok(r.ica_host
                 .on_chan_open_try_validate(
                     Order::Unordered,
@@ -432,4 +436,57 @@ fn attack_ica_open_try_checks_the_metadata() {
         assert!(e.contains(why), "{md:?}: {e}");
     }
     let _ = HostParams::default();
+}
+
+/// Receives an ICS-20 packet on transfer/channel-0 sending 500 uatom from simd to `receiver`;
+/// the acknowledgement as JSON.
+fn recv_transfer(h: &mut Host, seq: u64, receiver: &str) -> serde_json::Value {
+    let app = BuildInfo {
+        router: h.app.msg_router(),
+        module_accounts: vec![Address::module(crate::neuro::MODULE_ACCOUNT)],
+    };
+    let data = serde_json::json!({
+        "denom": "uatom", "amount": "500", "sender": "cosmos1sender", "receiver": receiver,
+    });
+    let packet = Packet {
+        port_id_on_a: "transfer".parse().unwrap(),
+        chan_id_on_a: ChannelId::new(7),
+        port_id_on_b: "transfer".parse().unwrap(),
+        chan_id_on_b: ChannelId::new(0),
+        ..packet(seq, data.to_string().into_bytes())
+    };
+    h.step(|ctx| {
+        with_host(ctx, &app, |_, r| {
+            let (_, ack) = r
+                .transfer
+                .on_recv_packet_execute(&packet, &"relayer".to_string().into());
+            let ack = ack.expect("ICS-20 answers at once");
+            Ok(serde_json::from_slice(ack.as_bytes()).unwrap())
+        })
+    })
+    .unwrap()
+}
+
+/// Attack: an ICS-20 transfer to a module account (an escrow that must hold exactly what its
+/// records owe) gets an error acknowledgement and mints nothing, as ibc-go refuses blocked
+/// addresses; the same packet to a person's account mints the voucher.
+#[test]
+fn attack_a_transfer_to_a_module_account_is_refused() {
+    let mut h = Host::new(chv1::Order::Unordered);
+    let voucher = crate::coins::bank_denom_of("transfer/channel-0/uatom");
+    let module = Address::module(crate::neuro::MODULE_ACCOUNT);
+    let ack = recv_transfer(&mut h, 1, &module.to_bech32());
+    assert!(error_of(&ack).contains("module account"), "{ack}");
+    let held = h
+        .step(|ctx| bank::state::balance(ctx, &module, &voucher))
+        .unwrap();
+    assert_eq!(held, 0);
+    let person = Address::module("a person");
+    let ack = recv_transfer(&mut h, 2, &person.to_bech32());
+    assert!(ack.get("result").is_some(), "{ack}");
+    let got = h
+        .step(|ctx| bank::state::balance(ctx, &person, &voucher))
+        .unwrap();
+    assert_eq!(got, 500);
+    h.end_block();
 }

@@ -96,6 +96,10 @@ fn bank_coin(coin: &PrefixedCoin) -> Result<Coin, HostError> {
 pub struct Transfer<'s, 'c, 'a> {
     pub shared: &'s Shared<'c, 'a>,
     pub params: Params,
+    /// Module accounts: coins sent to one would sit outside every record that accounts for
+    /// it (an escrow holds exactly what its tasks owe), so a packet to one is refused, as
+    /// ibc-go refuses blocked addresses.
+    pub blocked: &'s [Address],
 }
 
 impl std::fmt::Debug for Transfer<'_, '_, '_> {
@@ -142,8 +146,14 @@ impl TokenTransferValidationContext for Transfer<'_, '_, '_> {
     }
 
     fn receiver_account(&self, receiver: &Signer) -> Result<Address, HostError> {
-        Address::parse(receiver.as_ref())
-            .map_err(|e| HostError::invalid_state(format!("receiver: {e}")))
+        let to = Address::parse(receiver.as_ref())
+            .map_err(|e| HostError::invalid_state(format!("receiver: {e}")))?;
+        if self.blocked.contains(&to) {
+            return Err(HostError::invalid_state(format!(
+                "receiver {to} is a module account, which cannot receive transfers"
+            )));
+        }
+        Ok(to)
     }
 
     fn get_port(&self) -> Result<PortId, HostError> {
