@@ -200,7 +200,9 @@ def tiny(model_id, min_replicas=2):
 # the last three development accounts, two approvals needed.
 neuro_params = {"committee": [a["address"] for a in accounts[-3:]] if len(accounts) >= 3 else [],
                 "quorum": 2 if len(accounts) >= 3 else 1, "review_size_threshold": 5000,
-                "review_timeout_blocks": 200}
+                "review_timeout_blocks": 200,
+                # Jobs, like image requests, may pay in simd's stake from channel-0.
+                "fee_denoms": [{"denom": "transfer/channel-0/stake", "units": 2, "uglia": 1}]}
 # tiny-unserved (test fixtures) is held by two validators that never answer: one replica is
 # enough to watch a silent slot be replaced and refunded.
 models = [tiny("tiny")] + ([tiny("tiny-unserved", 1)] if os.environ["FIXTURES"] == "1" else [])
@@ -224,7 +226,10 @@ g["app_state"] = g["app_state"] if app == "simd" else {} if app.startswith("kvst
     "bank": {"balances": [
         {"address": a["address"], "coins": [{"denom": os.environ["DENOM"], "amount": "1000000000000"}]}
         for a in sorted(accounts + operators, key=lambda a: a["address"])]},
-    "inference": {"models": models, "params": small["ext"]},
+    # Requests may pay in simd's stake as it arrives over Glia's first channel (localnet/ibc-up.sh
+    # opens it as channel-0): 2 stake for 1 uglia.
+    "inference": {"models": models, "params": {**small["ext"], "fee_denoms": [
+        {"denom": "transfer/channel-0/stake", "units": 2, "uglia": 1}]}},
     "neuro": {"params": neuro_params},
     # 4 minutes: undelegations in the tests complete within a run, and IBC light clients of
     # this chain (trusting period 2/3 of it, 160 s) stay fresh under a relayer's updates.

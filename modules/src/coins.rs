@@ -2,6 +2,7 @@
 
 use crate::error::{AppError, AppResult};
 use glia_proto::cosmos::cosmos::base::v1beta1::Coin as ProtoCoin;
+use glia_proto::inference::v1::FeeDenom;
 
 /// The staking and fee denom.
 pub const DENOM: &str = "uglia";
@@ -42,6 +43,132 @@ pub fn format_coins(coins: &[Coin]) -> String {
         .map(|c| c.to_string())
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// What a denom other than uglia is worth where the chain accepts it for requests: `units` of
+/// it for `uglia` uglia (both positive). Integer only: prices round up (a payer never pays
+/// less than the uglia price), worth rounds down (nobody is credited more than was paid).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    pub units: u128,
+    pub uglia: u128,
+}
+
+impl Rate {
+    /// uglia itself.
+    pub const ONE: Rate = Rate { units: 1, uglia: 1 };
+
+    /// A price of `amount` uglia in this denom: ceil(amount × units / uglia); `None` when it
+    /// does not fit 128 bits.
+    pub fn price(&self, amount: u128) -> Option<u128> {
+        if self.uglia == 0 {
+            return None;
+        }
+        Some(amount.checked_mul(self.units)?.div_ceil(self.uglia))
+    }
+
+    /// What `amount` of this denom is worth in uglia: floor(amount × uglia / units),
+    /// saturating.
+    pub fn worth(&self, amount: u128) -> u128 {
+        let Some(units) = std::num::NonZeroU128::new(self.units) else {
+            return 0;
+        };
+        match amount.checked_mul(self.uglia) {
+            Some(x) => x / units,
+            None => (amount / units).saturating_mul(self.uglia),
+        }
+    }
+}
+
+/// A fee denom as genesis writes it: `{"denom": "transfer/channel-0/uatom", "units": 1,
+/// "uglia": 2}` (`units` of the denom are worth `uglia` uglia). A trace is stored as the
+/// voucher's `ibc/<hash>`.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisFeeDenom {
+    pub denom: String,
+    pub units: u64,
+    pub uglia: u64,
+}
+
+/// Genesis fee denoms as params store them (traces hashed).
+pub fn fee_denoms_from_genesis(list: &[GenesisFeeDenom]) -> Vec<FeeDenom> {
+    list.iter()
+        .map(|f| FeeDenom {
+            denom: bank_denom_of(&f.denom),
+            units: f.units,
+            uglia: f.uglia,
+        })
+        .collect()
+}
+
+/// Stored fee denoms as genesis exports them; `None` for none, so an export reads as before.
+pub fn fee_denoms_to_genesis(list: &[FeeDenom]) -> Option<Vec<GenesisFeeDenom>> {
+    (!list.is_empty()).then(|| {
+        list.iter()
+            .map(|f| GenesisFeeDenom {
+                denom: f.denom.clone(),
+                units: f.units,
+                uglia: f.uglia,
+            })
+            .collect()
+    })
+}
+
+/// A params list of fee denoms is usable: valid denoms other than uglia, each once, with
+/// positive rates.
+pub fn check_fee_denoms(list: &[FeeDenom]) -> Result<(), String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for f in list {
+        validate_denom(&f.denom).map_err(|e| format!("fee_denoms: {e}"))?;
+        if f.denom == BASE_DENOM {
+            return Err("fee_denoms: uglia is always accepted; list only other denoms".into());
+        }
+        if f.units == 0 || f.uglia == 0 {
+            return Err(format!(
+                "fee_denoms: {} needs positive units and uglia",
+                f.denom
+            ));
+        }
+        if !seen.insert(f.denom.as_str()) {
+            return Err(format!("fee_denoms: {} is listed twice", f.denom));
+        }
+    }
+    Ok(())
+}
+
+/// The rate at which `denom` pays where `list` is accepted: uglia at par, a listed denom at its
+/// rate, anything else `None`.
+pub fn fee_rate(list: &[FeeDenom], denom: &str) -> Option<Rate> {
+    if denom == BASE_DENOM {
+        return Some(Rate::ONE);
+    }
+    list.iter().find(|f| f.denom == denom).map(|f| Rate {
+        units: u128::from(f.units),
+        uglia: u128::from(f.uglia),
+    })
+}
+
+/// The denoms `list` accepts, uglia first, for error messages.
+pub fn accepted_denoms(list: &[FeeDenom]) -> String {
+    std::iter::once(BASE_DENOM)
+        .chain(list.iter().map(|f| f.denom.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The bank denom of a name a person writes: `ibc/<hash>` as given (hash upper-cased), an ICS-20
+/// trace (`transfer/channel-0/uatom`) as the voucher's `ibc/<SHA-256 of the trace>`, anything
+/// else as itself.
+pub fn bank_denom_of(name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    if let Some(hash) = name.strip_prefix("ibc/") {
+        format!("ibc/{}", hash.to_ascii_uppercase())
+    } else if name.contains('/') {
+        format!("ibc/{}", hex::encode_upper(Sha256::digest(name.as_bytes())))
+    } else {
+        name.to_string()
+    }
 }
 
 /// Checks a denom against the SDK's rule: a letter, then 2..=127 of `[a-zA-Z0-9/:._-]`.
@@ -206,5 +333,43 @@ mod tests {
         assert_eq!(p.to_string(), "0.025uglia");
         assert!(GasPrice::parse("abc").is_err());
         assert!(GasPrice::parse("0.1").is_err());
+    }
+
+    /// Prices round up and worth rounds down, so a conversion there and back never credits
+    /// more than was paid; overflow is `None`, never a wrapped price.
+    #[test]
+    fn rates_round_in_the_chains_favour() {
+        let r = Rate { units: 3, uglia: 2 }; // 3 units for 2 uglia
+        assert_eq!(r.price(2), Some(3));
+        assert_eq!(r.price(1), Some(2)); // 1.5 rounds up
+        assert_eq!(r.worth(3), 2);
+        assert_eq!(r.worth(2), 1); // 1.33 rounds down
+        assert_eq!(Rate::ONE.price(7), Some(7));
+        assert_eq!(r.price(u128::MAX), None);
+        assert_eq!(Rate { units: 1, uglia: 0 }.price(5), None);
+        assert_eq!(
+            Rate { units: 2, uglia: 3 }.worth(u128::MAX),
+            u128::MAX,
+            "saturates"
+        );
+        assert_eq!(
+            Rate { units: 4, uglia: 3 }.worth(u128::MAX),
+            (u128::MAX / 4) * 3
+        );
+        for p in [0u128, 1, 2, 5, 999, 1_000_001] {
+            assert!(r.worth(r.price(p).unwrap()) >= p, "{p}");
+        }
+    }
+
+    /// A trace names the voucher ibc-go would mint for it (the hash of `transfer/channel-0/uatom`
+    /// is the one every chain with Cosmos Hub's first channel knows).
+    #[test]
+    fn traces_name_their_vouchers() {
+        assert_eq!(
+            bank_denom_of("transfer/channel-0/uatom"),
+            "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2"
+        );
+        assert_eq!(bank_denom_of("ibc/abc"), "ibc/ABC");
+        assert_eq!(bank_denom_of("uglia"), "uglia");
     }
 }

@@ -10,7 +10,7 @@ use glia_client::keys::Key;
 use glia_client::rpc::Rpc;
 use glia_client::tx::any;
 use glia_modules::coins::{Coin, BASE_DENOM};
-use glia_modules::inference::handler::price_per_result;
+use glia_modules::inference::handler::price_in;
 use glia_proto::inference::v1::*;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -54,6 +54,10 @@ pub struct GenerateImageArgs {
     /// Blocks before unsettled images are refunded (0: the chain's default).
     #[arg(long, default_value_t = 0)]
     pub timeout_blocks: u64,
+    /// Pay in this denom: uglia, or an IBC voucher the chain accepts (`gliad query inference
+    /// params` lists them), by its `ibc/<hash>` or its trace (`transfer/channel-0/uatom`).
+    #[arg(long, default_value = BASE_DENOM)]
+    pub fee_denom: String,
     #[command(flatten)]
     pub signer: SignerArgs,
     /// Wait for settlement and download the images.
@@ -74,17 +78,16 @@ pub fn generate_image(a: GenerateImageArgs) -> Result<()> {
     let signer = a.signer.resolve()?;
     let json = signer.output == Output::Json;
     let (key, rpc) = (&signer.key, &signer.rpc);
-    let price = escrow_for(rpc, &a)?;
-    let msg = build_request(&a, key, price)?;
+    let denom = glia_modules::coins::bank_denom_of(&a.fee_denom);
+    let mut msg = build_request(&a, key, Coin::new(&denom, 0))?;
+    let price = escrow_for(rpc, &msg)?;
+    msg.max_fee = Some(price.to_proto());
     let sent = signer.send(vec![any(&msg)])?;
-    eprintln!(
-        "broadcast {} (escrow {price}{BASE_DENOM}, fee {})",
-        sent.0, sent.2
-    );
+    eprintln!("broadcast {} (escrow {price}, fee {})", sent.0, sent.2);
     let resp: MsgGenerateImageResponse = glia_client::rpc::msg_response(&sent.1)?;
     let id = resp.task_id;
     let mut extra = serde_json::json!({
-        "task_id": id.to_string(), "escrow": format!("{price}{BASE_DENOM}"),
+        "task_id": id.to_string(), "escrow": price.to_string(),
     });
     if !json {
         println!("task {id}");
@@ -114,23 +117,31 @@ fn coin_text(c: &Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin>) -> Str
         .map_or(String::new(), |c| format!("{}{}", c.amount, c.denom))
 }
 
-/// The most the request may cost, at the registered model's price: the escrow it offers.
-fn escrow_for(rpc: &Rpc, a: &GenerateImageArgs) -> Result<u128> {
+/// What request `m` costs at the registered model's price in its max_fee's denom (uglia, or a
+/// voucher at the rate params give it): the escrow it offers. The chain's own pricing, so the
+/// two never disagree.
+fn escrow_for(rpc: &Rpc, m: &MsgGenerateImage) -> Result<Coin> {
     let models: QueryModelsResponse =
         rpc.query("/glia.inference.v1.Query/Models", &QueryModelsRequest {})?;
     let model = models
         .models
         .iter()
-        .find(|m| m.id == a.model)
-        .with_context(|| format!("model {} is not registered", a.model))?;
-    Ok(price_per_result(model, a.steps, a.width, a.height)
-        * u128::from(a.seeds)
-        * u128::from(a.replicas))
+        .find(|x| x.id == m.model_id)
+        .with_context(|| format!("model {} is not registered", m.model_id))?;
+    let params: QueryParamsResponse =
+        rpc.query("/glia.inference.v1.Query/Params", &QueryParamsRequest {})?;
+    let params = params.params.unwrap_or_default();
+    let denom = m.max_fee.as_ref().map_or(BASE_DENOM, |c| c.denom.as_str());
+    let per = price_in(&params, model, m, denom).map_err(|e| anyhow::anyhow!("{}", e.log))?;
+    let total = per
+        .checked_mul(m.seeds.len() as u128)
+        .and_then(|t| t.checked_mul(u128::from(m.replicas)))
+        .context("the price overflows")?;
+    Ok(Coin::new(denom, total))
 }
 
-/// The request message, with its seeds from `--seed` (else the clock) and `price` as its
-/// maximum fee.
-fn build_request(a: &GenerateImageArgs, key: &Key, price: u128) -> Result<MsgGenerateImage> {
+/// The request message, with its seeds from `--seed` (else the clock) and `max_fee`.
+fn build_request(a: &GenerateImageArgs, key: &Key, max_fee: Coin) -> Result<MsgGenerateImage> {
     let first = a.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -153,7 +164,7 @@ fn build_request(a: &GenerateImageArgs, key: &Key, price: u128) -> Result<MsgGen
         scheduler: scheduler as i32,
         seeds: (0..a.seeds).map(|i| first + i).collect(),
         replicas: a.replicas,
-        max_fee: Some(Coin::new(BASE_DENOM, price).to_proto()),
+        max_fee: Some(max_fee.to_proto()),
         timeout_blocks: a.timeout_blocks,
     })
 }

@@ -31,15 +31,20 @@ pub struct SubmitJobArgs {
     /// cnf, wcnf or qubo (default: from the file's header).
     #[arg(long)]
     pub format: Option<String>,
-    /// uglia paid each block to the solvers that improved in it.
+    /// Paid each block (in --fee-denom) to the solvers that improved in it.
     #[arg(long, default_value_t = 0)]
     pub block_fee: u64,
     /// Blocks the job stays open (and pays its block fee).
     #[arg(long, default_value_t = 100)]
     pub max_blocks: u64,
-    /// uglia for the solution that meets the target (or the best at the deadline).
+    /// Paid (in --fee-denom) for the solution that meets the target (or the best at the
+    /// deadline).
     #[arg(long, default_value_t = 0)]
     pub reward: u64,
+    /// Pay the block fee and reward in this denom: uglia, or an IBC voucher the chain accepts
+    /// for jobs (`gliad query neuro params` lists them), by its `ibc/<hash>` or its trace.
+    #[arg(long, default_value = BASE_DENOM)]
+    pub fee_denom: String,
     /// Optimisation jobs: an energy to reach, in the problem's units ("-12.5").
     #[arg(long)]
     pub target: Option<String>,
@@ -59,8 +64,8 @@ pub fn parse_format(s: &str) -> Result<Format> {
     })
 }
 
-fn uglia(a: u64) -> Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin> {
-    (a > 0).then(|| Coin::new(BASE_DENOM, u128::from(a)).to_proto())
+fn coin(denom: &str, a: u64) -> Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin> {
+    (a > 0).then(|| Coin::new(denom, u128::from(a)).to_proto())
 }
 
 pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
@@ -76,13 +81,14 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
     let problem = Problem::parse(format, &text, &Limits::LOCAL)
         .map_err(|e| anyhow::anyhow!("{}: {e}", a.file.display()))?;
     let signer = a.signer.resolve()?;
+    let denom = glia_modules::coins::bank_denom_of(&a.fee_denom);
     let msg = MsgSubmitJob {
         creator: signer.key.address.to_bech32(),
         format: proto_format(format) as i32,
         problem: text.clone(),
-        block_fee: uglia(a.block_fee),
+        block_fee: coin(&denom, a.block_fee),
         max_blocks: a.max_blocks,
-        solution_reward: uglia(a.reward),
+        solution_reward: coin(&denom, a.reward),
         target_energy: a.target.clone().unwrap_or_default(),
     };
     let sent = send(&signer, any(&msg))?;
@@ -95,13 +101,13 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
         println!("job {id}");
     }
     eprintln!(
-        "job {id}: {} — {} variables, escrow {escrow}{BASE_DENOM}",
+        "job {id}: {} — {} variables, escrow {escrow}{denom}",
         status_name(resp.status),
         problem.num_vars(),
     );
     let mut extra = serde_json::json!({
         "job_id": id.to_string(), "status": status_name(resp.status),
-        "escrow": format!("{escrow}{BASE_DENOM}"),
+        "escrow": format!("{escrow}{denom}"),
     });
     if !a.wait {
         if json {
@@ -135,7 +141,7 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
         },
     )?;
     eprintln!(
-        "job {id}: {} — winner {}, paid {}{BASE_DENOM} in block fees and {}{BASE_DENOM} reward, refunded {}{BASE_DENOM}",
+        "job {id}: {} — winner {}, paid {}{denom} in block fees and {}{denom} reward, refunded {}{denom}",
         status_name(job.status),
         if job.winner.is_empty() { "none" } else { &job.winner },
         amount(&job.fees_paid)?,
@@ -144,9 +150,9 @@ pub fn submit_job(a: SubmitJobArgs) -> Result<()> {
     );
     extra["status"] = status_name(job.status).into();
     extra["winner"] = job.winner.clone().into();
-    extra["fees_paid"] = format!("{}{BASE_DENOM}", amount(&job.fees_paid)?).into();
-    extra["reward_paid"] = format!("{}{BASE_DENOM}", amount(&job.reward_paid)?).into();
-    extra["refunded"] = format!("{}{BASE_DENOM}", amount(&job.refunded)?).into();
+    extra["fees_paid"] = format!("{}{denom}", amount(&job.fees_paid)?).into();
+    extra["reward_paid"] = format!("{}{denom}", amount(&job.reward_paid)?).into();
+    extra["refunded"] = format!("{}{denom}", amount(&job.refunded)?).into();
     if !job.has_best {
         if json {
             println!("{}", tx_json(&sent, extra));

@@ -7,6 +7,7 @@ use crate::address::Address;
 use crate::coins::{Coin, BASE_DENOM};
 use crate::context::{Ctx, Kv};
 use crate::error::{AppError, AppResult};
+use std::collections::BTreeMap;
 
 pub use handler::{burn, mint, transfer};
 
@@ -59,11 +60,21 @@ impl Escrow {
         amount: u128,
         purpose: &str,
     ) -> AppResult<()> {
-        transfer(ctx, from, &self.account(), &[Coin::new(BASE_DENOM, amount)]).map_err(|e| {
-            AppError {
-                log: format!("escrow for {purpose}: {}", e.log),
-                ..e
-            }
+        self.hold_coin(ctx, from, &Coin::new(BASE_DENOM, amount), purpose)
+    }
+
+    /// Takes `coin` (any denom: a request may pay in an accepted voucher) from `from` into
+    /// escrow for `purpose`.
+    pub fn hold_coin(
+        &self,
+        ctx: &mut Ctx<'_>,
+        from: &Address,
+        coin: &Coin,
+        purpose: &str,
+    ) -> AppResult<()> {
+        transfer(ctx, from, &self.account(), std::slice::from_ref(coin)).map_err(|e| AppError {
+            log: format!("escrow for {purpose}: {}", e.log),
+            ..e
         })
     }
 
@@ -76,20 +87,42 @@ impl Escrow {
         amount: u128,
         purpose: &str,
     ) -> AppResult<()> {
-        if amount == 0 {
+        self.release_coin(ctx, to, &Coin::new(BASE_DENOM, amount), purpose)
+    }
+
+    /// Pays `coin` out of escrow to `to`, for `purpose`; nothing for a zero amount.
+    pub fn release_coin(
+        &self,
+        ctx: &mut Ctx<'_>,
+        to: &Address,
+        coin: &Coin,
+        purpose: &str,
+    ) -> AppResult<()> {
+        if coin.amount == 0 {
             return Ok(());
         }
-        transfer(ctx, &self.account(), to, &[Coin::new(BASE_DENOM, amount)]).map_err(|e| {
+        transfer(ctx, &self.account(), to, std::slice::from_ref(coin)).map_err(|e| {
             AppError::internal(format!(
-                "{} escrow cannot pay {amount}{BASE_DENOM} for {purpose}: {}",
+                "{} escrow cannot pay {coin} for {purpose}: {}",
                 self.module, e.log
             ))
         })
     }
 
-    /// The one escrow invariant: the account holds exactly `owed`, the sum of the escrows of
-    /// the component's live records (`what` names them).
+    /// The one escrow invariant: the account holds exactly `owed` of the base denom, the sum
+    /// of the escrows of the component's live records (`what` names them), and nothing else.
     pub fn check(&self, kv: &mut impl Kv, owed: u128, what: &str) -> AppResult<()> {
+        self.check_coins(kv, &BTreeMap::from([(BASE_DENOM.to_string(), owed)]), what)
+    }
+
+    /// The escrow invariant where records escrow several denoms: the account holds exactly
+    /// `owed` of each, and no other denom.
+    pub fn check_coins(
+        &self,
+        kv: &mut impl Kv,
+        owed: &BTreeMap<String, u128>,
+        what: &str,
+    ) -> AppResult<()> {
         invariants::check_escrow(kv, self.module, owed, what)
     }
 }

@@ -34,15 +34,40 @@ pub fn check(kv: &mut impl Kv) -> AppResult<()> {
     Ok(())
 }
 
-/// A module account holds exactly `owed` (in the base denom): the sum of the escrows of its
-/// live records, `what` naming them in the error.
-pub fn check_escrow(kv: &mut impl Kv, module: &str, owed: u128, what: &str) -> AppResult<()> {
-    let denom = crate::coins::BASE_DENOM;
-    let held = state::balance(kv, &crate::address::Address::module(module), denom)?;
+/// A module account holds exactly `owed` of each denom (the sums of the escrows of its live
+/// records, `what` naming them in the error) and no other denom.
+pub fn check_escrow(
+    kv: &mut impl Kv,
+    module: &str,
+    owed: &BTreeMap<String, u128>,
+    what: &str,
+) -> AppResult<()> {
+    let held: BTreeMap<String, u128> =
+        state::all_balances(kv, &crate::address::Address::module(module))?
+            .into_iter()
+            .map(|(_, c)| (c.denom, c.amount))
+            .filter(|(_, a)| *a > 0)
+            .collect();
+    let owed: BTreeMap<String, u128> = owed
+        .iter()
+        .filter(|(_, a)| **a > 0)
+        .map(|(d, a)| (d.clone(), *a))
+        .collect();
     if held != owed {
+        let text = |m: &BTreeMap<String, u128>| {
+            if m.is_empty() {
+                "nothing".to_string()
+            } else {
+                m.iter()
+                    .map(|(d, a)| format!("{a}{d}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }
+        };
         return Err(AppError::internal(format!(
-            "{module} escrow invariant broken: module holds {held}{denom}, {what} escrow \
-             {owed}{denom}"
+            "{module} escrow invariant broken: module holds {}, {what} escrow {}",
+            text(&held),
+            text(&owed)
         )));
     }
     Ok(())

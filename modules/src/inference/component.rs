@@ -68,6 +68,7 @@ impl Component for Inference {
             default_work_per_block: Some(p.default_work_per_block),
             executor_jail_quality_bps: Some(p.executor_jail_quality_bps),
             executor_jail_blocks: Some(p.executor_jail_blocks),
+            fee_denoms: crate::coins::fee_denoms_to_genesis(&p.fee_denoms),
         };
         let models = state::models(kv)?
             .into_iter()

@@ -22,4 +22,5 @@ crate::error::error_codes! {
     invalid_executor = 16;
     invalid_timeout = 17;
     invalid_vote_extension = 18;
+    fee_denom_not_accepted = 19;
 }

@@ -34,6 +34,29 @@ pub fn price_per_result(model: &Model, steps: u32, width: u32, height: u32) -> u
     units.div_ceil(1_000_000)
 }
 
+/// What one image from one replica of request `m` costs in `denom`: the uglia price at the
+/// denom's rate, rounded up. An error names the denoms requests may pay in when `denom` is
+/// none of them.
+pub fn price_in(
+    params: &glia_proto::inference::v1::Params,
+    model: &Model,
+    m: &glia_proto::inference::v1::MsgGenerateImage,
+    denom: &str,
+) -> AppResult<u128> {
+    let rate = state::fee_rate(params, denom).ok_or_else(|| {
+        errors::fee_denom_not_accepted(format!(
+            "max_fee is in {denom}, which requests cannot pay in; accepted: {}",
+            crate::coins::accepted_denoms(&params.fee_denoms)
+        ))
+    })?;
+    let uglia = price_per_result(model, m.steps, m.width, m.height);
+    rate.price(uglia).ok_or_else(|| {
+        errors::fee_below_price(format!(
+            "the price of {uglia}{BASE_DENOM} per image does not fit 128 bits in {denom}"
+        ))
+    })
+}
+
 fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage, bank: &Escrow) -> AppResult<Any> {
     let m = &g.msg;
     let params = state::params(ctx)?;
@@ -115,7 +138,8 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage, bank: &Escrow) -> AppRes
         }
         t => t,
     };
-    let per_result = price_per_result(&model, m.steps, m.width, m.height);
+    let per_result = price_in(&params, &model, m, &g.max_fee.denom)?;
+    let denom = g.max_fee.denom.as_str();
     let total = per_result
         .checked_mul(m.seeds.len() as u128)
         .and_then(|t| t.checked_mul(u128::from(m.replicas)))
@@ -126,9 +150,9 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage, bank: &Escrow) -> AppRes
                 m.replicas
             ))
         })?;
-    if g.max_fee.denom != BASE_DENOM || g.max_fee.amount < total {
+    if g.max_fee.amount < total {
         return Err(errors::fee_below_price(format!(
-            "max_fee {} is below the price {total}{BASE_DENOM} ({per_result}{BASE_DENOM} per image per replica × {} seeds × {} replicas)",
+            "max_fee {} is below the price {total}{denom} ({per_result}{denom} per image per replica × {} seeds × {} replicas)",
             g.max_fee,
             m.seeds.len(),
             m.replicas
@@ -146,8 +170,8 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage, bank: &Escrow) -> AppRes
         )));
     }
     // Checks done; from here on only writes (and the escrow, whose failure rolls back the tx).
-    let escrow = Coin::new(BASE_DENOM, total);
-    bank.hold(ctx, &g.creator, total, "an image task")?;
+    let escrow = Coin::new(denom, total);
+    bank.hold_coin(ctx, &g.creator, &escrow, "an image task")?;
     let id = state::next_task_id(ctx)?;
     let height = ctx.block.height;
     let task = Task {
@@ -164,7 +188,7 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage, bank: &Escrow) -> AppRes
         seeds: m.seeds.clone(),
         replicas: m.replicas,
         escrow: Some(escrow.to_proto()),
-        price_per_result: Some(Coin::new(BASE_DENOM, per_result).to_proto()),
+        price_per_result: Some(Coin::new(denom, per_result).to_proto()),
         created_height: height,
         timeout_height: height.saturating_add(timeout),
         status: TaskStatus::Pending as i32,

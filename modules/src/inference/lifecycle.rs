@@ -62,6 +62,9 @@ pub struct GenesisParams {
     pub executor_jail_quality_bps: Option<u32>,
     /// Blocks a jailed executor is drawn for nothing (positive).
     pub executor_jail_blocks: Option<u64>,
+    /// Vouchers requests may pay in besides uglia, each at a fixed rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee_denoms: Option<Vec<crate::coins::GenesisFeeDenom>>,
 }
 
 /// The width/height multiple a model gets when genesis names none: the executor's pipeline
@@ -116,6 +119,9 @@ fn check_params(p: &Params) -> AppResult<()> {
     if p.executor_jail_blocks == 0 {
         return bad("executor_jail_blocks must be positive");
     }
+    if let Err(e) = crate::coins::check_fee_denoms(&p.fee_denoms) {
+        return bad(&e);
+    }
     Ok(())
 }
 
@@ -139,6 +145,9 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
             executor_jail_quality_bps,
             executor_jail_blocks
         );
+        if let Some(fds) = &gp.fee_denoms {
+            p.fee_denoms = crate::coins::fee_denoms_from_genesis(fds);
+        }
     }
     check_params(&p)?;
     state::set_params(ctx, &p)?;
@@ -322,9 +331,9 @@ pub fn end_block(ctx: &mut Ctx<'_>, bank: &Escrow) -> AppResult<()> {
     settle::end_block(ctx, bank)
 }
 
-/// The module account holds exactly the escrows of pending tasks.
+/// The module account holds exactly the escrows of pending tasks, denom by denom.
 pub fn check_invariants(ctx: &mut Ctx<'_>, bank: &Escrow) -> AppResult<()> {
-    let mut owed = 0u128;
+    let mut owed = std::collections::BTreeMap::<String, u128>::new();
     for id in state::open_task_ids(ctx)? {
         let t = state::task(ctx, id)?
             .ok_or_else(|| AppError::internal(format!("open task {id} has no record")))?;
@@ -333,14 +342,13 @@ pub fn check_invariants(ctx: &mut Ctx<'_>, bank: &Escrow) -> AppResult<()> {
                 "task {id} is indexed open but settled"
             )));
         }
-        let escrow = t
-            .escrow
-            .as_ref()
-            .map_or(Ok(0), |c| parse_amount(&c.amount))
-            .map_err(AppError::internal)?;
-        owed = owed
-            .checked_add(escrow)
-            .ok_or_else(|| AppError::overflow("the escrows of open tasks"))?;
+        if let Some(c) = &t.escrow {
+            let amount = parse_amount(&c.amount).map_err(AppError::internal)?;
+            let sum = owed.entry(c.denom.clone()).or_default();
+            *sum = sum
+                .checked_add(amount)
+                .ok_or_else(|| AppError::overflow("the escrows of open tasks"))?;
+        }
     }
-    bank.check(ctx, owed, "open tasks")
+    bank.check_coins(ctx, &owed, "open tasks")
 }

@@ -321,6 +321,13 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params, bank: &Escrow) -> 
     let threshold = state::model(ctx, &task.model_id)?.map_or(0, |m| m.phash_threshold);
     let per_result = amount_of(&task.price_per_result)?;
     let escrow = amount_of(&task.escrow)?;
+    // The denom the requester paid in (uglia, or a voucher params accept); pay and refunds go
+    // out in it, and the useful-work pool counts what it is worth in uglia.
+    let denom = task
+        .escrow
+        .as_ref()
+        .map_or(BASE_DENOM.to_string(), |c| c.denom.clone());
+    let rate = state::fee_rate(p, &denom);
     let mut pay: BTreeMap<String, u128> = BTreeMap::new();
     let mut outvoted: Vec<(String, u64)> = Vec::new();
     let mut outcomes = Vec::with_capacity(task.seeds.len());
@@ -402,10 +409,10 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params, bank: &Escrow) -> 
         let to = Address::parse(op).map_err(AppError::internal)?;
         // To the operator's withdraw address: the executor's hot key need not hold its pay.
         let payee = crate::distribution::payee(ctx, &to)?;
-        bank.release(
+        bank.release_coin(
             ctx,
             &payee,
-            *amount,
+            &Coin::new(&denom, *amount),
             &format!("results of task {}", task.id),
         )?;
         paid = paid
@@ -432,7 +439,8 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params, bank: &Escrow) -> 
                 worker: &to,
                 validator,
                 requester: &requester,
-                paid: *amount,
+                // A voucher params no longer accept counts for nothing.
+                paid: rate.map_or(0, |r| r.worth(*amount)),
                 quality_bps: e.map_or(0, |e| e.quality_bps),
                 kind: "image",
             },
@@ -453,10 +461,10 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params, bank: &Escrow) -> 
     })?;
     if refund > 0 {
         let creator = Address::parse(&task.creator).map_err(AppError::internal)?;
-        bank.release(
+        bank.release_coin(
             ctx,
             &creator,
-            refund,
+            &Coin::new(&denom, refund),
             &format!("the refund of task {}", task.id),
         )?;
     }
@@ -469,21 +477,21 @@ pub fn settle(ctx: &mut Ctx<'_>, task: &mut Task, p: &Params, bank: &Escrow) -> 
     };
     task.status = status as i32;
     task.outcomes = outcomes;
-    task.paid = Some(Coin::new(BASE_DENOM, paid).to_proto());
-    task.refunded = Some(Coin::new(BASE_DENOM, refund).to_proto());
+    task.paid = Some(Coin::new(&denom, paid).to_proto());
+    task.refunded = Some(Coin::new(&denom, refund).to_proto());
     task.settled_height = ctx.block.height;
     events::settled(
         ctx,
         task.id,
         status.as_str_name(),
-        &format!("{paid}{BASE_DENOM}"),
-        &format!("{refund}{BASE_DENOM}"),
+        &format!("{paid}{denom}"),
+        &format!("{refund}{denom}"),
     );
     // A task an interchain account requested answers its packet: the settled task (hashes,
     // blob URLs), or why no image came.
     let outcome = if status == TaskStatus::Refunded {
         Err(format!(
-            "no image was agreed by height {} (refunded {refund}{BASE_DENOM})",
+            "no image was agreed by height {} (refunded {refund}{denom})",
             ctx.block.height
         ))
     } else {

@@ -74,7 +74,13 @@ pub fn default_params() -> Params {
         default_work_per_block: 2_000,
         executor_jail_quality_bps: 5_000,
         executor_jail_blocks: 600,
+        fee_denoms: Vec::new(),
     }
+}
+
+/// The rate at which requests pay in `denom` (uglia at par, an accepted voucher at its rate).
+pub fn fee_rate(p: &Params, denom: &str) -> Option<crate::coins::Rate> {
+    crate::coins::fee_rate(&p.fee_denoms, denom)
 }
 
 pub fn params(kv: &mut impl Kv) -> AppResult<Params> {

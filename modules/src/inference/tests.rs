@@ -1658,3 +1658,194 @@ fn executor_pay_goes_to_the_withdraw_address_and_is_counted() {
         assert_eq!(net.step(|c| work::earned_from(c, "job", op)).unwrap(), 0);
     }
 }
+
+/// A voucher simd's `uatom` becomes when it crosses Glia's first channel, accepted at 3 units
+/// for 2 uglia.
+const TRACE: &str = "transfer/channel-0/uatom";
+
+fn voucher_params() -> Option<lifecycle::GenesisParams> {
+    Some(lifecycle::GenesisParams {
+        fee_denoms: Some(vec![crate::coins::GenesisFeeDenom {
+            denom: TRACE.into(),
+            units: 3,
+            uglia: 2,
+        }]),
+        ..Default::default()
+    })
+}
+
+impl Net {
+    fn balance_of(&mut self, a: &Address, denom: &str) -> u128 {
+        let (a, d) = (a.clone(), denom.to_string());
+        self.step(|ctx| bank::state::balance(ctx, &a, &d)).unwrap()
+    }
+
+    fn request_in(&self, seeds: Vec<u64>, replicas: u32, fee: Coin) -> MsgGenerateImage {
+        MsgGenerateImage {
+            max_fee: Some(fee.to_proto()),
+            ..self.request(seeds, replicas)
+        }
+    }
+}
+
+/// Earnings without chores, for requesters: a request paid in an IBC voucher the params accept
+/// escrows the voucher at the rate (rounded up), pays executors and refunds the requester in
+/// it, and counts the executors' work at its uglia worth (rounded down). The escrow invariant
+/// holds denom by denom at every block (Net::end_block checks it).
+#[test]
+fn a_request_paid_in_an_accepted_voucher_is_escrowed_paid_and_refunded_in_it() {
+    use crate::distribution::work;
+    let voucher = crate::coins::bank_denom_of(TRACE);
+    assert!(voucher.starts_with("ibc/"), "{voucher}");
+    let mut net = Net::with_params(3, voucher_params());
+    let creator = net.creator.clone();
+    net.step(|ctx| bank::mint(ctx, &creator, &[Coin::new(&voucher, 1_000_000)]))
+        .unwrap();
+    let uglia_before = net.balance(&creator);
+    let next = net.step(state::next_task_id).unwrap();
+    net.store.0.insert(
+        state::state_key::NEXT_TASK_ID.into(),
+        glia_proto::store::v1::Counter { next }.encode_to_vec(),
+    );
+    // 16,384 uglia per image per replica is 24,576 of the voucher; 2 seeds × 2 replicas.
+    let per = 16_384u128 * 3 / 2;
+    net.exec(
+        net.request_in(vec![1, 2], 2, Coin::new(&voucher, 4 * per))
+            .type_url_any(),
+    )
+    .unwrap();
+    let t = net.task(next);
+    assert_eq!(t.escrow.as_ref().unwrap().denom, voucher);
+    assert_eq!(amount(&t.escrow), 4 * per);
+    assert_eq!(amount(&t.price_per_result), per);
+    assert_eq!(net.balance_of(&creator, &voucher), 1_000_000 - 4 * per);
+    assert_eq!(net.balance(&creator), uglia_before, "no uglia taken");
+    net.end_block();
+    let all: Vec<usize> = (0..3).collect();
+    net.begin_block(None, &all);
+    let task = net.task(next);
+    net.end_block();
+    let execs = net.executors_of(&task);
+    // Seed 1 agreed; seed 2 contradicted (no majority): refunded.
+    net.report_all(
+        &task,
+        &[(execs[0], &[0xAB, 0]), (execs[1], &[0xAB, u64::MAX])],
+    );
+    net.end_block();
+    let t = net.task(next);
+    assert_eq!(t.status, TaskStatus::Partial as i32);
+    assert_eq!(t.paid.as_ref().unwrap().denom, voucher);
+    assert_eq!(amount(&t.paid), 2 * per);
+    assert_eq!(amount(&t.refunded), 2 * per);
+    assert_eq!(net.balance_of(&creator, &voucher), 1_000_000 - 2 * per);
+    let module = Address::module(MODULE_ACCOUNT);
+    assert_eq!(net.balance_of(&module, &voucher), 0);
+    for e in &execs {
+        let op = net.operators[*e].clone();
+        assert_eq!(net.balance_of(&op, &voucher), per);
+        // 24,576 voucher units are worth 16,384 uglia to the useful-work pool.
+        let earned = net.step(|c| work::earned_from(c, "image", &op)).unwrap();
+        assert_eq!(earned, 16_384);
+        let score = net.step(|c| work::current(c, &op)).unwrap().unwrap();
+        assert_eq!(score.fees, "16384");
+    }
+    let settled = net.take_events("task_settled");
+    assert!(
+        settled
+            .iter()
+            .any(|e| e.get("paid") == Some(&format!("{}{voucher}", 2 * per))),
+        "{settled:?}"
+    );
+}
+
+/// Attacks on the fee denom: paying in a denom the params do not list (a worthless token
+/// someone minted elsewhere), or in an accepted voucher but at its uglia amount (below the
+/// rate), is refused with its own code, and nothing moves.
+#[test]
+fn attack_paying_in_an_unaccepted_denom_or_below_the_rate_is_refused() {
+    let voucher = crate::coins::bank_denom_of(TRACE);
+    let junk = crate::coins::bank_denom_of("transfer/channel-9/ujunk");
+    let mut net = Net::with_params(3, voucher_params());
+    let creator = net.creator.clone();
+    net.step(|ctx| {
+        bank::mint(
+            ctx,
+            &creator,
+            &[Coin::new(&voucher, 1_000_000), Coin::new(&junk, 1_000_000)],
+        )
+    })
+    .unwrap();
+    let before = net.slice("");
+    let e = net
+        .exec(
+            net.request_in(vec![1], 2, Coin::new(&junk, 1_000_000))
+                .type_url_any(),
+        )
+        .unwrap_err();
+    assert_eq!((e.codespace, e.code), ("inference", 19), "{}", e.log);
+    assert!(
+        e.log.contains(&voucher) && e.log.contains("uglia"),
+        "{}",
+        e.log
+    );
+    // 2 × 16,384 uglia is 49,152 of the voucher: 32,768 (the uglia figure) is not enough.
+    let e = net
+        .exec(
+            net.request_in(vec![1], 2, Coin::new(&voucher, 32_768))
+                .type_url_any(),
+        )
+        .unwrap_err();
+    assert_eq!((e.codespace, e.code), ("inference", 6), "{}", e.log);
+    assert!(e.log.contains("49152"), "{}", e.log);
+    assert_eq!(net.slice(""), before, "nothing changed");
+    // Without vouchers in params, a voucher is refused too.
+    let mut plain = Net::new(3);
+    let creator = plain.creator.clone();
+    plain
+        .step(|ctx| bank::mint(ctx, &creator, &[Coin::new(&voucher, 1_000_000)]))
+        .unwrap();
+    let e = plain
+        .exec(
+            plain
+                .request_in(vec![1], 2, Coin::new(&voucher, 1_000_000))
+                .type_url_any(),
+        )
+        .unwrap_err();
+    assert_eq!((e.codespace, e.code), ("inference", 19), "{}", e.log);
+}
+
+/// Genesis refuses fee denoms that would make prices meaningless (a zero rate, uglia itself, a
+/// denom twice, a malformed one) and exports what it stored: the voucher's hash for a trace.
+#[test]
+fn fee_denoms_are_checked_at_genesis_and_exported_by_hash() {
+    let fd = |denom: &str, units, uglia| crate::coins::GenesisFeeDenom {
+        denom: denom.into(),
+        units,
+        uglia,
+    };
+    for (bad, why) in [
+        (vec![fd(TRACE, 0, 1)], "positive"),
+        (vec![fd(TRACE, 1, 0)], "positive"),
+        (vec![fd("uglia", 1, 1)], "always accepted"),
+        (vec![fd(TRACE, 1, 1), fd(TRACE, 2, 2)], "twice"),
+        (vec![fd("1bad", 1, 1)], "invalid denom"),
+    ] {
+        let g = Genesis {
+            params: Some(lifecycle::GenesisParams {
+                fee_denoms: Some(bad),
+                ..Default::default()
+            }),
+            models: vec![],
+        };
+        let store = MemStore::default();
+        let block = BlockInfo::default();
+        let mut ctx = Ctx::new(&store, GasMeter::infinite(), &block);
+        let e = lifecycle::init_genesis(&mut ctx, &g).unwrap_err();
+        assert!(e.log.contains(why), "{why}: {}", e.log);
+    }
+    let mut net = Net::with_params(1, voucher_params());
+    let p = net.step(|c| state::params(c)).unwrap();
+    assert_eq!(p.fee_denoms.len(), 1);
+    assert_eq!(p.fee_denoms[0].denom, crate::coins::bank_denom_of(TRACE));
+    assert_eq!((p.fee_denoms[0].units, p.fee_denoms[0].uglia), (3, 2));
+}

@@ -68,6 +68,7 @@ impl Component for Neuro {
             review_timeout_blocks: Some(p.review_timeout_blocks),
             verify_gas_per_unit: Some(p.verify_gas_per_unit),
             reveal_blocks: Some(p.reveal_blocks),
+            fee_denoms: crate::coins::fee_denoms_to_genesis(&p.fee_denoms),
         };
         genesis_json(
             NAME,

@@ -27,4 +27,5 @@ crate::error::error_codes! {
     commitment_mismatch = 22;
     reveal_too_early = 23;
     invalid_salt = 24;
+    fee_denom_not_accepted = 25;
 }

@@ -60,8 +60,14 @@ pub fn amount(c: &Option<ProtoCoin>) -> AppResult<u128> {
     })
 }
 
-pub fn coin(a: u128) -> Option<ProtoCoin> {
-    Some(Coin::new(BASE_DENOM, a).to_proto())
+/// `a` of `denom`.
+pub fn coin_in(denom: &str, a: u128) -> Option<ProtoCoin> {
+    Some(Coin::new(denom, a).to_proto())
+}
+
+/// What a job pays in: its escrow's denom (every coin of a job is in it).
+pub fn denom_of(job: &Job) -> &str {
+    job.escrow.as_ref().map_or(BASE_DENOM, |c| c.denom.as_str())
 }
 
 pub fn status_name(s: i32) -> &'static str {
@@ -176,6 +182,13 @@ fn submit_job(ctx: &mut Ctx<'_>, m: &SubmitJob, bank: &Escrow) -> AppResult<Any>
             m.max_blocks, params.max_blocks
         )));
     }
+    let rate = crate::coins::fee_rate(&params.fee_denoms, &m.denom).ok_or_else(|| {
+        errors::fee_denom_not_accepted(format!(
+            "the job pays in {}, which jobs cannot pay in; accepted: {}",
+            m.denom,
+            crate::coins::accepted_denoms(&params.fee_denoms)
+        ))
+    })?;
     let problem = parse_metered(ctx, &params, m.format, &m.problem)?;
     let decimals = match &problem {
         Problem::Qubo(q) => q.decimals,
@@ -209,7 +222,13 @@ fn submit_job(ctx: &mut Ctx<'_>, m: &SubmitJob, bank: &Escrow) -> AppResult<Any>
         )));
     }
     // Checks done; from here on only writes.
-    bank.hold(ctx, &m.creator, escrow, "a job's fees and reward")?;
+    let denom = m.denom.as_str();
+    bank.hold_coin(
+        ctx,
+        &m.creator,
+        &Coin::new(denom, escrow),
+        "a job's fees and reward",
+    )?;
     let id = state::next_job_id(ctx)?;
     let height = ctx.block.height;
     let (num_clauses, num_vars) = match &problem {
@@ -226,19 +245,20 @@ fn submit_job(ctx: &mut Ctx<'_>, m: &SubmitJob, bank: &Escrow) -> AppResult<Any>
         num_clauses,
         size,
         decimals,
-        block_fee: coin(m.block_fee),
+        block_fee: coin_in(denom, m.block_fee),
         max_blocks: m.max_blocks,
-        solution_reward: coin(m.reward),
+        solution_reward: coin_in(denom, m.reward),
         has_target: target.is_some(),
         target_energy: target.unwrap_or(0),
         status: JobStatus::Open as i32,
         created_height: height,
-        escrow: coin(escrow),
-        fees_paid: coin(0),
-        reward_paid: coin(0),
-        refunded: coin(0),
+        escrow: coin_in(denom, escrow),
+        fees_paid: coin_in(denom, 0),
+        reward_paid: coin_in(denom, 0),
+        refunded: coin_in(denom, 0),
         baseline_energy: baseline,
-        pay_per_unit_micro: (escrow.saturating_mul(1_000_000)
+        // Ranked by the pay's uglia worth, so a voucher's larger numbers buy no place.
+        pay_per_unit_micro: (rate.worth(escrow).saturating_mul(1_000_000)
             / std::num::NonZeroU128::new(u128::from(size)).unwrap_or(std::num::NonZeroU128::MIN))
         .min(u128::from(u64::MAX)) as u64,
         ..Default::default()
@@ -259,7 +279,7 @@ fn submit_job(ctx: &mut Ctx<'_>, m: &SubmitJob, bank: &Escrow) -> AppResult<Any>
         &job.creator,
         m.format.name(),
         size,
-        &Coin::new(BASE_DENOM, escrow).to_string(),
+        &Coin::new(denom, escrow).to_string(),
         status_name(job.status),
     );
     Ok(any(&MsgSubmitJobResponse {
@@ -338,7 +358,7 @@ fn cancel_job(ctx: &mut Ctx<'_>, c: &CancelJob) -> AppResult<Any> {
     close(ctx, &mut job, JobStatus::Cancelled)?;
     state::set_job(ctx, &job)?;
     Ok(any(&MsgCancelJobResponse {
-        refunded: coin(refund),
+        refunded: coin_in(denom_of(&job), refund),
     }))
 }
 

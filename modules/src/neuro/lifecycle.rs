@@ -1,10 +1,10 @@
 //! Neuro genesis, end of block (block fees, closing, deadlines) and the escrow invariant.
 
-use super::handler::{amount, coin, status_name};
+use super::handler::{amount, coin_in, denom_of, status_name};
 use super::{events, state, MODULE_ACCOUNT};
 use crate::address::Address;
 use crate::bank::Escrow;
-use crate::coins::{Coin, BASE_DENOM};
+use crate::coins::Coin;
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use glia_proto::neuro::v1::{Job, JobStatus, Params, ProblemFormat};
@@ -31,6 +31,9 @@ pub struct GenesisParams {
     pub review_timeout_blocks: Option<u64>,
     pub verify_gas_per_unit: Option<u64>,
     pub reveal_blocks: Option<u64>,
+    /// Vouchers jobs may pay in besides uglia, each at a fixed rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee_denoms: Option<Vec<crate::coins::GenesisFeeDenom>>,
 }
 
 fn check_params(p: &Params) -> AppResult<()> {
@@ -66,6 +69,9 @@ fn check_params(p: &Params) -> AppResult<()> {
             p.committee.len()
         ));
     }
+    if let Err(e) = crate::coins::check_fee_denoms(&p.fee_denoms) {
+        return bad(e);
+    }
     Ok(())
 }
 
@@ -87,6 +93,9 @@ pub fn init_genesis(ctx: &mut Ctx<'_>, g: &Genesis) -> AppResult<()> {
             verify_gas_per_unit,
             reveal_blocks
         );
+        if let Some(fds) = &gp.fee_denoms {
+            p.fee_denoms = crate::coins::fee_denoms_from_genesis(fds);
+        }
     }
     check_params(&p)?;
     state::set_params(ctx, &p)?;
@@ -125,6 +134,8 @@ fn settle(ctx: &mut Ctx<'_>, job: &mut Job, bank: &Escrow) -> AppResult<()> {
         job.deadline_height
     };
     let blocks = last.saturating_sub(job.start_height).saturating_add(1);
+    let denom = denom_of(job).to_string();
+    let rate = crate::coins::fee_rate(&state::params(ctx)?.fee_denoms, &denom);
     let pool = amount(&job.block_fee)?
         .checked_mul(u128::from(blocks))
         .ok_or_else(|| AppError::overflow(format!("job {} block fees", job.id)))?;
@@ -169,7 +180,12 @@ fn settle(ctx: &mut Ctx<'_>, job: &mut Job, bank: &Escrow) -> AppResult<()> {
         if s.solver != job.creator && paid > 0 {
             let to = Address::parse(&s.solver).map_err(AppError::internal)?;
             let payee = crate::distribution::payee(ctx, &to)?;
-            bank.release(ctx, &payee, paid, &format!("a solution to job {}", job.id))?;
+            bank.release_coin(
+                ctx,
+                &payee,
+                &Coin::new(&denom, paid),
+                &format!("a solution to job {}", job.id),
+            )?;
             // Solvers have no quality record: their improvement is what they are paid by.
             let requester = Address::parse(&job.creator).map_err(AppError::internal)?;
             crate::distribution::record_work(
@@ -178,7 +194,8 @@ fn settle(ctx: &mut Ctx<'_>, job: &mut Job, bank: &Escrow) -> AppResult<()> {
                     worker: &to,
                     validator: None,
                     requester: &requester,
-                    paid,
+                    // Its uglia worth (a voucher params no longer accept: nothing).
+                    paid: rate.map_or(0, |r| r.worth(paid)),
                     quality_bps: 10_000,
                     kind: "job",
                 },
@@ -191,12 +208,14 @@ fn settle(ctx: &mut Ctx<'_>, job: &mut Job, bank: &Escrow) -> AppResult<()> {
         events::solution_paid(ctx, job.id, &s.solver, s.improvement, &s.paid);
     }
     let spent = fees_paid.saturating_add(reward_paid);
-    job.escrow =
-        coin(amount(&job.escrow)?.checked_sub(spent).ok_or_else(|| {
+    job.escrow = coin_in(
+        &denom,
+        amount(&job.escrow)?.checked_sub(spent).ok_or_else(|| {
             AppError::internal(format!("job {} escrow cannot pay {spent}", job.id))
-        })?);
-    job.fees_paid = coin(fees_paid);
-    job.reward_paid = coin(reward_paid);
+        })?,
+    );
+    job.fees_paid = coin_in(&denom, fees_paid);
+    job.reward_paid = coin_in(&denom, reward_paid);
     if reward > 0 {
         job.winner = job.best_solver.clone();
     }
@@ -207,12 +226,19 @@ fn settle(ctx: &mut Ctx<'_>, job: &mut Job, bank: &Escrow) -> AppResult<()> {
 fn refund(ctx: &mut Ctx<'_>, job: &mut Job, bank: &Escrow) -> AppResult<()> {
     settle(ctx, job, bank)?;
     let left = amount(&job.escrow)?;
+    let denom = denom_of(job).to_string();
     if left > 0 {
         let to = Address::parse(&job.creator).map_err(AppError::internal)?;
-        bank.release(ctx, &to, left, &format!("the refund of job {}", job.id))?;
+        bank.release_coin(
+            ctx,
+            &to,
+            &Coin::new(&denom, left),
+            &format!("the refund of job {}", job.id),
+        )?;
     }
-    job.escrow = coin(0);
-    job.refunded = coin(
+    job.escrow = coin_in(&denom, 0);
+    job.refunded = coin_in(
+        &denom,
         amount(&job.refunded)?
             .checked_add(left)
             .ok_or_else(|| AppError::overflow(format!("job {} refund", job.id)))?,
@@ -223,8 +249,8 @@ fn refund(ctx: &mut Ctx<'_>, job: &mut Job, bank: &Escrow) -> AppResult<()> {
         job.id,
         status_name(job.status),
         &job.winner,
-        &Coin::new(BASE_DENOM, amount(&job.reward_paid)?).to_string(),
-        &Coin::new(BASE_DENOM, left).to_string(),
+        &Coin::new(&denom, amount(&job.reward_paid)?).to_string(),
+        &Coin::new(&denom, left).to_string(),
     );
     ica_outcome(ctx, job)
 }
@@ -293,9 +319,9 @@ pub fn end_block(ctx: &mut Ctx<'_>, bank: &Escrow) -> AppResult<()> {
     Ok(())
 }
 
-/// The module account holds exactly the escrows of jobs not yet closed.
+/// The module account holds exactly the escrows of jobs not yet closed, denom by denom.
 pub fn check_invariants(ctx: &mut Ctx<'_>, bank: &Escrow) -> AppResult<()> {
-    let mut owed = 0u128;
+    let mut owed = std::collections::BTreeMap::<String, u128>::new();
     let mut ids = state::open_job_ids(ctx)?;
     for (k, _) in ctx.scan(state::state_key::REVIEW_DEADLINE_PREFIX)? {
         ids.push(state::trailing_id(&k)?);
@@ -308,9 +334,10 @@ pub fn check_invariants(ctx: &mut Ctx<'_>, bank: &Escrow) -> AppResult<()> {
                 status_name(j.status)
             )));
         }
-        owed = owed
+        let sum = owed.entry(denom_of(&j).to_string()).or_default();
+        *sum = sum
             .checked_add(amount(&j.escrow)?)
             .ok_or_else(|| AppError::overflow("the escrows of live jobs"))?;
     }
-    bank.check(ctx, owed, "live jobs")
+    bank.check_coins(ctx, &owed, "live jobs")
 }

@@ -3,7 +3,7 @@
 use super::errors;
 use super::problem::Format;
 use crate::address::Address;
-use crate::coins::{parse_coins, Coin, BASE_DENOM};
+use crate::coins::{parse_coins, Coin};
 use crate::error::{AppError, AppResult};
 use glia_proto::cosmos::Any;
 use glia_proto::neuro::v1::{
@@ -47,6 +47,8 @@ pub struct SubmitJob {
     pub creator: Address,
     pub format: Format,
     pub problem: String,
+    /// What the fee and reward are paid in: uglia or a voucher (params decide which).
+    pub denom: String,
     /// 0 when no block fee is offered.
     pub block_fee: u128,
     pub max_blocks: u64,
@@ -98,24 +100,19 @@ fn address(s: &str, role: &str) -> AppResult<Address> {
     Address::parse(s).map_err(|e| AppError::invalid_address(format!("invalid {role} address: {e}")))
 }
 
-/// An optional uglia amount: absent or zero is 0.
-fn amount(
+/// An optional coin: absent or zero is none. Its denom is checked against params when the
+/// job is submitted (uglia, or a voucher the params accept).
+fn fee(
     c: &Option<glia_proto::cosmos::cosmos::base::v1beta1::Coin>,
     what: &str,
-) -> AppResult<u128> {
-    let Some(c) = c else { return Ok(0) };
+) -> AppResult<Option<Coin>> {
+    let Some(c) = c else { return Ok(None) };
     if c.amount == "0" {
-        return Ok(0);
+        return Ok(None);
     }
-    let coins: Vec<Coin> = parse_coins(std::slice::from_ref(c), false)
+    let mut coins: Vec<Coin> = parse_coins(std::slice::from_ref(c), false)
         .map_err(|e| errors::invalid_fee(format!("{what}: {}", e.log)))?;
-    if coins[0].denom != BASE_DENOM {
-        return Err(errors::invalid_fee(format!(
-            "{what} must be paid in {BASE_DENOM}, not {}",
-            coins[0].denom
-        )));
-    }
-    Ok(coins[0].amount)
+    Ok(coins.pop())
 }
 
 fn check_submit_job(m: MsgSubmitJob) -> AppResult<SubmitJob> {
@@ -140,13 +137,28 @@ fn check_submit_job(m: MsgSubmitJob) -> AppResult<SubmitJob> {
             m.problem.len()
         )));
     }
-    let block_fee = amount(&m.block_fee, "block_fee")?;
-    let reward = amount(&m.solution_reward, "solution_reward")?;
-    if block_fee == 0 && reward == 0 {
-        return Err(errors::invalid_fee(
-            "a job must pay something: block_fee and solution_reward are both zero",
-        ));
-    }
+    let (block_fee, reward) = (
+        fee(&m.block_fee, "block_fee")?,
+        fee(&m.solution_reward, "solution_reward")?,
+    );
+    let denom = match (&block_fee, &reward) {
+        (None, None) => {
+            return Err(errors::invalid_fee(
+                "a job must pay something: block_fee and solution_reward are both zero",
+            ))
+        }
+        (Some(f), Some(r)) if f.denom != r.denom => {
+            return Err(errors::invalid_fee(format!(
+                "block_fee is in {} and solution_reward in {}: a job pays in one denom",
+                f.denom, r.denom
+            )))
+        }
+        (Some(c), _) | (None, Some(c)) => c.denom.clone(),
+    };
+    let (block_fee, reward) = (
+        block_fee.map_or(0, |c| c.amount),
+        reward.map_or(0, |c| c.amount),
+    );
     if m.max_blocks == 0 {
         return Err(errors::invalid_max_blocks("max_blocks must be at least 1"));
     }
@@ -166,6 +178,7 @@ fn check_submit_job(m: MsgSubmitJob) -> AppResult<SubmitJob> {
         creator,
         format,
         problem: m.problem,
+        denom,
         block_fee,
         max_blocks: m.max_blocks,
         reward,

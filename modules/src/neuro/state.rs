@@ -101,6 +101,7 @@ pub fn default_params() -> Params {
         review_timeout_blocks: 100,
         verify_gas_per_unit: 10,
         reveal_blocks: 3,
+        fee_denoms: Vec::new(),
     }
 }
 

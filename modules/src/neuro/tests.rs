@@ -865,3 +865,115 @@ fn solver_pay_goes_to_the_withdraw_address_and_is_counted() {
     let earned = n.ctx_step(|c| work::earned_from(c, "job", &s1)).unwrap();
     assert_eq!(earned, paid);
 }
+
+/// simd's uatom over Glia's first channel, accepted for jobs at 3 units for 2 uglia.
+const TRACE: &str = "transfer/channel-0/uatom";
+
+impl Net {
+    /// Jobs may pay in TRACE's voucher; the creator holds FUNDS of it. Returns its denom.
+    fn accept_voucher(&mut self) -> String {
+        let voucher = crate::coins::bank_denom_of(TRACE);
+        let creator = self.creator.clone();
+        let v = voucher.clone();
+        self.ctx_step(|ctx| {
+            let mut p = state::params(ctx)?;
+            p.fee_denoms =
+                crate::coins::fee_denoms_from_genesis(&[crate::coins::GenesisFeeDenom {
+                    denom: TRACE.into(),
+                    units: 3,
+                    uglia: 2,
+                }]);
+            state::set_params(ctx, &p)?;
+            bank::mint(ctx, &creator, &[Coin::new(&v, FUNDS)])
+        })
+        .unwrap();
+        voucher
+    }
+
+    fn balance_of(&mut self, a: &Address, denom: &str) -> u128 {
+        self.ctx_step(|ctx| bank::state::balance(ctx, a, denom))
+            .unwrap()
+    }
+
+    fn submit_in(&mut self, fee: Coin, blocks: u64, reward: Coin) -> AppResult<u64> {
+        let r = self.tx(any(&MsgSubmitJob {
+            creator: self.creator.to_bech32(),
+            block_fee: Some(fee.to_proto()),
+            max_blocks: blocks,
+            solution_reward: Some(reward.to_proto()),
+            ..job(CNF)
+        }))?;
+        Ok(MsgSubmitJobResponse::decode(r.value.as_slice())
+            .unwrap()
+            .job_id)
+    }
+}
+
+/// A job paid in an accepted voucher: escrow, block fees, reward and refund all move in it;
+/// the board ranks it by its pay's uglia worth; the solver's work counts at that worth. The
+/// escrow invariant holds denom by denom at every block.
+#[test]
+fn a_job_paid_in_an_accepted_voucher_is_escrowed_paid_and_refunded_in_it() {
+    use crate::distribution::work;
+    let mut n = Net::new(0, 1, 1_000_000);
+    let voucher = n.accept_voucher();
+    let module = Address::module(MODULE_ACCOUNT);
+    let creator = n.creator.clone();
+    let id = n
+        .submit_in(Coin::new(&voucher, 100), 10, Coin::new(&voucher, 5_000))
+        .unwrap();
+    // The same pay in uglia ranks above it: 6,000 voucher units are worth 4,000 uglia.
+    let plain = n
+        .submit(ProblemFormat::Cnf, CNF, 100, 10, 5_000, "")
+        .unwrap();
+    let (j, p) = (n.job(id), n.job(plain));
+    assert_eq!(j.escrow.as_ref().unwrap().denom, voucher);
+    assert_eq!(handler::amount(&j.escrow).unwrap(), 6_000);
+    assert_eq!(j.pay_per_unit_micro * 3, p.pay_per_unit_micro * 2);
+    assert_eq!(n.balance_of(&creator, &voucher), FUNDS - 6_000);
+    assert_eq!(n.balance_of(&module, &voucher), 6_000);
+    n.end_block();
+    let s1 = n.solvers[1].clone();
+    n.commit(&s1, id, &[true, true, false], 0).unwrap();
+    n.end_block();
+    n.reveal(&s1, id, &[true, true, false], 0).unwrap();
+    n.end_block();
+    let j = n.job(id);
+    assert_eq!(j.status, JobStatus::Solved as i32);
+    // Block fees of blocks 2..=4 and the reward, in the voucher; the rest refunded in it.
+    assert_eq!(n.balance_of(&s1, &voucher), 300 + 5_000);
+    assert_eq!(n.balance(&s1), FUNDS, "no uglia paid");
+    assert_eq!(n.balance_of(&creator, &voucher), FUNDS - 6_000 + 700);
+    assert_eq!(j.refunded.as_ref().unwrap().denom, voucher);
+    assert_eq!(handler::amount(&j.refunded).unwrap(), 700);
+    assert_eq!(j.fees_paid.as_ref().unwrap().denom, voucher);
+    let earned = n.ctx_step(|c| work::earned_from(c, "job", &s1)).unwrap();
+    assert_eq!(earned, 5_300 * 2 / 3, "the pay's uglia worth, rounded down");
+    // The uglia job is still open with its own escrow beside it.
+    assert_eq!(n.balance_of(&module, &voucher), 0);
+    assert_eq!(n.balance(&module), 6_000);
+}
+
+/// Attacks on a job's denom: a token the params do not list (code 25), or a fee in one denom
+/// and a reward in another (code 5), are refused and nothing moves.
+#[test]
+fn attack_a_job_in_an_unaccepted_or_mixed_denom_is_refused() {
+    let mut n = Net::new(0, 1, 1_000_000);
+    let junk = crate::coins::bank_denom_of("transfer/channel-9/ujunk");
+    let creator = n.creator.clone();
+    n.ctx_step(|ctx| bank::mint(ctx, &creator, &[Coin::new(&junk, FUNDS)]))
+        .unwrap();
+    let before: Vec<_> = n.ctx_step(|ctx| ctx.scan("")).unwrap();
+    let (c, log) = code(n.submit_in(Coin::new(&junk, 100), 10, Coin::new(&junk, 5_000)));
+    assert_eq!(c, 25, "{log}");
+    assert!(
+        log.contains(&junk) && log.contains("accepted: uglia"),
+        "{log}"
+    );
+    let voucher = crate::coins::bank_denom_of(TRACE);
+    let (c, log) = code(n.submit_in(Coin::new(&voucher, 100), 10, Coin::new(BASE_DENOM, 5_000)));
+    assert_eq!(c, 5, "{log}");
+    assert!(log.contains("one denom"), "{log}");
+    let after: Vec<_> = n.ctx_step(|ctx| ctx.scan("")).unwrap();
+    assert_eq!(before, after, "nothing changed");
+}

@@ -14,7 +14,8 @@ import type { ImageOutcome, Model, Task } from "./glia/inference/v1/types.js";
 import type { GliaQueryClient } from "./clients.js";
 import type { IntegerLike } from "./queries.js";
 
-/** The chain's base denomination, the only one fees, escrows and prices are paid in. */
+/** The chain's base denomination: tx fees and prices are in it; a request may escrow an IBC
+ * voucher the inference params accept instead (see `priceIn`). */
 export const BASE_DENOM = "uglia";
 
 /** What the helpers need of a signing client: GliaSigningClient fits. */
@@ -52,6 +53,23 @@ export function requestPrice(
 ): { perResult: bigint; escrow: bigint } {
   const perResult = pricePerResult(model, r.steps, r.width, r.height);
   return { perResult, escrow: perResult * BigInt(r.seeds) * BigInt(r.replicas) };
+}
+
+/** A denom requests may pay in besides uglia: `units` of it are worth `uglia` uglia. */
+export interface FeeRate {
+  units: IntegerLike;
+  uglia: IntegerLike;
+}
+
+/**
+ * A price of `amount` uglia in a denom at `rate`, as the chain converts it (`Rate::price` in
+ * modules/src/coins.rs): ceil(amount × units / uglia), so the payer never pays less.
+ */
+export function priceIn(amount: bigint, rate: FeeRate): bigint {
+  const units = BigInt(rate.units);
+  const uglia = BigInt(rate.uglia);
+  if (units <= 0n || uglia <= 0n) throw new RangeError("a fee rate needs positive units and uglia");
+  return (amount * units + uglia - 1n) / uglia;
 }
 
 /** A scheduler by enum value or name ("ddim", "euler-a"). */
@@ -92,6 +110,9 @@ export interface GenerateImageParams {
   replicas: number;
   /** Blocks before unsettled images are refunded; 0 (default) takes the chain's default. */
   timeoutBlocks?: IntegerLike;
+  /** Pay in this denom (default uglia): an `ibc/<hash>` voucher the chain's inference params
+   * list in fee_denoms, priced at its rate. */
+  feeDenom?: string;
 }
 
 export interface GenerateImageResult {
@@ -139,7 +160,18 @@ export async function generateImage(
 ): Promise<GenerateImageResult> {
   const model = await client.glia.inference.model(params.modelId);
   if (!model) throw new Error(`model ${JSON.stringify(params.modelId)} is not registered`);
-  const { perResult, escrow } = requestPrice(model, { ...params, seeds: params.seeds.length });
+  let { perResult, escrow } = requestPrice(model, { ...params, seeds: params.seeds.length });
+  const denom = params.feeDenom ?? BASE_DENOM;
+  if (denom !== BASE_DENOM) {
+    const p = await client.glia.inference.params();
+    const rate = p.feeDenoms.find((f) => f.denom === denom);
+    if (!rate) {
+      const accepted = [BASE_DENOM, ...p.feeDenoms.map((f) => f.denom)].join(", ");
+      throw new Error(`requests cannot pay in ${denom}; the chain accepts ${accepted}`);
+    }
+    perResult = priceIn(perResult, rate);
+    escrow = perResult * BigInt(params.seeds.length) * BigInt(params.replicas);
+  }
   const msg: EncodeObject = {
     typeUrl: "/glia.inference.v1.MsgGenerateImage",
     value: MsgGenerateImage.fromPartial({
@@ -154,7 +186,7 @@ export async function generateImage(
       scheduler: scheduler(params.scheduler),
       seeds: params.seeds.map((s) => BigInt(s)),
       replicas: params.replicas,
-      maxFee: { denom: BASE_DENOM, amount: escrow.toString() },
+      maxFee: { denom, amount: escrow.toString() },
       timeoutBlocks: BigInt(params.timeoutBlocks ?? 0),
     }),
   };
@@ -166,8 +198,8 @@ export async function generateImage(
     taskId: id,
     txHash: tx.transactionHash,
     height: tx.height,
-    escrow: { denom: BASE_DENOM, amount: escrow.toString() },
-    perResult: { denom: BASE_DENOM, amount: perResult.toString() },
+    escrow: { denom, amount: escrow.toString() },
+    perResult: { denom, amount: perResult.toString() },
     tx,
   };
 }

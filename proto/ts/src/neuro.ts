@@ -130,7 +130,8 @@ function problemFormat(f: ProblemFormatLike): ProblemFormat {
   }
 }
 
-/** An amount of uglia (bigint, number, decimal string) or a Coin. */
+/** An amount of uglia (bigint, number, decimal string) or a Coin (an IBC voucher the chain's
+ * neuro params accept in fee_denoms; the block fee and reward must share one denom). */
 export type AmountLike = IntegerLike | Coin;
 
 function coinOf(a: AmountLike | undefined): Coin | undefined {
@@ -147,11 +148,11 @@ export interface SubmitJobParams {
   format: ProblemFormatLike;
   /** The problem text, at most params.max_problem_bytes. */
   problem: string;
-  /** uglia paid each block the job is open, to the solvers that improved in it. */
+  /** Paid each block the job is open, to the solvers that improved in it (uglia or a Coin). */
   blockFee?: AmountLike;
   /** Blocks the job stays open. */
   maxBlocks: IntegerLike;
-  /** uglia for the solution that meets the target (or the best at the deadline). */
+  /** For the solution that meets the target (or the best at the deadline). */
   reward?: AmountLike;
   /** Optimisation jobs: an energy to reach in the problem's units ("-12.5"); empty for CNF. */
   targetEnergy?: string;
@@ -204,7 +205,10 @@ export async function submitJob(
     status,
     txHash: tx.transactionHash,
     height: tx.height,
-    escrow: { denom: BASE_DENOM, amount: (maxBlocks * amountOf(blockFee) + amountOf(reward)).toString() },
+    escrow: {
+      denom: blockFee?.denom ?? reward?.denom ?? BASE_DENOM,
+      amount: (maxBlocks * amountOf(blockFee) + amountOf(reward)).toString(),
+    },
   };
 }
 

@@ -30,6 +30,7 @@ import {
   packAssignment,
   parseCnf,
   pricePerResult,
+  priceIn,
   requestPrice,
   solutionCommitment,
   submitJob,
@@ -238,6 +239,11 @@ describe("pricing (price_per_result, modules/src/inference/handler.rs)", () => {
 
   it("rounds up to a whole uglia, in integer arithmetic", () => {
     assert.equal(pricePerResult(1n, 1, 1000, 1000), 1n); // exactly 10^6 units
+    // A voucher at 3 units for 2 uglia: rounded up, as modules/src/coins.rs Rate::price.
+    assert.equal(priceIn(2n, { units: 3n, uglia: 2n }), 3n);
+    assert.equal(priceIn(1n, { units: 3n, uglia: 2n }), 2n);
+    assert.equal(priceIn(16_384n, { units: 2n, uglia: 1n }), 32_768n);
+    assert.throws(() => priceIn(1n, { units: 0n, uglia: 1n }), RangeError);
     assert.equal(pricePerResult(1n, 1, 1000, 1001), 2n); // 1,001,000 units
     assert.equal(pricePerResult(3n, 1, 64, 64), 1n); // 12,288 units
     assert.equal(pricePerResult(0n, 50, 512, 512), 0n);

@@ -179,6 +179,39 @@ impl Ibc {
     }
 }
 
+impl Ibc {
+    /// simd's user sends `amount` stake to the Glia user; the Glia user's voucher balance once
+    /// it has arrived.
+    fn fund_with_stake(&self, amount: u128) -> Result<u128> {
+        let stake_on_glia = voucher(&format!("transfer/{}/stake", self.glia_channel));
+        let me = self.user.address();
+        let s0 = self.rpc.balance(&me, &stake_on_glia)?;
+        self.simd_tx(&[
+            "ibc-transfer",
+            "transfer",
+            "transfer",
+            &self.simd_channel,
+            &me,
+            &format!("{amount}stake"),
+        ])?;
+        wait_for("the stake voucher on Glia", 90, || {
+            Ok(self.rpc.balance(&me, &stake_on_glia)? >= s0 + amount)
+        })?;
+        self.rpc.balance(&me, &stake_on_glia)
+    }
+
+    /// The Glia user's mnemonic in a file of its own (for the CLI's --mnemonic-file), in a
+    /// fresh directory the caller removes.
+    fn user_mnemonic_file(&self, tag: &str) -> Result<(PathBuf, PathBuf)> {
+        let name = &self.net.accounts[self.net.accounts.len() - 2];
+        let dir = std::env::temp_dir().join(format!("glia-e2e-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let file = dir.join("user.mnemonic");
+        std::fs::write(&file, &name.mnemonic)?;
+        Ok((dir, file))
+    }
+}
+
 /// `ibc/<SHA-256 of the trace>`, as both chains name a voucher.
 fn voucher(trace: &str) -> String {
     format!(
@@ -470,5 +503,212 @@ fn restarting_hermes_mid_flow_loses_no_packet() -> Result<()> {
     wait_for("the packet after Hermes restarted", 120, || {
         Ok(t.simd_balance(&t.simd_user, &denom)? == v0 + 4242)
     })?;
+    Ok(())
+}
+
+/// A requester pays for an image in simd's stake, as it arrives over IBC: the localnet's
+/// inference params accept `transfer/channel-0/stake` at 2 stake per uglia. The CLI prices
+/// the request in the voucher (`--fee-denom <trace>`), the task escrows and settles in it, the
+/// executors' payees receive it, and the requester's uglia pays only the tx fee.
+#[test]
+fn a_request_paid_in_a_voucher_from_simd_settles_in_it() -> Result<()> {
+    let t = Ibc::load()?;
+    let trace = format!("transfer/{}/stake", t.glia_channel);
+    let stake_on_glia = voucher(&trace);
+    let params: glia_proto::inference::v1::QueryParamsResponse = t.rpc.query(
+        "/glia.inference.v1.Query/Params",
+        &glia_proto::inference::v1::QueryParamsRequest {},
+    )?;
+    let accepted = params.params.context("params")?.fee_denoms;
+    let rate = accepted
+        .iter()
+        .find(|f| f.denom == stake_on_glia)
+        .with_context(|| {
+            format!(
+                "the localnet's genesis accepts {accepted:?}, not {stake_on_glia} ({trace}): \
+                 is the transfer channel Glia's first?"
+            )
+        })?;
+    assert_eq!((rate.units, rate.uglia), (2, 1));
+    let me = t.user.address();
+    let s1 = t.fund_with_stake(200_000)?;
+    // The operators' payees (withdraw addresses) before.
+    let rest = &t.net.rest[0];
+    let payee = |op: &str| -> Result<String> {
+        let v: Value = ureq::get(&format!(
+            "{rest}/cosmos/distribution/v1beta1/delegators/{op}/withdraw_address"
+        ))
+        .call()?
+        .into_json()?;
+        Ok(v["withdraw_address"]
+            .as_str()
+            .context("withdraw_address")?
+            .to_string())
+    };
+    let mut payees = std::collections::BTreeMap::new();
+    for op in &t.net.operators {
+        let p = payee(&op.address)?;
+        let b = t.rpc.balance(&p, &stake_on_glia)?;
+        payees.insert(op.address.clone(), (p, b));
+    }
+    let (dir, mnemonic) = t.user_mnemonic_file("voucher")?;
+    let out = Command::new(glia_e2e::gliad_bin())
+        .args([
+            "tx",
+            "inference",
+            "generate-image",
+            "a red circle on a blue background",
+        ])
+        .args([
+            "--seeds",
+            "1",
+            "--seed",
+            "5",
+            "--replicas",
+            "3",
+            "--steps",
+            "4",
+        ])
+        .args([
+            "--fee-denom",
+            &trace,
+            "--wait",
+            "-o",
+            "json",
+            "--node",
+            &t.net.rpc[0],
+        ])
+        .arg("--mnemonic-file")
+        .arg(&mnemonic)
+        .arg("--out")
+        .arg(&dir)
+        .output()?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        bail!("generate-image failed: {stderr}");
+    }
+    let j: Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim())
+        .with_context(|| format!("-o json: {stderr}"))?;
+    // 16,384 uglia per image per replica (4 steps, 64×64) is 32,768 stake; three replicas,
+    // so the test fixtures' faulty node 3, when drawn, is outvoted and its share refunded.
+    let per = 16_384u128 * 2;
+    assert_eq!(j["escrow"], format!("{}{stake_on_glia}", per * 3), "{j}");
+    assert_eq!(j["status"], "TASK_STATUS_COMPLETED", "{j}");
+    let id: u64 = j["task_id"].as_str().context("task_id")?.parse()?;
+    let task: glia_proto::inference::v1::QueryTaskResponse = t.rpc.query(
+        "/glia.inference.v1.Query/Task",
+        &glia_proto::inference::v1::QueryTaskRequest { id },
+    )?;
+    let task = task.task.context("task")?;
+    let agreeing = &task.outcomes[0].agreeing;
+    assert!(agreeing.len() >= 2, "{task:?}");
+    let paid = per * agreeing.len() as u128;
+    assert_eq!(j["paid"], format!("{paid}{stake_on_glia}"), "{j}");
+    assert_eq!(
+        j["refunded"],
+        format!("{}{stake_on_glia}", per * 3 - paid),
+        "{j}"
+    );
+    assert_eq!(t.rpc.balance(&me, &stake_on_glia)?, s1 - paid);
+    for op in agreeing {
+        let (p, before) = &payees[op];
+        assert_eq!(
+            t.rpc.balance(p, &stake_on_glia)?,
+            before + per,
+            "{op} paid at {p}"
+        );
+    }
+    let module =
+        glia_modules::address::Address::module(glia_modules::inference::MODULE_ACCOUNT).to_bech32();
+    assert_eq!(t.rpc.balance(&module, &stake_on_glia)?, 0, "escrow emptied");
+    Ok(())
+}
+
+/// A SAT job paid in simd's stake: the localnet's neuro params accept the voucher too. The
+/// CLI escrows block fee × blocks + reward in it (`--fee-denom`), the solvers race, and the
+/// winner's payee and the requester's refund are paid in the voucher; no uglia moves but the
+/// tx fee.
+#[test]
+fn a_job_paid_in_a_voucher_from_simd_pays_its_solver_in_it() -> Result<()> {
+    let t = Ibc::load()?;
+    let trace = format!("transfer/{}/stake", t.glia_channel);
+    let stake_on_glia = voucher(&trace);
+    let me = t.user.address();
+    let s1 = t.fund_with_stake(20_000)?;
+    let (dir, mnemonic) = t.user_mnemonic_file("voucher-job")?;
+    let cnf = dir.join("job.cnf");
+    let gen = Command::new(glia_e2e::gliad_bin())
+        .args([
+            "gen",
+            "planted-3sat",
+            "--vars",
+            "60",
+            "--ratio",
+            "4.2",
+            "--seed",
+            "9",
+        ])
+        .arg("--out")
+        .arg(&cnf)
+        .output()?;
+    if !gen.status.success() {
+        bail!("gliad gen: {}", String::from_utf8_lossy(&gen.stderr));
+    }
+    let out = Command::new(glia_e2e::gliad_bin())
+        .args(["tx", "neuro", "submit-job"])
+        .arg(&cnf)
+        .args([
+            "--block-fee",
+            "100",
+            "--max-blocks",
+            "20",
+            "--reward",
+            "5000",
+        ])
+        .args([
+            "--fee-denom",
+            &trace,
+            "--wait",
+            "-o",
+            "json",
+            "--node",
+            &t.net.rpc[0],
+        ])
+        .arg("--mnemonic-file")
+        .arg(&mnemonic)
+        .output()?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        bail!("submit-job failed: {stderr}");
+    }
+    let j: Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim())
+        .with_context(|| format!("-o json: {stderr}"))?;
+    assert_eq!(j["escrow"], format!("7000{stake_on_glia}"), "{j}");
+    assert_eq!(j["status"], "JOB_STATUS_SOLVED", "{j}");
+    let winner = j["winner"].as_str().context("winner")?.to_string();
+    let num = |k: &str| -> Result<u128> {
+        let v = j[k].as_str().with_context(|| format!("{k} in {j}"))?;
+        Ok(v.strip_suffix(stake_on_glia.as_str())
+            .with_context(|| format!("{k} = {v} is not in {stake_on_glia}"))?
+            .parse()?)
+    };
+    let (fees, reward, refunded) = (num("fees_paid")?, num("reward_paid")?, num("refunded")?);
+    assert_eq!(reward, 5_000, "{j}");
+    assert_eq!(fees + reward + refunded, 7_000, "{j}");
+    assert_eq!(t.rpc.balance(&me, &stake_on_glia)?, s1 - fees - reward);
+    // The winner (a validator's solver) was paid at its withdraw address, in the voucher.
+    let rest = &t.net.rest[0];
+    let v: Value = ureq::get(&format!(
+        "{rest}/cosmos/distribution/v1beta1/delegators/{winner}/withdraw_address"
+    ))
+    .call()?
+    .into_json()?;
+    let payee = v["withdraw_address"].as_str().context("withdraw_address")?;
+    assert!(t.rpc.balance(payee, &stake_on_glia)? >= reward, "{payee}");
+    let module =
+        glia_modules::address::Address::module(glia_modules::neuro::MODULE_ACCOUNT).to_bech32();
+    assert_eq!(t.rpc.balance(&module, &stake_on_glia)?, 0, "escrow emptied");
     Ok(())
 }
