@@ -41,6 +41,9 @@ enum LogFormat {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Create a node home for gliad and CometBFT from a network's genesis (a file, or a node's
+    /// RPC), with its peers; prints the commands that start it.
+    Init(gliad::cli::init::InitArgs),
     /// Run the node's application: ABCI server for CometBFT, gRPC and HTTP APIs.
     Start(StartArgs),
     /// Build, sign and send transactions.
@@ -122,7 +125,8 @@ struct StartArgs {
     /// This node's mempool minimum gas price (the chain's minimum applies regardless).
     #[arg(long)]
     min_gas_price: Option<String>,
-    /// Check the supply invariant after every block.
+    /// Check the invariants (supply, every escrow, staking, distribution) after every block:
+    /// what the tests run with.
     #[arg(long, env = "GLIA_CHECK_INVARIANTS")]
     check_invariants: bool,
     /// Event attributes CometBFT indexes for tx_search: comma-separated `type.key` or
@@ -317,6 +321,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     init_tracing(cli.log_format);
     match cli.cmd {
+        Cmd::Init(args) => gliad::cli::init::run(args),
         Cmd::Start(args) => start(args),
         Cmd::ModelHash { dir } => {
             println!(

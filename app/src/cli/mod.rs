@@ -6,6 +6,7 @@ pub mod bank;
 pub mod ibc_transfer;
 pub mod ica;
 pub mod inference;
+pub mod init;
 pub mod keys;
 pub mod neuro;
 pub mod query;
