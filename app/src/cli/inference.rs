@@ -127,7 +127,14 @@ fn escrow_for(rpc: &Rpc, m: &MsgGenerateImage) -> Result<Coin> {
         .models
         .iter()
         .find(|x| x.id == m.model_id)
-        .with_context(|| format!("model {} is not registered", m.model_id))?;
+        .with_context(|| {
+            let ids: Vec<&str> = models.models.iter().map(|x| x.id.as_str()).collect();
+            format!(
+                "model {} is not registered; this chain offers: {} (--model picks one)",
+                m.model_id,
+                ids.join(", ")
+            )
+        })?;
     let params: QueryParamsResponse =
         rpc.query("/glia.inference.v1.Query/Params", &QueryParamsRequest {})?;
     let params = params.params.unwrap_or_default();

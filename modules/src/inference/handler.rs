@@ -61,7 +61,10 @@ fn generate_image(ctx: &mut Ctx<'_>, g: &GenerateImage, bank: &Escrow) -> AppRes
     let m = &g.msg;
     let params = state::params(ctx)?;
     let model = state::model(ctx, &m.model_id)?.ok_or_else(|| {
-        errors::unknown_model(format!("model {:?} is not registered", m.model_id))
+        errors::unknown_model(format!(
+            "model {:?} is not registered (query inference models lists those that are)",
+            m.model_id
+        ))
     })?;
     if m.steps > model.max_steps {
         return Err(errors::invalid_steps(format!(
