@@ -94,6 +94,7 @@ export async function initImageForm() {
   if (models.some((x) => x.id === "tiny")) sel.value = "tiny";
   sel.addEventListener("change", () => applyModel(true));
   applyModel(true);
+  await initFeeDenoms();
   $("#image-form").addEventListener("input", price);
   $("#image-form").addEventListener("submit", submitImage);
   $("#img-seed-shuffle").addEventListener("click", () => { $("#img-seed").value = randomSeed(); });
@@ -135,24 +136,47 @@ function applyModel() {
   price();
 }
 
-/** The escrow: price_per_result × images × replicas, price_per_result = ceil(price × steps × w × h / 10^6). */
+/** The "Pay in" choices: GLIA, and each IBC voucher the chain accepts for requests (inference
+ * params fee_denoms), named by its trace (`stake via channel-0`). */
+async function initFeeDenoms() {
+  const list = inferenceParams?.fee_denoms || [];
+  const named = await Promise.all(list.map(async (f) => {
+    const t = await rest(`/ibc/apps/transfer/v1/denoms/${f.denom.replace(/^ibc\//, "")}`).catch(() => null);
+    const base = t?.denom?.base;
+    const via = (t?.denom?.trace || []).map((x) => x.channel_id).join("/");
+    return h("option", { value: f.denom }, base ? `${base} via ${via} (IBC)` : f.denom);
+  }));
+  mount($("#img-denom"), h("option", { value: "uglia" }, "GLIA"), ...named);
+}
+
+/** The rate of the chosen denom: units of it for `uglia` uglia (GLIA: 1 for 1). */
+function feeRate() {
+  const d = $("#img-denom").value || "uglia";
+  const f = (inferenceParams?.fee_denoms || []).find((x) => x.denom === d);
+  return f ? { denom: d, units: BigInt(f.units), uglia: BigInt(f.uglia) } : { denom: "uglia", units: 1n, uglia: 1n };
+}
+
+/** The escrow: price_per_result × images × replicas, price_per_result = ceil(price × steps × w × h / 10^6),
+ * converted to the chosen denom as the chain converts it (rounded up). */
 function escrow() {
   const m = model();
   if (!m) return null;
   const steps = BigInt(Math.max(1, Number($("#img-steps").value) || 1));
   const w = BigInt($("#img-width").value || 0), hh = BigInt($("#img-height").value || 0);
-  const per = (BigInt(m.price_per_step_megapixel) * steps * w * hh + 999_999n) / 1_000_000n;
+  const rate = feeRate();
+  const uglia = (BigInt(m.price_per_step_megapixel) * steps * w * hh + 999_999n) / 1_000_000n;
+  const per = (uglia * rate.units + rate.uglia - 1n) / rate.uglia;
   const n = BigInt(Math.max(1, Number($("#img-images").value) || 1));
   const r = BigInt(Math.max(1, Number($("#img-replicas").value) || 1));
-  return { per, n, r, total: per * n * r };
+  return { per, n, r, total: per * n * r, denom: rate.denom };
 }
 
 function price() {
   const e = escrow();
   if (!e) return;
   mount($("#img-price"),
-    h("strong", { id: "img-price-total" }, coin(e.total.toString(), "uglia", { exact: true })),
-    h("span", { class: "muted" }, ` = ${coin(e.per.toString())} per image × ${e.n} image${e.n === 1n ? "" : "s"} × ${e.r} replicas, held in escrow; what no executor earns comes back. Plus the tx fee (gas × ${cfg.gasPrice} uglia).`));
+    h("strong", { id: "img-price-total" }, coin(e.total.toString(), e.denom, { exact: true })),
+    h("span", { class: "muted" }, ` = ${coin(e.per.toString(), e.denom)} per image × ${e.n} image${e.n === 1n ? "" : "s"} × ${e.r} replicas, held in escrow; what no executor earns comes back. Plus the tx fee (gas × ${cfg.gasPrice} uglia).`));
 }
 
 async function submitImage(ev) {
@@ -177,7 +201,7 @@ async function submitImage(ev) {
       scheduler: $("#img-scheduler").value === "euler-a" ? Scheduler.SCHEDULER_EULER_ANCESTRAL : Scheduler.SCHEDULER_DDIM,
       seeds: Array.from({ length: n }, (_, i) => first + BigInt(i)),
       replicas: Number(e.r),
-      maxFee: { denom: cfg.denom, amount: e.total.toString() },
+      maxFee: { denom: e.denom, amount: e.total.toString() },
       timeoutBlocks: 0n,
     },
   };

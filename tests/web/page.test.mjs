@@ -203,6 +203,20 @@ describe("glia web page", { timeout: 600_000 }, () => {
     const want = per * 3n;
     const wantText = `${want / 1_000_000n}.${(want % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "")}GLIA`.replace(/\.GLIA$/, "GLIA");
     assert.equal(shown, wantText, "price shown before signing");
+    // "Pay in" offers each voucher the chain accepts (the localnet: simd's stake from
+    // channel-0, 2 per uglia), priced as the chain converts it (rounded up).
+    const { params } = await rest("/glia/inference/v1/params");
+    const accepted = params.fee_denoms || [];
+    assert.ok(accepted.length > 0, "the localnet accepts a voucher for requests");
+    const options = await page.$$eval("#img-denom option", (os) => os.map((o) => o.value));
+    assert.deepEqual(options, ["uglia", ...accepted.map((f) => f.denom)]);
+    await page.selectOption("#img-denom", accepted[0].denom);
+    await page.dispatchEvent("#img-denom", "input");
+    const inVoucher = (await page.textContent("#img-price-total")).replace(/[\s\u2009,]/g, "");
+    const perVoucher = (per * BigInt(accepted[0].units) + BigInt(accepted[0].uglia) - 1n) / BigInt(accepted[0].uglia);
+    assert.equal(inVoucher, `${perVoucher * 3n}${accepted[0].denom}`, "price in the voucher");
+    await page.selectOption("#img-denom", "uglia");
+    await page.dispatchEvent("#img-denom", "input");
     await shots("request-form");
 
     await page.click("#image-form button[type=submit]");
