@@ -212,6 +212,23 @@ impl Ibc {
     }
 }
 
+impl Ibc {
+    /// Runs `gliad ARGS -o json --node … --mnemonic-file MNEMONIC` as the Glia user; its JSON.
+    fn cli_json(&self, mnemonic: &std::path::Path, args: &[std::ffi::OsString]) -> Result<Value> {
+        let out = Command::new(glia_e2e::gliad_bin())
+            .args(args)
+            .args(["-o", "json", "--node", &self.net.rpc[0], "--mnemonic-file"])
+            .arg(mnemonic)
+            .output()?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            bail!("gliad {args:?} failed: {stderr}");
+        }
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim())
+            .with_context(|| format!("-o json: {stderr}"))
+    }
+}
+
 /// `ibc/<SHA-256 of the trace>`, as both chains name a voucher.
 fn voucher(trace: &str) -> String {
     format!(
@@ -552,44 +569,31 @@ fn a_request_paid_in_a_voucher_from_simd_settles_in_it() -> Result<()> {
         payees.insert(op.address.clone(), (p, b));
     }
     let (dir, mnemonic) = t.user_mnemonic_file("voucher")?;
-    let out = Command::new(glia_e2e::gliad_bin())
-        .args([
-            "tx",
-            "inference",
-            "generate-image",
-            "a red circle on a blue background",
-        ])
-        .args([
-            "--seeds",
-            "1",
-            "--seed",
-            "5",
-            "--replicas",
-            "3",
-            "--steps",
-            "4",
-        ])
-        .args([
-            "--fee-denom",
-            &trace,
-            "--wait",
-            "-o",
-            "json",
-            "--node",
-            &t.net.rpc[0],
-        ])
-        .arg("--mnemonic-file")
-        .arg(&mnemonic)
-        .arg("--out")
-        .arg(&dir)
-        .output()?;
+    let mut args: Vec<std::ffi::OsString> = [
+        "tx",
+        "inference",
+        "generate-image",
+        "a red circle on a blue background",
+        "--seeds",
+        "1",
+        "--seed",
+        "5",
+        "--replicas",
+        "3",
+        "--steps",
+        "4",
+        "--fee-denom",
+        &trace,
+        "--wait",
+        "--out",
+    ]
+    .iter()
+    .map(Into::into)
+    .collect();
+    args.push(dir.clone().into());
+    let j = t.cli_json(&mnemonic, &args);
     let _ = std::fs::remove_dir_all(&dir);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
-        bail!("generate-image failed: {stderr}");
-    }
-    let j: Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim())
-        .with_context(|| format!("-o json: {stderr}"))?;
+    let j = j?;
     // 16,384 uglia per image per replica (4 steps, 64×64) is 32,768 stake; three replicas,
     // so the test fixtures' faulty node 3, when drawn, is outvoted and its share refunded.
     let per = 16_384u128 * 2;
@@ -655,36 +659,24 @@ fn a_job_paid_in_a_voucher_from_simd_pays_its_solver_in_it() -> Result<()> {
     if !gen.status.success() {
         bail!("gliad gen: {}", String::from_utf8_lossy(&gen.stderr));
     }
-    let out = Command::new(glia_e2e::gliad_bin())
-        .args(["tx", "neuro", "submit-job"])
-        .arg(&cnf)
-        .args([
-            "--block-fee",
-            "100",
-            "--max-blocks",
-            "20",
-            "--reward",
-            "5000",
-        ])
-        .args([
-            "--fee-denom",
-            &trace,
-            "--wait",
-            "-o",
-            "json",
-            "--node",
-            &t.net.rpc[0],
-        ])
-        .arg("--mnemonic-file")
-        .arg(&mnemonic)
-        .output()?;
-    let _ = std::fs::remove_dir_all(&dir);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
-        bail!("submit-job failed: {stderr}");
+    let mut args: Vec<std::ffi::OsString> = vec!["tx".into(), "neuro".into(), "submit-job".into()];
+    args.push(cnf.clone().into());
+    for a in [
+        "--block-fee",
+        "100",
+        "--max-blocks",
+        "20",
+        "--reward",
+        "5000",
+        "--fee-denom",
+        &trace,
+        "--wait",
+    ] {
+        args.push(a.into());
     }
-    let j: Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim())
-        .with_context(|| format!("-o json: {stderr}"))?;
+    let j = t.cli_json(&mnemonic, &args);
+    let _ = std::fs::remove_dir_all(&dir);
+    let j = j?;
     assert_eq!(j["escrow"], format!("7000{stake_on_glia}"), "{j}");
     assert_eq!(j["status"], "JOB_STATUS_SOLVED", "{j}");
     let winner = j["winner"].as_str().context("winner")?.to_string();
