@@ -6,26 +6,33 @@ diffusers layout that validator-gpu's candle pipeline loads (`SdConfig::tiny()`)
     python3 validator-gpu/train/train.py --out validator-gpu/models/tiny
 
 The architecture is SD 1.5's cut down exactly as `SdConfig::tiny()` says (a 2-layer, 32-wide
-CLIP text encoder over Glia's byte-level tokenizer, a 32/64-channel UNet, a 16-32-channel KL
-VAE, 64x64 images = 8x8x4 latents), built with diffusers/transformers, whose tensor names are
+CLIP text encoder over Glia's byte-level tokenizer, a 32/64-channel UNet, a 16-24-24-48-channel
+KL VAE, 64x64 images = 8x8x4 latents), built with diffusers/transformers, whose tensor names are
 the ones candle reads. The data are made here, from a fixed seed: shapes (circle, square,
 triangle, cross, ring) in 8 colours on backgrounds of another colour ("a red circle on a blue
 background"), and scikit-learn's bundled 8x8 handwritten digits, smoothed up to 64x64 ("the
-digit 7": black ink on white; "a red digit 3 on a white background"). Training, in order:
+digit 7": black ink on white; "a red digit 3 on a white background"); the VAE stage draws
+24,000 images, 30% digits, the diffusion stage 32,000, 40% digits. Training, in order:
 
 1. the VAE, as a plain autoencoder on the posterior's mean: L1 + MSE reconstruction and a
-   small penalty on the latents' square (in place of the KL term); its latents are then rescaled (the
-   mean channels of `quant_conv` and the inputs of `post_quant_conv`, which cancel) so that
-   latents x 0.18215, the pipeline's VAE scale, have unit standard deviation;
-2. the text encoder and the UNet together, as a latent diffusion model: epsilon prediction,
-   the scaled-linear schedule candle's DDIM uses (betas 0.00085..0.012 over 1000 steps), the
-   prompt replaced by "" 10% of the time (classifier-free guidance), an EMA of the weights
-   exported. candle 0.9's UNet normalises the resnets of its down and up blocks with 32
-   groups whatever norm_num_groups says; make_unet() builds the same.
+   small penalty on the latents' square (in place of the KL term); its latents are then
+   rescaled (the mean channels of `quant_conv` and the inputs of `post_quant_conv`, which
+   cancel) so that latents x 0.18215, the pipeline's VAE scale, have unit std; then its decoder
+   alone is fine-tuned on whole images (700 steps), which leaves the latent space as it is;
+2. the text encoder and the UNet together, as a latent diffusion model, 12,000 steps of 64:
+   epsilon prediction, the scaled-linear schedule candle's DDIM uses (betas 0.00085..0.012 over
+   1000 steps), the prompt replaced by "" 10% of the time (classifier-free guidance), an EMA
+   of the weights kept. candle 0.9's UNet normalises the resnets of its down and up blocks
+   with 32 groups whatever norm_num_groups says; make_unet() builds the same;
+3. 1,500 more steps in which prompted predictions are trained towards
+   eps_u + (2.5 / 7.5)(eps - eps_u) (eps_u: the model's own prediction for the empty prompt),
+   so that the chain's guidance 7.5 acts as 2.5 and stops pushing colours out of the VAE's
+   range; the exported weights are the average of the models before and after this step.
 
 `--vae DIR` takes stage 1's result from an earlier run's output instead of training it again
-(stage 2 draws from its own generator, so the result is the same). See README.md here for
-timings and what the model draws.
+(each stage draws from its own generator, so the result is the same). See README.md here for
+the commands that made the shipped weights, timings and what the model draws; measure.py here
+for the figures.
 
 One thread (torch.set_num_threads(1)), fixed seeds, deterministic algorithms: a rerun on the
 same machine and library versions writes the same bytes (the script prints each file's
@@ -77,6 +84,7 @@ TEXT = dict(
     projection_dim=32, layer_norm_eps=1e-5,
 )
 VAE_SCALE = 0.18215
+GUIDANCE = 7.5  # the localnet's requests' guidance scale
 TRAIN_STEPS = 1000
 BOS, EOS, MAX_LEN = 512, 513, 77
 
@@ -201,8 +209,9 @@ def compose(mask, fg, bg):
     return np.clip(np.round(img), 0, 255).astype(np.uint8)
 
 
-def make_dataset(n, rng):
-    """n (image, prompt) pairs: 70% shapes, 30% digits."""
+def make_dataset(n, rng, digit_share=0.3):
+    """n (image, prompt) pairs: shapes, and digits with probability `digit_share` (half of
+    them "the digit N", black on white)."""
     from sklearn.datasets import load_digits
 
     digits = load_digits()
@@ -216,7 +225,7 @@ def make_dataset(n, rng):
         fgn, bgn = rng.choice(len(names), 2, replace=False)
         fgn, bgn = names[fgn], names[bgn]
         fg, bg = jitter_colour(COLOURS[fgn], rng), jitter_colour(COLOURS[bgn], rng)
-        if rng.random() < 0.7:
+        if rng.random() < 1.0 - digit_share:
             shape = SHAPES[rng.integers(len(SHAPES))]
             r = rng.uniform(14, 22)
             cx, cy = 32 + rng.uniform(-6, 6), 32 + rng.uniform(-6, 6)
@@ -296,6 +305,33 @@ def train_vae(vae, images, steps, batch, gen, full_steps, full_batch):
                 f"({time.time() - t0:.0f} s)")
 
 
+def finetune_decoder(vae, images, latents, steps, batch, gen, lr=5e-4):
+    """Trains only the decoder side (post_quant_conv and the decoder) on whole images from the
+    encoder's latents: the latent space, and so the diffusion stage, stays as it is, while
+    colours the first pass decodes off (red grounds orange-red, yellow ones amber) come back
+    truer. (What the encoder itself blurs, red on white against orange on white, stays.)"""
+    params = list(vae.post_quant_conv.parameters()) + list(vae.decoder.parameters())
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    n = len(images)
+    t0 = time.time()
+    for step in range(steps):
+        for grp in opt.param_groups:
+            grp["lr"] = cosine_lr(step, steps, lr, 50)
+        idx = torch.randint(0, n, (batch,), generator=gen)
+        x = to_tensor(images[idx.numpy()])
+        rec = vae.decode(latents[idx]).sample
+        l1 = (rec - x).abs().mean()
+        mse = ((rec - x) ** 2).mean()
+        loss = l1 + mse
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        if step % 100 == 0 or step == steps - 1:
+            log(f"decoder step {step}/{steps} l1 {l1.item():.4f} mse {mse.item():.5f} "
+                f"({time.time() - t0:.0f} s)")
+
+
 @torch.no_grad()
 def encode_latents(vae, images, batch=256):
     out = []
@@ -317,7 +353,18 @@ def rescale_vae(vae, latents):
     return s
 
 
-def train_diffusion(text, unet, latents, ids, steps, batch, gen, lr, ema_decay=0.999):
+def train_diffusion(text, unet, latents, ids, steps, batch, gen, lr, ema_decay=0.999,
+                    snapshot=None, snapshot_every=0, guide=0.0):
+    """`snapshot(step)`, if given, is called every `snapshot_every` steps with the EMA weights
+    swapped into `text` and `unet` (they are swapped back after; training is unchanged).
+
+    `guide` = k > 0 trains the prompted prediction towards eps_u + k (eps - eps_u), eps_u the
+    model's own (no-gradient) prediction for the empty prompt, instead of towards eps; the
+    empty prompt's prediction is trained as usual. The sampler's guided prediction
+    eps_u + w (eps_c - eps_u) is then the plain conditional one guided by w * k: with w = 7.5
+    (the chain's requests) and k = 2.5 / 7.5 the pictures get the mild guidance of 2.5, whose
+    colours stay in the range the VAE decodes, where 7.5 on a plainly trained model overshoots
+    them (white grounds turn cream to yellow, reds orange)."""
     params = list(text.parameters()) + list(unet.parameters())
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
     ema = [p.detach().clone() for p in params]
@@ -338,9 +385,16 @@ def train_diffusion(text, unet, latents, ids, steps, batch, gen, lr, ema_decay=0
         eps = torch.randn(x0.shape, generator=gen)
         a = acp[t].view(-1, 1, 1, 1)
         xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
+        target = eps
+        if guide:
+            with torch.no_grad():
+                ctx_u = text(empty.expand(batch, -1)).last_hidden_state
+                pred_u = unet(xt, t, encoder_hidden_states=ctx_u).sample
+            guided = pred_u + guide * (eps - pred_u)
+            target = torch.where(drop.view(-1, 1, 1, 1), eps, guided)
         ctx = text(tok).last_hidden_state
         pred = unet(xt, t, encoder_hidden_states=ctx).sample
-        loss = F.mse_loss(pred, eps)
+        loss = F.mse_loss(pred, target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -352,6 +406,18 @@ def train_diffusion(text, unet, latents, ids, steps, batch, gen, lr, ema_decay=0
         avg = loss.item() if avg is None else 0.98 * avg + 0.02 * loss.item()
         if step % 250 == 0 or step == steps - 1:
             log(f"diffusion step {step}/{steps} loss {avg:.4f} ({time.time() - t0:.0f} s)")
+        if snapshot and snapshot_every and (step + 1) % snapshot_every == 0 and step + 1 < steps:
+            with torch.no_grad():
+                live = [p.detach().clone() for p in params]
+                for e, p in zip(ema, params):
+                    p.copy_(e)
+                text.eval()
+                unet.eval()
+                snapshot(step + 1)
+                text.train()
+                unet.train()
+                for v, p in zip(live, params):
+                    p.copy_(v)
     with torch.no_grad():
         for e, p in zip(ema, params):
             p.copy_(e)
@@ -475,11 +541,25 @@ def model_sha256(out):
     return h.hexdigest()
 
 
+def export(out, text, unet, vae):
+    save(text, os.path.join(out, FILES[0]))
+    save(unet, os.path.join(out, FILES[1]))
+    save(vae, os.path.join(out, FILES[2]), rename_attention=True)
+    write_tokenizer(out)
+    with open(os.path.join(out, "model_index.json"), "w") as f:
+        f.write('{"_class_name": "StableDiffusionPipeline", "_glia_family": "tiny"}\n')
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="validator-gpu/models/tiny")
     ap.add_argument("--seed", type=int, default=20251203)
-    ap.add_argument("--images", type=int, default=24000)
+    ap.add_argument("--images", type=int, default=32000, help="images for the diffusion stage")
+    ap.add_argument("--digit-share", type=float, default=0.4,
+                    help="share of digits among the diffusion stage's images")
+    ap.add_argument("--vae-images", type=int, default=24000, help="images for the VAE stage")
+    ap.add_argument("--vae-digit-share", type=float, default=0.3,
+                    help="share of digits among the VAE stage's images")
     ap.add_argument("--vae-steps", type=int, default=2400, help="VAE steps on 32x32 crops")
     ap.add_argument("--vae-batch", type=int, default=16)
     ap.add_argument("--vae-full-steps", type=int, default=300, help="then on whole images")
@@ -487,23 +567,55 @@ def main():
     ap.add_argument("--vae", default=None,
                     help="take the trained VAE from this model directory (an earlier run's "
                          "output with the same seed) instead of training it again")
-    ap.add_argument("--steps", type=int, default=4500, help="diffusion steps")
+    ap.add_argument("--decoder-steps", type=int, default=None,
+                    help="then fine-tune the VAE's decoder alone on whole images (default 700; "
+                         "0 with --vae, whose decoder is taken as final)")
+    ap.add_argument("--decoder-batch", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=12000, help="diffusion steps")
     ap.add_argument("--lr", type=float, default=1.5e-3, help="diffusion learning rate")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--samples", default=None, help="write a PNG grid of torch-side samples here")
+    ap.add_argument("--init", default=None,
+                    help="start the text encoder and UNet from this model directory")
+    ap.add_argument("--guidance-target", type=float, default=0.0,
+                    help="G > 0: train prompted predictions towards eps_u + G/7.5 (eps - eps_u), "
+                         "so that the chain's guidance 7.5 acts as G (see train_diffusion; "
+                         "0 = plain epsilon prediction)")
+    ap.add_argument("--finetune-steps", type=int, default=1500,
+                    help="then continue from the result with --guidance-target "
+                         "--finetune-guidance for this many steps and blend the two (0: no)")
+    ap.add_argument("--finetune-guidance", type=float, default=2.5)
+    ap.add_argument("--finetune-lr", type=float, default=5e-4)
+    ap.add_argument("--blend-with", default=None,
+                    help="after training, average the text encoder and UNet with this model "
+                         "directory's: (1 - a) * theirs + a * ours, a = --blend")
+    ap.add_argument("--blend", type=float, default=0.5,
+                    help="the fine-tuned (or this run's) share of a blend")
+    ap.add_argument("--snapshots", default=None,
+                    help="write the EMA model every --snapshot-every steps to DIR/step-N")
+    ap.add_argument("--snapshot-every", type=int, default=2000)
     ap.add_argument("--quick", action="store_true", help="smoke test: a few steps of each stage")
     a = ap.parse_args()
     if a.quick:
-        a.images, a.vae_steps, a.vae_full_steps, a.steps = 512, 20, 5, 20
+        a.images, a.vae_images, a.vae_steps, a.vae_full_steps, a.steps = 512, 512, 20, 5, 20
+        a.decoder_steps = 5 if a.decoder_steps is None else min(a.decoder_steps, 5)
+        a.finetune_steps = min(a.finetune_steps, 10)
+    if a.decoder_steps is None:
+        a.decoder_steps = 0 if a.vae else 700
     t_all = time.time()
-    rng = np.random.default_rng(a.seed)
     torch.manual_seed(a.seed)
     gen = torch.Generator().manual_seed(a.seed)
 
-    log(f"making {a.images} images")
-    images, prompts = make_dataset(a.images, rng)
-    ids = torch.tensor([encode(p) for p in prompts])
-    log(f"first prompts: {prompts[:4]}")
+    # Each stage draws its data from the seed: the VAE stage the mix the shipped VAE was trained
+    # on (24,000 images, 30% digits), the diffusion stage its own (more digits).
+    data = {}
+
+    def dataset(n, share):
+        if (n, share) not in data:
+            log(f"making {n} images, {share:.0%} digits")
+            data[(n, share)] = make_dataset(n, np.random.default_rng(a.seed), share)
+            log(f"first prompts: {data[(n, share)][1][:4]}")
+        return data[(n, share)]
 
     vae = AutoencoderKL(**VAE)
     text = CLIPTextModel(CLIPTextConfig(**TEXT))
@@ -519,31 +631,77 @@ def main():
         log(f"vae loaded from {a.vae}")
     else:
         t = time.time()
+        images, _ = dataset(a.vae_images, a.vae_digit_share)
         vae.train()
         train_vae(vae, images, a.vae_steps, a.vae_batch, gen, a.vae_full_steps, a.vae_full_batch)
         vae.eval()
         log(f"vae trained in {time.time() - t:.0f} s")
         s = rescale_vae(vae, encode_latents(vae, images))
         log(f"latent space rescaled by {s:.3f}")
-    latents = encode_latents(vae, images)
+    if a.decoder_steps:
+        t = time.time()
+        images, _ = dataset(a.vae_images, a.vae_digit_share)
+        gen_d = torch.Generator().manual_seed(a.seed + 2)
+        finetune_decoder(vae, images, encode_latents(vae, images), a.decoder_steps,
+                         a.decoder_batch, gen_d)
+        vae.eval()
+        log(f"decoder fine-tuned in {time.time() - t:.0f} s")
+    images, prompts = dataset(a.images, a.digit_share)
+    ids = torch.tensor([encode(p) for p in prompts])
+    # (With no diffusion steps only the sample grid's eight latents are needed.)
+    latents = encode_latents(vae, images if a.steps or a.finetune_steps else images[:8])
     log(f"latents: std x scale = {(latents.std() * VAE_SCALE).item():.3f}")
     gen = torch.Generator().manual_seed(a.seed + 1)
+
+    if a.init:
+        text.load_state_dict(load_file(os.path.join(a.init, FILES[0])))
+        unet.load_state_dict(load_file(os.path.join(a.init, FILES[1])))
+        log(f"text encoder and unet loaded from {a.init}")
+
+    def snapshot(step):
+        d = os.path.join(a.snapshots, f"step-{step}")
+        export(d, text, unet, vae)
+        log(f"snapshot {d}: registry hash {model_sha256(d)}")
 
     t = time.time()
     text.train()
     unet.train()
-    train_diffusion(text, unet, latents, ids, a.steps, a.batch, gen, a.lr)
+    train_diffusion(text, unet, latents, ids, a.steps, a.batch, gen, a.lr,
+                    snapshot=snapshot if a.snapshots else None, snapshot_every=a.snapshot_every,
+                    guide=a.guidance_target / GUIDANCE)
     text.eval()
     unet.eval()
     log(f"text encoder + unet trained in {time.time() - t:.0f} s")
 
+    def blend(theirs, what):
+        # A weight average of two models from the same start: the plain model and the one
+        # fine-tuned with a guidance target land between the two guidances (see README.md).
+        with torch.no_grad():
+            for m, f in ((text, FILES[0]), (unet, FILES[1])):
+                for k, v in m.state_dict().items():
+                    v.copy_((1 - a.blend) * theirs[f][k] + a.blend * v)
+        log(f"text encoder and unet blended with {what} ({a.blend} of the fine-tuned)")
+
+    if a.finetune_steps:
+        # The same as a second invocation --init <this output> --steps N --lr L
+        # --guidance-target G --blend-with <this output> (the diffusion generator restarts).
+        base = {f: {k: v.detach().clone() for k, v in m.state_dict().items()}
+                for m, f in ((text, FILES[0]), (unet, FILES[1]))}
+        gen = torch.Generator().manual_seed(a.seed + 1)
+        t = time.time()
+        text.train()
+        unet.train()
+        train_diffusion(text, unet, latents, ids, a.finetune_steps, a.batch, gen, a.finetune_lr,
+                        guide=a.finetune_guidance / GUIDANCE)
+        text.eval()
+        unet.eval()
+        log(f"fine-tuned for guidance {a.finetune_guidance} in {time.time() - t:.0f} s")
+        blend(base, "the model before")
+    if a.blend_with:
+        blend({f: load_file(os.path.join(a.blend_with, f)) for f in FILES[:2]}, a.blend_with)
+
     out = a.out
-    save(text, os.path.join(out, FILES[0]))
-    save(unet, os.path.join(out, FILES[1]))
-    save(vae, os.path.join(out, FILES[2]), rename_attention=True)
-    write_tokenizer(out)
-    with open(os.path.join(out, "model_index.json"), "w") as f:
-        f.write('{"_class_name": "StableDiffusionPipeline", "_glia_family": "tiny"}\n')
+    export(out, text, unet, vae)
     for f in FILES:
         log(f"{f}: {os.path.getsize(os.path.join(out, f))} bytes, sha256 {sha256(os.path.join(out, f))}")
     log(f"registry hash (model_sha256) {model_sha256(out)}")

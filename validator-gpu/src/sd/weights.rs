@@ -63,7 +63,7 @@ pub const TINY_FILES: [(&str, &[u8]); 6] = [
 
 /// The registry hash of the embedded tiny model ([`model_sha256`] of what [`write_tiny`]
 /// writes): what `gliad tiny-model` prints and the localnet's genesis registers.
-pub const TINY_SHA256: &str = "750cf348aef066d6306647dd08f6ec5570878b7ddf30d083aaae5566dfd48c84";
+pub const TINY_SHA256: &str = "f36ed703af52d5c116c7e570985a4b33ab280669d29700d6a6043018a258d481";
 
 pub fn file_sha256(path: &Path) -> Result<String> {
     use std::io::Read;
