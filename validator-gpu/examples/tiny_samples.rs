@@ -10,9 +10,7 @@
 //! `--half` also draws each image in f16 and prints the pHash distance to the f32 one.
 
 use anyhow::{Context, Result};
-use glia_validator_gpu::sd::{
-    weights, Device, GenerateRequest, Pipeline, RgbImage, SamplerKind, SdConfig,
-};
+use glia_validator_gpu::sd::{weights, Device, GenerateRequest, Pipeline, RgbImage, SdConfig};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -83,13 +81,8 @@ fn main() -> Result<()> {
     let mut n = 0;
     for (stem, prompt) in SAMPLES {
         let req = GenerateRequest {
-            prompt: prompt.into(),
-            negative_prompt: String::new(),
-            width: 64,
-            height: 64,
             steps,
-            guidance: 7.5,
-            sampler: SamplerKind::Ddim,
+            ..GenerateRequest::tiny_default(prompt)
         };
         let mut row = Vec::new();
         for seed in 0..seeds {

@@ -241,15 +241,7 @@ fn dmm_bench(
 fn agree() -> Result<serde_json::Value> {
     let dir = std::env::temp_dir().join(format!("glia-agree-{}", std::process::id()));
     let sha = glia_validator_gpu::sd::weights::write_tiny(&dir)?;
-    let req = GenerateRequest {
-        prompt: "a red bicycle".into(),
-        negative_prompt: String::new(),
-        width: 64,
-        height: 64,
-        steps: 8,
-        guidance: 7.5,
-        sampler: SamplerKind::Ddim,
-    };
+    let req = GenerateRequest::tiny_default("a red bicycle");
     let cpu = Pipeline::load(&dir, SdConfig::tiny(), &sha, &candle_core::Device::Cpu)?;
     let gpus = DevicePool::cuda()?;
     let mut rows = Vec::new();

@@ -293,6 +293,22 @@ pub struct GenerateRequest {
     pub sampler: SamplerKind,
 }
 
+impl GenerateRequest {
+    /// What the CLI and the page ask the tiny model for by default: 64×64, 8 DDIM steps,
+    /// guidance 7.5, no negative prompt.
+    pub fn tiny_default(prompt: &str) -> Self {
+        GenerateRequest {
+            prompt: prompt.into(),
+            negative_prompt: String::new(),
+            width: 64,
+            height: 64,
+            steps: 8,
+            guidance: 7.5,
+            sampler: SamplerKind::Ddim,
+        }
+    }
+}
+
 enum TextEncoder {
     Clip(ClipTextTransformer),
     OpenClip(sd_clip::ClipTextTransformer),

@@ -493,17 +493,8 @@ fn read_digit(img: &RgbImage) -> (usize, f64, f64) {
 }
 
 fn draw(p: &Pipeline, prompt: &str, seed: u64) -> RgbImage {
-    // The localnet's request: 64×64, 8 DDIM steps, guidance 7.5, no negative prompt.
-    let req = GenerateRequest {
-        prompt: prompt.into(),
-        negative_prompt: String::new(),
-        width: 64,
-        height: 64,
-        steps: 8,
-        guidance: 7.5,
-        sampler: SamplerKind::Ddim,
-    };
-    p.generate(&req, seed).unwrap()
+    p.generate(&GenerateRequest::tiny_default(prompt), seed)
+        .unwrap()
 }
 
 /// The digit reader tells the ten templates apart when they are drawn as train.py draws its
